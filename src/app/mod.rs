@@ -1,0 +1,549 @@
+//! The citizen's session as a state machine: `handle(event) -> effects`.
+//!
+//! No I/O here. The UI adapter feeds events (touches, device results) and
+//! carries out the effects (scan, persist, print, query) off the UI thread,
+//! feeding their results back as events. What the screen shows is derived
+//! from the session by [`view`], so the whole flow is testable without a
+//! screen. Personal data lives only in the session and is wiped when the
+//! submission is durable, on "Terminat", and on idle timeout.
+
+pub mod view;
+
+use crate::forms::{validate_all, validate_field, Catalogue, FormDef, Prefill};
+use crate::i18n::Lang;
+use crate::identity::{Identity, Mrz};
+use crate::intake::api::Stage;
+use crate::queue::Receipt;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Home,
+    Catalogue,
+    Form,
+    Review,
+    Receipt,
+    Status,
+}
+
+impl Screen {
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Home => "home",
+            Screen::Catalogue => "catalogue",
+            Screen::Form => "form",
+            Screen::Review => "review",
+            Screen::Receipt => "receipt",
+            Screen::Status => "status",
+        }
+    }
+}
+
+/// Key of the status screen's own input, used as a focus target.
+pub const STATUS_INPUT: &str = "__status";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    Text(String),
+    Backspace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanState {
+    Idle,
+    Waiting,
+    /// Filled in; `cnp_missing` when the document gave no valid CNP.
+    Filled { cnp_missing: bool },
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitState {
+    Idle,
+    Saving,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrintState {
+    Printing,
+    Printed,
+    Failed(String),
+}
+
+/// What the receipt screen shows: no personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptView {
+    pub tracking_code: String,
+    pub form_id: String,
+    pub created_ms: i64,
+    pub print: PrintState,
+}
+
+/// The answer to "Verifică stadiul".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusAnswer {
+    /// The registry has it.
+    Registered { number: String, date: String, stage: Stage, from_registry: bool },
+    /// On the kiosk, not yet delivered.
+    Pending { registry_unreachable: bool },
+    /// The intake refused it; staff must look.
+    NeedsAttention,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusState {
+    Idle,
+    Checking(String),
+    Answer { code: String, answer: StatusAnswer },
+    BadCode(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    SetLanguage(Lang),
+    /// "Depune o cerere" on the home screen.
+    Start,
+    /// "Verifică stadiul", from home or from a receipt.
+    OpenStatus,
+    Back,
+    /// "Terminat": wipe everything and go home.
+    Finish,
+    IdleTimeout,
+    PickService(String),
+    ScanRequested,
+    ScanFinished(Result<Mrz, ()>),
+    Focus(String),
+    /// "Gata" on the keyboard: on to the next field (or close the keyboard after the last).
+    NextField,
+    Key(Key),
+    /// Sets a field's whole value (a paste, an accessibility client).
+    SetValue(String, String),
+    /// Form → review, if the form validates.
+    Continue,
+    /// Review → form, focusing a field.
+    Edit(String),
+    SetConsent(bool),
+    Submit,
+    Submitted(Result<Receipt, String>),
+    Printed(Result<(), String>),
+    CheckStatus,
+    StatusAnswered(String, StatusAnswer),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Scan,
+    /// Commit the answers durably; answer with `Submitted`.
+    Persist { form: Arc<FormDef>, lang: Lang, answers: BTreeMap<String, String> },
+    /// Print the receipt for a durable submission; answer with `Printed`.
+    PrintReceipt { tracking_code: String, form: Arc<FormDef>, created_ms: i64, lang: Lang },
+    /// Look up a tracking code; answer with `StatusAnswered`.
+    QueryStatus(String),
+}
+
+pub struct Session {
+    pub catalogue: Arc<Catalogue>,
+    pub languages: Vec<Lang>,
+    pub lang: Lang,
+    pub screen: Screen,
+    pub form: Option<Arc<FormDef>>,
+    pub values: BTreeMap<String, String>,
+    /// Fields the citizen has left at least once: their errors show.
+    pub touched: BTreeSet<String>,
+    /// After "Continue" failed: every error shows.
+    pub show_all_errors: bool,
+    pub focused: Option<String>,
+    pub consent: bool,
+    pub scan: ScanState,
+    pub submit: SubmitState,
+    pub receipt: Option<ReceiptView>,
+    pub status_input: String,
+    pub status: StatusState,
+}
+
+impl Session {
+    pub fn new(catalogue: Arc<Catalogue>, languages: Vec<Lang>) -> Session {
+        let lang = languages.first().copied().unwrap_or(Lang::Ro);
+        Session {
+            catalogue,
+            languages,
+            lang,
+            screen: Screen::Home,
+            form: None,
+            values: BTreeMap::new(),
+            touched: BTreeSet::new(),
+            show_all_errors: false,
+            focused: None,
+            consent: false,
+            scan: ScanState::Idle,
+            submit: SubmitState::Idle,
+            receipt: None,
+            status_input: String::new(),
+            status: StatusState::Idle,
+        }
+    }
+
+    /// Forgets everything the citizen entered or saw, keeping the catalogue.
+    fn wipe(&mut self) {
+        let fresh = Session::new(self.catalogue.clone(), self.languages.clone());
+        *self = fresh;
+    }
+
+    fn clear_form(&mut self) {
+        self.form = None;
+        self.values.clear();
+        self.touched.clear();
+        self.show_all_errors = false;
+        self.focused = None;
+        self.consent = false;
+        self.scan = ScanState::Idle;
+        self.submit = SubmitState::Idle;
+    }
+
+    /// Whether the submit button may be pressed.
+    pub fn can_submit(&self) -> bool {
+        self.consent && self.submit != SubmitState::Saving && self.form.as_ref().is_some_and(|f| validate_all(f, &self.values).is_empty())
+    }
+
+    pub fn handle(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::SetLanguage(l) => {
+                if self.languages.contains(&l) {
+                    self.lang = l;
+                }
+            }
+            Event::Start => {
+                self.clear_form();
+                self.screen = Screen::Catalogue;
+            }
+            Event::OpenStatus => {
+                if let Some(r) = &self.receipt {
+                    self.status_input = r.tracking_code.clone();
+                }
+                self.status = StatusState::Idle;
+                self.focused = Some(STATUS_INPUT.into());
+                self.screen = Screen::Status;
+                if !self.status_input.is_empty() {
+                    return self.handle(Event::CheckStatus);
+                }
+            }
+            Event::Back => {
+                self.screen = match self.screen {
+                    Screen::Review => Screen::Form,
+                    Screen::Form => {
+                        self.clear_form();
+                        Screen::Catalogue
+                    }
+                    Screen::Status if self.receipt.is_some() => Screen::Receipt,
+                    _ => Screen::Home,
+                };
+            }
+            Event::Finish | Event::IdleTimeout => self.wipe(),
+            Event::PickService(id) => {
+                if let Some(form) = self.catalogue.get(&id).cloned() {
+                    self.clear_form();
+                    self.focused = form.fields.first().map(|f| f.id.clone());
+                    self.form = Some(form);
+                    self.screen = Screen::Form;
+                }
+            }
+            Event::ScanRequested => {
+                if self.screen == Screen::Form && self.scan != ScanState::Waiting {
+                    self.scan = ScanState::Waiting;
+                    return vec![Effect::Scan];
+                }
+            }
+            Event::ScanFinished(result) => self.scan_finished(result),
+            Event::Focus(id) => self.focus((!id.is_empty()).then_some(id)),
+            Event::NextField => {
+                let next = match (&self.form, &self.focused) {
+                    (Some(form), Some(cur)) if self.screen == Screen::Form => {
+                        form.fields.iter().skip_while(|f| &f.id != cur).nth(1).map(|f| f.id.clone())
+                    }
+                    _ => None,
+                };
+                self.focus(next);
+            }
+            Event::Key(key) => self.key(key),
+            Event::SetValue(id, value) => {
+                if id == STATUS_INPUT {
+                    self.status_input = value;
+                } else if self.form.as_ref().is_some_and(|f| f.field(&id).is_some()) {
+                    self.values.insert(id.clone(), value);
+                    self.touched.insert(id);
+                }
+            }
+            Event::Continue => {
+                if let Some(form) = &self.form {
+                    let errors = validate_all(form, &self.values);
+                    if errors.is_empty() {
+                        self.screen = Screen::Review;
+                        self.focused = None;
+                    } else {
+                        self.show_all_errors = true;
+                        // Jump to the first field that needs attention.
+                        self.focused = form.fields.iter().find(|f| errors.contains_key(&f.id)).map(|f| f.id.clone());
+                    }
+                }
+            }
+            Event::Edit(id) => {
+                if self.screen == Screen::Review {
+                    self.screen = Screen::Form;
+                    self.focused = Some(id);
+                }
+            }
+            Event::SetConsent(on) => self.consent = on,
+            Event::Submit => {
+                if self.screen == Screen::Review && self.can_submit() {
+                    self.submit = SubmitState::Saving;
+                    let form = self.form.clone().expect("review has a form");
+                    let answers = form
+                        .fields
+                        .iter()
+                        .filter_map(|f| {
+                            let v = self.values.get(&f.id)?.trim();
+                            (!v.is_empty()).then(|| (f.id.clone(), v.to_owned()))
+                        })
+                        .collect();
+                    return vec![Effect::Persist { form, lang: self.lang, answers }];
+                }
+            }
+            Event::Submitted(Ok(receipt)) => {
+                let form = self.form.clone().expect("a submission has a form");
+                // Durable now: the personal data leaves the session.
+                self.clear_form();
+                self.receipt = Some(ReceiptView {
+                    tracking_code: receipt.tracking_code.clone(),
+                    form_id: form.id.clone(),
+                    created_ms: receipt.created_ms,
+                    print: PrintState::Printing,
+                });
+                self.status_input.clear();
+                self.status = StatusState::Idle;
+                self.screen = Screen::Receipt;
+                return vec![Effect::PrintReceipt {
+                    tracking_code: receipt.tracking_code,
+                    form,
+                    created_ms: receipt.created_ms,
+                    lang: self.lang,
+                }];
+            }
+            Event::Submitted(Err(reason)) => self.submit = SubmitState::Failed(reason),
+            Event::Printed(result) => {
+                if let Some(r) = &mut self.receipt {
+                    r.print = match result {
+                        Ok(()) => PrintState::Printed,
+                        Err(e) => PrintState::Failed(e),
+                    };
+                }
+            }
+            Event::CheckStatus => match crate::queue::tracking::parse(&self.status_input) {
+                Ok(code) => {
+                    self.status_input = code.clone();
+                    self.status = StatusState::Checking(code.clone());
+                    return vec![Effect::QueryStatus(code)];
+                }
+                Err(e) => self.status = StatusState::BadCode(e.to_string()),
+            },
+            Event::StatusAnswered(code, answer) => {
+                // Ignore a late answer for a code the citizen no longer looks at.
+                if self.status == StatusState::Checking(code.clone()) {
+                    self.status = StatusState::Answer { code, answer };
+                }
+            }
+        }
+        vec![]
+    }
+
+    fn focus(&mut self, id: Option<String>) {
+        if let Some(prev) = self.focused.take() {
+            if prev != STATUS_INPUT {
+                self.touched.insert(prev);
+            }
+        }
+        self.focused = id;
+    }
+
+    fn key(&mut self, key: Key) {
+        let Some(id) = self.focused.clone() else { return };
+        let target = if id == STATUS_INPUT {
+            &mut self.status_input
+        } else {
+            let Some(field) = self.form.as_ref().and_then(|f| f.field(&id)) else { return };
+            let max = field.max_len.unwrap_or(10_000);
+            let value = self.values.entry(id).or_default();
+            if let Key::Text(t) = &key {
+                if value.chars().count() + t.chars().count() > max {
+                    return;
+                }
+            }
+            value
+        };
+        match key {
+            Key::Text(t) => target.push_str(&t),
+            Key::Backspace => {
+                target.pop();
+            }
+        }
+    }
+
+    fn scan_finished(&mut self, result: Result<Mrz, ()>) {
+        if self.scan != ScanState::Waiting {
+            return;
+        }
+        let Some(form) = self.form.clone() else { return };
+        match result {
+            Ok(mrz) if mrz.valid || mrz.cnp.is_some() => {
+                let id = Identity::from_mrz(&mrz);
+                let mut cnp_missing = false;
+                for f in &form.fields {
+                    let value = match f.prefill {
+                        Some(Prefill::Surname) => Some(id.surname.clone()),
+                        Some(Prefill::GivenNames) => Some(id.given_names.clone()),
+                        Some(Prefill::Cnp) => {
+                            cnp_missing = id.cnp.is_none();
+                            id.cnp.clone()
+                        }
+                        None => None,
+                    };
+                    if let Some(v) = value.filter(|v| !v.is_empty()) {
+                        if validate_field(f, &v).is_none() {
+                            self.values.insert(f.id.clone(), v);
+                            self.touched.insert(f.id.clone());
+                        }
+                    }
+                }
+                self.scan = ScanState::Filled { cnp_missing };
+                // Next, the first field the document did not fill.
+                self.focused = form
+                    .fields
+                    .iter()
+                    .find(|f| self.values.get(&f.id).is_none_or(|v| v.is_empty()))
+                    .map(|f| f.id.clone());
+            }
+            _ => self.scan = ScanState::Failed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        Session::new(Arc::new(Catalogue::builtin()), vec![Lang::Ro, Lang::En, Lang::Hu])
+    }
+
+    fn type_text(s: &mut Session, text: &str) {
+        for c in text.chars() {
+            s.handle(Event::Key(Key::Text(c.to_string())));
+        }
+    }
+
+    fn card() -> Mrz {
+        crate::identity::parse_mrz(&crate::config::default_sim_mrz().join("\n")).unwrap()
+    }
+
+    #[test]
+    fn a_petition_from_home_to_receipt() {
+        let mut s = session();
+        s.handle(Event::Start);
+        assert_eq!(s.screen, Screen::Catalogue);
+        s.handle(Event::PickService("petitie".into()));
+        assert_eq!(s.screen, Screen::Form);
+        assert_eq!(s.handle(Event::ScanRequested), vec![Effect::Scan]);
+        s.handle(Event::ScanFinished(Ok(card())));
+        assert_eq!(s.values["nume"], "Popescu");
+        assert_eq!(s.values["prenume"], "Maria Elena");
+        assert_eq!(s.values["cnp"], "2850509204996");
+        assert_eq!(s.focused.as_deref(), Some("adresa"), "focus moves to the first empty field");
+        type_text(&mut s, "Str. Ștefan cel Mare 1, Iași");
+        s.handle(Event::NextField);
+        assert_eq!(s.focused.as_deref(), Some("email"));
+        s.handle(Event::NextField);
+        assert_eq!(s.focused.as_deref(), Some("continut"));
+        type_text(&mut s, "Vă rog să reparați iluminatul public pe strada noastră.");
+        s.handle(Event::Continue);
+        assert_eq!(s.screen, Screen::Review);
+        assert!(!s.can_submit(), "no consent yet");
+        assert!(s.handle(Event::Submit).is_empty());
+        s.handle(Event::SetConsent(true));
+        let effects = s.handle(Event::Submit);
+        let Effect::Persist { answers, .. } = &effects[0] else { panic!("{effects:?}") };
+        assert_eq!(answers["adresa"], "Str. Ștefan cel Mare 1, Iași");
+        let receipt = Receipt { key: "k".into(), tracking_code: "K7Q-4M2-X9".into(), created_ms: 1 };
+        let effects = s.handle(Event::Submitted(Ok(receipt)));
+        assert!(matches!(effects[0], Effect::PrintReceipt { .. }));
+        assert_eq!(s.screen, Screen::Receipt);
+        assert!(s.values.is_empty() && s.form.is_none(), "personal data wiped once durable");
+    }
+
+    #[test]
+    fn continue_with_an_empty_required_field_jumps_to_it_and_shows_why() {
+        let mut s = session();
+        s.handle(Event::PickService("petitie".into()));
+        s.handle(Event::Continue);
+        assert_eq!(s.screen, Screen::Form);
+        assert!(s.show_all_errors);
+        assert_eq!(s.focused.as_deref(), Some("nume"));
+    }
+
+    #[test]
+    fn a_failed_save_keeps_everything_typed() {
+        let mut s = session();
+        s.handle(Event::PickService("petitie".into()));
+        s.handle(Event::ScanRequested);
+        s.handle(Event::ScanFinished(Ok(card())));
+        s.handle(Event::SetValue("adresa".into(), "Str. Lungă 2".into()));
+        s.handle(Event::SetValue("continut".into(), "Text suficient de lung.".into()));
+        s.handle(Event::Continue);
+        s.handle(Event::SetConsent(true));
+        s.handle(Event::Submit);
+        s.handle(Event::Submitted(Err("disk full".into())));
+        assert_eq!(s.screen, Screen::Review);
+        assert_eq!(s.values["adresa"], "Str. Lungă 2");
+        assert_eq!(s.submit, SubmitState::Failed("disk full".into()));
+    }
+
+    #[test]
+    fn idle_timeout_and_finish_wipe_the_session() {
+        for ev in [Event::IdleTimeout, Event::Finish] {
+            let mut s = session();
+            s.handle(Event::SetLanguage(Lang::Hu));
+            s.handle(Event::PickService("petitie".into()));
+            s.handle(Event::SetValue("nume".into(), "Popescu".into()));
+            s.handle(ev);
+            assert_eq!(s.screen, Screen::Home);
+            assert!(s.values.is_empty() && s.form.is_none());
+            assert_eq!(s.lang, Lang::Ro);
+        }
+    }
+
+    #[test]
+    fn a_failed_scan_keeps_the_form_and_says_so() {
+        let mut s = session();
+        s.handle(Event::PickService("petitie".into()));
+        s.handle(Event::SetValue("adresa".into(), "Str. Lungă 2".into()));
+        s.handle(Event::ScanRequested);
+        s.handle(Event::ScanFinished(Err(())));
+        assert_eq!(s.scan, ScanState::Failed);
+        assert_eq!(s.values["adresa"], "Str. Lungă 2");
+    }
+
+    #[test]
+    fn status_checks_a_typed_code_and_refuses_a_mistyped_one() {
+        let mut s = session();
+        s.handle(Event::OpenStatus);
+        type_text(&mut s, "k7q4m2x9");
+        s.handle(Event::CheckStatus);
+        assert!(matches!(s.status, StatusState::BadCode(_) | StatusState::Checking(_)));
+        let code = crate::queue::tracking::generate(&mut rand::rng());
+        s.handle(Event::SetValue(STATUS_INPUT.into(), code.to_lowercase()));
+        assert_eq!(s.handle(Event::CheckStatus), vec![Effect::QueryStatus(code.clone())]);
+        s.handle(Event::StatusAnswered(code.clone(), StatusAnswer::Pending { registry_unreachable: true }));
+        assert!(matches!(s.status, StatusState::Answer { .. }));
+    }
+}

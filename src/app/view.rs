@@ -1,0 +1,235 @@
+//! What the screen shows, derived from the session: every string already in
+//! the citizen's language. The Slint adapter only copies this into the UI.
+
+use super::{PrintState, ScanState, Screen, Session, StatusAnswer, StatusState, SubmitState, STATUS_INPUT};
+use crate::forms::{validate_all, FieldKind};
+use crate::i18n::{Lang, Texts};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldView {
+    pub id: String,
+    pub label: String,
+    pub value: String,
+    pub error: String,
+    pub required: bool,
+    pub multiline: bool,
+    pub focused: bool,
+    /// Which on-screen keyboard suits the field: `text`, `digits`, `email`.
+    pub keyboard: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub screen: Screen,
+    pub lang: Lang,
+    pub languages: Vec<(Lang, bool)>,
+    pub services: Vec<ServiceView>,
+    pub form_title: String,
+    pub form_hint: String,
+    pub fields: Vec<FieldView>,
+    /// `idle`, `waiting`, `ok`, `failed`
+    pub scan_state: &'static str,
+    pub scan_message: String,
+    /// "Completați: …" after a failed Continue.
+    pub missing: String,
+    pub consent: bool,
+    pub can_submit: bool,
+    pub submit_message: String,
+    pub receipt_code: String,
+    pub receipt_service: String,
+    pub receipt_deadline: String,
+    pub receipt_print: String,
+    pub receipt_print_failed: bool,
+    pub receipt_url: String,
+    pub status_input: String,
+    pub status_focused: bool,
+    pub status_message: String,
+    pub status_detail: String,
+    /// `idle`, `checking`, `registered`, `pending`, `attention`, `unknown`, `bad`
+    pub status_kind: &'static str,
+    pub keyboard: &'static str,
+    pub keyboard_visible: bool,
+}
+
+pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
+    let lang = s.lang;
+    let t = |k: &str| texts.get(lang, k).to_owned();
+    let errors = s.form.as_ref().map(|f| validate_all(f, &s.values)).unwrap_or_default();
+    let fields: Vec<FieldView> = s
+        .form
+        .iter()
+        .flat_map(|f| f.fields.iter())
+        .map(|f| {
+            let shown = s.show_all_errors || s.touched.contains(&f.id);
+            FieldView {
+                id: f.id.clone(),
+                label: f.label.get(lang).to_owned(),
+                value: s.values.get(&f.id).cloned().unwrap_or_default(),
+                error: match errors.get(&f.id) {
+                    Some(e) if shown => e.message(texts, lang),
+                    _ => String::new(),
+                },
+                required: f.required,
+                multiline: f.kind == FieldKind::Textarea,
+                focused: s.focused.as_deref() == Some(f.id.as_str()),
+                keyboard: match f.kind {
+                    FieldKind::Cnp | FieldKind::Phone => "digits",
+                    FieldKind::Email => "email",
+                    _ => "text",
+                },
+            }
+        })
+        .collect();
+    let missing = if s.show_all_errors && !errors.is_empty() {
+        let names: Vec<String> = fields.iter().filter(|f| errors.contains_key(&f.id)).map(|f| f.label.clone()).collect();
+        texts.fmt(lang, "form_missing", &[("fields", &names.join(", "))])
+    } else {
+        String::new()
+    };
+    let (scan_state, scan_message) = match &s.scan {
+        ScanState::Idle => ("idle", String::new()),
+        ScanState::Waiting => ("waiting", t("scan_waiting")),
+        ScanState::Filled { cnp_missing: false } => ("ok", t("scan_ok")),
+        ScanState::Filled { cnp_missing: true } => ("ok", format!("{} {}", t("scan_ok"), t("scan_no_cnp"))),
+        ScanState::Failed => ("failed", t("scan_failed")),
+    };
+    let submit_message = match &s.submit {
+        SubmitState::Saving => t("submitting"),
+        SubmitState::Failed(reason) => texts.fmt(lang, "submit_failed", &[("reason", reason)]),
+        SubmitState::Idle if !s.consent => t("submit_needs_consent"),
+        SubmitState::Idle => String::new(),
+    };
+    let receipt_form = s.receipt.as_ref().and_then(|r| s.catalogue.get(&r.form_id));
+    let (status_kind, status_message, status_detail) = match &s.status {
+        StatusState::Idle => ("idle", String::new(), String::new()),
+        StatusState::Checking(_) => ("checking", t("status_checking"), String::new()),
+        StatusState::BadCode(reason) => ("bad", texts.fmt(lang, "status_bad_code", &[("reason", reason)]), String::new()),
+        StatusState::Answer { answer, .. } => match answer {
+            StatusAnswer::Registered { number, date, stage, from_registry } => (
+                "registered",
+                texts.fmt(lang, "status_registered", &[("number", number), ("date", date)]),
+                {
+                    let stage = texts.fmt(lang, "status_stage", &[("stage", texts.get(lang, stage.text_key()))]);
+                    if *from_registry { stage } else { format!("{stage}\n{}", t("status_local_note")) }
+                },
+            ),
+            StatusAnswer::Pending { registry_unreachable } => (
+                "pending",
+                t("status_pending"),
+                if *registry_unreachable { t("status_local_note") } else { String::new() },
+            ),
+            StatusAnswer::NeedsAttention => ("attention", t("status_attention"), String::new()),
+            StatusAnswer::Unknown => ("unknown", t("status_unknown"), String::new()),
+        },
+    };
+    let focused_field = fields.iter().find(|f| f.focused);
+    let keyboard = if s.screen == Screen::Status { "code" } else { focused_field.map(|f| f.keyboard).unwrap_or("text") };
+    let keyboard_visible = match s.screen {
+        Screen::Form => focused_field.is_some(),
+        Screen::Status => true,
+        _ => false,
+    };
+    View {
+        screen: s.screen,
+        lang,
+        languages: s.languages.iter().map(|l| (*l, *l == lang)).collect(),
+        services: s
+            .catalogue
+            .forms
+            .iter()
+            .map(|f| ServiceView {
+                id: f.id.clone(),
+                title: f.title.get(lang).to_owned(),
+                description: f.description.get(lang).to_owned(),
+                category: t(&format!("cat_{}", f.category)),
+            })
+            .collect(),
+        form_title: s.form.as_ref().map(|f| f.title.get(lang).to_owned()).unwrap_or_default(),
+        form_hint: s
+            .form
+            .as_ref()
+            .map(|f| {
+                texts.fmt(lang, "receipt_deadline", &[("days", &f.deadline_days.to_string()), ("basis", &f.legal_basis)])
+            })
+            .unwrap_or_default(),
+        fields,
+        scan_state,
+        scan_message,
+        missing,
+        consent: s.consent,
+        can_submit: s.can_submit(),
+        submit_message,
+        receipt_code: s.receipt.as_ref().map(|r| r.tracking_code.clone()).unwrap_or_default(),
+        receipt_service: receipt_form.map(|f| f.title.get(lang).to_owned()).unwrap_or_default(),
+        receipt_deadline: receipt_form
+            .map(|f| {
+                texts.fmt(lang, "receipt_deadline", &[("days", &f.deadline_days.to_string()), ("basis", &f.legal_basis)])
+            })
+            .unwrap_or_default(),
+        receipt_print: match s.receipt.as_ref().map(|r| &r.print) {
+            Some(PrintState::Printing) => t("receipt_printing"),
+            Some(PrintState::Printed) => t("receipt_printed"),
+            Some(PrintState::Failed(reason)) => texts.fmt(lang, "receipt_print_failed", &[("reason", reason)]),
+            None => String::new(),
+        },
+        receipt_print_failed: matches!(s.receipt.as_ref().map(|r| &r.print), Some(PrintState::Failed(_))),
+        receipt_url: s.receipt.as_ref().map(|r| status_url(status_url_base, &r.tracking_code)).unwrap_or_default(),
+        status_input: s.status_input.clone(),
+        status_focused: s.focused.as_deref() == Some(STATUS_INPUT),
+        status_message,
+        status_detail,
+        status_kind,
+        keyboard,
+        keyboard_visible,
+    }
+}
+
+/// The link a receipt's QR code carries.
+pub fn status_url(base: &str, tracking_code: &str) -> String {
+    format!("{base}{tracking_code}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Event, Session};
+    use crate::forms::Catalogue;
+    use std::sync::Arc;
+
+    #[test]
+    fn an_empty_required_field_is_named_next_to_it_after_continue() {
+        let texts = Texts::builtin();
+        let mut s = Session::new(Arc::new(Catalogue::builtin()), vec![Lang::Ro, Lang::En]);
+        s.handle(Event::PickService("petitie".into()));
+        let v = view(&s, &texts, "http://x/s/");
+        assert!(v.fields.iter().all(|f| f.error.is_empty()), "no errors before the citizen acts");
+        s.handle(Event::Continue);
+        let v = view(&s, &texts, "http://x/s/");
+        let nume = v.fields.iter().find(|f| f.id == "nume").unwrap();
+        assert_eq!(nume.error, "Câmp obligatoriu");
+        assert!(v.missing.starts_with("Completați: Nume, Prenume"), "{}", v.missing);
+        s.handle(Event::SetLanguage(Lang::En));
+        let v = view(&s, &texts, "http://x/s/");
+        assert_eq!(v.fields[0].error, "Required field");
+    }
+
+    #[test]
+    fn a_wrong_cnp_says_why() {
+        let texts = Texts::builtin();
+        let mut s = Session::new(Arc::new(Catalogue::builtin()), vec![Lang::Ro]);
+        s.handle(Event::PickService("petitie".into()));
+        s.handle(Event::SetValue("cnp".into(), "2850509204995".into()));
+        let v = view(&s, &texts, "");
+        let cnp = v.fields.iter().find(|f| f.id == "cnp").unwrap();
+        assert_eq!(cnp.error, "Cifra de control ar trebui să fie 6");
+        assert_eq!(cnp.keyboard, "digits");
+    }
+}

@@ -1,0 +1,34 @@
+//! Devices behind small traits, each with a real driver and a simulated one.
+//!
+//! Which driver runs is configuration ([`crate::config::DevicesConfig`]), not
+//! `cfg`: the demo, the tests and a panel in a lobby run the same code. Calls
+//! block (a scanner waits for a card); callers run them off the UI thread.
+
+pub mod printer;
+pub mod qr;
+pub mod scanner;
+
+use crate::config::DevicesConfig;
+use std::sync::Arc;
+
+pub use printer::{PrintJob, Printer, PrinterError};
+pub use qr::QrReader;
+pub use scanner::{IdScanner, ScanError};
+
+/// The kiosk's devices, as the configuration chose them.
+#[derive(Clone)]
+pub struct Devices {
+    pub id_scanner: Arc<dyn IdScanner>,
+    pub printer: Arc<dyn Printer>,
+    pub qr_reader: Arc<dyn QrReader>,
+}
+
+impl Devices {
+    pub fn from_config(cfg: &DevicesConfig) -> Devices {
+        Devices {
+            id_scanner: scanner::from_config(&cfg.id_scanner),
+            printer: printer::from_config(&cfg.printer),
+            qr_reader: qr::from_config(&cfg.qr_reader),
+        }
+    }
+}

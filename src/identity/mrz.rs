@@ -1,0 +1,430 @@
+//! ICAO 9303 machine-readable zones: TD1 (3×30), TD2 (2×36), TD3 (2×44) and
+//! the visa formats MRV-A (2×44) and MRV-B (2×36).
+//!
+//! Scanner output is noisy, so the input is normalised first (surrounding
+//! white space, CR/LF variants, lower case). Numeric fields whose check digit
+//! fails are retried with unambiguous OCR confusions (O→0, I→1, …) and the
+//! correction is kept only when the check digit then holds. A field that
+//! still fails is reported, never "fixed".
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MrzFormat {
+    TD1,
+    TD2,
+    TD3,
+    MRVA,
+    MRVB,
+}
+
+/// The input does not have the shape of any MRZ.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a machine-readable zone: {0}")]
+pub struct NotMrz(pub String);
+
+/// A parsed MRZ. `valid` is true when every check digit holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mrz {
+    pub valid: bool,
+    pub format: MrzFormat,
+    pub document_code: String,
+    pub issuing_state: String,
+    pub document_number: String,
+    pub nationality: String,
+    pub birth_date: Option<String>,
+    pub expiry_date: Option<String>,
+    pub sex: String,
+    pub surname: String,
+    pub given_names: String,
+    pub cnp: Option<String>,
+    pub errors: Vec<String>,
+    #[serde(skip)]
+    pub optional_data: String,
+}
+
+/// ICAO 9303 check digit: weights 7, 3, 1 over digits, letters A=10…Z=35, `<`=0.
+pub fn check_digit(field: &str) -> u8 {
+    let sum: u32 = field
+        .bytes()
+        .zip([7u32, 3, 1].iter().cycle())
+        .map(|(c, w)| {
+            let v = match c {
+                b'0'..=b'9' => u32::from(c - b'0'),
+                b'A'..=b'Z' => u32::from(c - b'A') + 10,
+                _ => 0,
+            };
+            v * w
+        })
+        .sum();
+    (sum % 10) as u8 + b'0'
+}
+
+fn normalise(input: &str) -> Vec<String> {
+    input
+        .split(['\n', '\r'])
+        .map(|l| l.trim().replace(' ', "").to_ascii_uppercase())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Parses MRZ lines. `Err` only when the input is not an MRZ at all; a zone
+/// with failing check digits parses with `valid: false` and its reasons.
+pub fn parse(input: &str) -> Result<Mrz, NotMrz> {
+    let lines = normalise(input);
+    if let Some(bad) = lines.iter().flat_map(|l| l.chars()).find(|c| !(c.is_ascii_alphanumeric() || *c == '<')) {
+        return Err(NotMrz(format!("character `{bad}` cannot appear in an MRZ")));
+    }
+    let lens: Vec<usize> = lines.iter().map(String::len).collect();
+    let l = |i: usize| lines[i].as_str();
+    match lens.as_slice() {
+        [30, 30, 30] => Ok(parse_td1(l(0), l(1), l(2))),
+        [36, 36] if l(0).starts_with('V') => Ok(parse_two_line(l(0), l(1), MrzFormat::MRVB)),
+        [36, 36] => Ok(parse_two_line(l(0), l(1), MrzFormat::TD2)),
+        [44, 44] if l(0).starts_with('V') => Ok(parse_two_line(l(0), l(1), MrzFormat::MRVA)),
+        [44, 44] => Ok(parse_two_line(l(0), l(1), MrzFormat::TD3)),
+        [] => Err(NotMrz("no text".into())),
+        other => Err(NotMrz(format!(
+            "{} line(s) of {:?} characters; an MRZ has 3 of 30, 2 of 36 or 2 of 44",
+            other.len(),
+            other
+        ))),
+    }
+}
+
+/// Digits OCR engines confuse with letters; only used in numeric fields.
+fn ocr_digit(c: char) -> char {
+    match c {
+        'O' | 'Q' | 'D' => '0',
+        'I' | 'L' => '1',
+        'Z' => '2',
+        'S' => '5',
+        'G' => '6',
+        'B' => '8',
+        other => other,
+    }
+}
+
+struct Checker {
+    errors: Vec<String>,
+}
+
+impl Checker {
+    /// Checks a numeric field against its check digit, trying OCR corrections
+    /// of both when the plain check fails. Returns the (possibly corrected) field.
+    fn numeric(&mut self, what: &str, field: &str, check: char) -> String {
+        let fixed_check = ocr_digit(check);
+        if check_digit(field) as char == check {
+            return field.to_owned();
+        }
+        let fixed: String = field.chars().map(ocr_digit).collect();
+        if fixed_check.is_ascii_digit() && check_digit(&fixed) as char == fixed_check {
+            return fixed;
+        }
+        self.errors.push(format!("{what}: check digit does not match"));
+        field.to_owned()
+    }
+
+    fn alnum(&mut self, what: &str, field: &str, check: char) {
+        if check_digit(field) as char != ocr_digit(check) {
+            self.errors.push(format!("{what}: check digit does not match"));
+        }
+    }
+}
+
+fn unfill(s: &str) -> String {
+    s.trim_end_matches('<').replace('<', " ").trim().to_owned()
+}
+
+fn names(field: &str) -> (String, String) {
+    let field = field.trim_end_matches('<');
+    let (sur, given) = field.split_once("<<").unwrap_or((field, ""));
+    let words = |s: &str| s.split('<').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    (words(sur), words(given))
+}
+
+/// `YYMMDD` → `YYYY-MM-DD`. Birth dates take the latest century not in the
+/// future; expiry dates are in this century.
+fn date(yymmdd: &str, birth: bool, errors: &mut Vec<String>, what: &str) -> Option<String> {
+    let n: Option<Vec<u32>> = [0..2, 2..4, 4..6].into_iter().map(|r| yymmdd.get(r)?.parse().ok()).collect();
+    let Some([yy, mm, dd]) = n.as_deref().map(|v| [v[0], v[1], v[2]]) else {
+        errors.push(format!("{what}: `{yymmdd}` is not a date"));
+        return None;
+    };
+    let this_year = jiff::Zoned::now().year() as i32;
+    let mut year = 2000 + yy as i32;
+    if birth && year > this_year {
+        year -= 100;
+    }
+    if !(1..=12).contains(&mm) || dd == 0 || dd > super::cnp::days_in_month(year, mm) {
+        errors.push(format!("{what}: `{yymmdd}` is not a date"));
+        return None;
+    }
+    Some(format!("{year:04}-{mm:02}-{dd:02}"))
+}
+
+fn sex(c: char) -> String {
+    match c {
+        'M' | 'F' => c.to_string(),
+        _ => "X".into(),
+    }
+}
+
+fn parse_td1(l1: &str, l2: &str, l3: &str) -> Mrz {
+    let mut ck = Checker { errors: vec![] };
+    let mut doc = l1[5..14].to_owned();
+    let mut opt1 = l1[15..30].to_owned();
+    if &l1[14..15] == "<" && !opt1.starts_with('<') {
+        // Long document number: continues in the optional data, its check digit last.
+        let cont = opt1.split('<').next().unwrap_or("").to_owned();
+        let (rest, check) = cont.split_at(cont.len().saturating_sub(1));
+        doc = format!("{}{}", doc.trim_end_matches('<'), rest);
+        ck.alnum("document number", &doc, check.chars().next().unwrap_or('<'));
+        opt1 = opt1[cont.len()..].to_owned();
+    } else {
+        ck.alnum("document number", &doc, l1.as_bytes()[14] as char);
+    }
+    let birth = ck.numeric("birth date", &l2[0..6], l2.as_bytes()[6] as char);
+    let expiry = ck.numeric("expiry date", &l2[8..14], l2.as_bytes()[14] as char);
+    let composite = format!("{}{}{}{}{}{}", &l1[5..30], &birth, &l2[6..7], &expiry, &l2[14..15], &l2[18..29]);
+    ck.alnum("composite", &composite, l2.as_bytes()[29] as char);
+    let (surname, given_names) = names(l3);
+    finish(
+        MrzFormat::TD1,
+        &l1[0..2],
+        &l1[2..5],
+        unfill(&doc),
+        &l2[15..18],
+        &birth,
+        &expiry,
+        l2.as_bytes()[7] as char,
+        surname,
+        given_names,
+        format!("{}{}", unfill(&opt1), unfill(&l2[18..29])),
+        ck.errors,
+    )
+}
+
+fn parse_two_line(l1: &str, l2: &str, format: MrzFormat) -> Mrz {
+    let mut ck = Checker { errors: vec![] };
+    let len = l2.len();
+    let visa = matches!(format, MrzFormat::MRVA | MrzFormat::MRVB);
+    // TD2 and TD3 end in a composite check digit; visas do not.
+    let opt_end = if visa { len } else { len - 1 };
+    let mut opt = l2[28..opt_end].to_owned();
+    let mut doc = l2[0..9].to_owned();
+    if format == MrzFormat::TD2 && &l2[9..10] == "<" && !opt.starts_with('<') {
+        let cont = opt.split('<').next().unwrap_or("").to_owned();
+        let (rest, check) = cont.split_at(cont.len().saturating_sub(1));
+        doc = format!("{}{}", doc.trim_end_matches('<'), rest);
+        ck.alnum("document number", &doc, check.chars().next().unwrap_or('<'));
+        opt = opt[cont.len()..].to_owned();
+    } else {
+        ck.alnum("document number", &doc, l2.as_bytes()[9] as char);
+    }
+    let birth = ck.numeric("birth date", &l2[13..19], l2.as_bytes()[19] as char);
+    let expiry = ck.numeric("expiry date", &l2[21..27], l2.as_bytes()[27] as char);
+    if format == MrzFormat::TD3 {
+        // Personal number with its own check digit (`<` allowed when empty).
+        let pn = &l2[28..42];
+        let c = l2.as_bytes()[42] as char;
+        if !(c == '<' && pn.chars().all(|c| c == '<')) {
+            ck.alnum("personal number", pn, c);
+        }
+        opt = pn.to_owned();
+    }
+    if !visa {
+        let composite =
+            format!("{}{}{}{}{}{}", &l2[0..10], &birth, &l2[19..20], &expiry, &l2[27..28], &l2[28..len - 1]);
+        ck.alnum("composite", &composite, l2.as_bytes()[len - 1] as char);
+    }
+    let (surname, given_names) = names(&l1[5..]);
+    finish(
+        format,
+        &l1[0..2],
+        &l1[2..5],
+        unfill(&doc),
+        &l2[10..13],
+        &birth,
+        &expiry,
+        l2.as_bytes()[20] as char,
+        surname,
+        given_names,
+        opt,
+        ck.errors,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    format: MrzFormat,
+    code: &str,
+    state: &str,
+    document_number: String,
+    nationality: &str,
+    birth: &str,
+    expiry: &str,
+    sex_char: char,
+    surname: String,
+    given_names: String,
+    optional_data: String,
+    mut errors: Vec<String>,
+) -> Mrz {
+    let birth_date = date(birth, true, &mut errors, "birth date");
+    let expiry_date = date(expiry, false, &mut errors, "expiry date");
+    let valid = errors.is_empty();
+    let mut mrz = Mrz {
+        valid,
+        format,
+        document_code: code.trim_end_matches('<').to_owned(),
+        issuing_state: state.trim_end_matches('<').to_owned(),
+        document_number,
+        nationality: nationality.trim_end_matches('<').to_owned(),
+        birth_date,
+        expiry_date,
+        sex: sex(sex_char),
+        surname,
+        given_names,
+        cnp: None,
+        errors,
+        optional_data,
+    };
+    romanian_cnp(&mut mrz, birth);
+    mrz
+}
+
+/// Romanian documents carry the CNP: the old identity card (TD2, `ID`/`ROU`)
+/// splits it around the birth date (optional[0] + YYMMDD + optional[1..7]);
+/// passports and electronic cards hold it whole in the personal number.
+fn romanian_cnp(m: &mut Mrz, birth_yymmdd: &str) {
+    if m.issuing_state != "ROU" {
+        return;
+    }
+    let opt: String = m.optional_data.chars().filter(|c| *c != '<').collect();
+    let candidate = if m.format == MrzFormat::TD2 && m.document_code.starts_with('I') && opt.len() >= 7 {
+        format!("{}{}{}", &opt[0..1], birth_yymmdd, &opt[1..7])
+    } else if opt.len() == 13 {
+        opt
+    } else {
+        return;
+    };
+    match super::cnp::validate(&candidate) {
+        Ok(c) => {
+            // The CNP knows the century; prefer it over the MRZ's guess.
+            if let (Some(y), Some(_)) = (c.birth_year, &m.birth_date) {
+                m.birth_date = Some(format!("{y:04}-{:02}-{:02}", c.birth_month, c.birth_day));
+            }
+            m.cnp = Some(candidate);
+        }
+        Err(e) => m.errors.push(format!("personal numeric code (CNP) from the document is not valid: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Completes a line by replacing each `#` with the check digit of the
+    /// characters since the previous `#` boundary given in `spans`.
+    fn td2(doc: &str, birth: &str, expiry: &str, opt: &str, sex: char) -> String {
+        let doc9 = format!("{doc:<<9}");
+        let opt7 = format!("{opt:<<7}");
+        let d = check_digit(&doc9) as char;
+        let b = check_digit(birth) as char;
+        let e = check_digit(expiry) as char;
+        let composite = format!("{doc9}{d}{birth}{b}{expiry}{e}{opt7}");
+        let c = check_digit(&composite) as char;
+        format!("{doc9}{d}ROU{birth}{b}{sex}{expiry}{e}{opt7}{c}")
+    }
+
+    fn romanian_id() -> String {
+        // CNP 2850509204996 split: "2" + 850509 + "204996"
+        let cnp = "285050920499";
+        let full = format!("{cnp}{}", crate::identity::cnp::check_digit(cnp.as_bytes()));
+        let opt = format!("{}{}", &full[0..1], &full[7..13]);
+        format!("IDROUPOPESCU<<MARIA<ELENA<<<<<<<<<<<\n{}", td2("RX123456", "850509", "300509", &opt, 'F'))
+    }
+
+    #[test]
+    fn the_builtin_simulator_card_is_a_valid_romanian_id() {
+        let lines = crate::config::default_sim_mrz().join("\n");
+        let m = parse(&lines).unwrap();
+        assert!(m.valid, "{:?}", m.errors);
+        assert_eq!(m.cnp.as_deref(), Some("2850509204996"));
+    }
+
+    #[test]
+    fn romanian_identity_card_rebuilds_the_cnp() {
+        let m = parse(&romanian_id()).unwrap();
+        assert!(m.valid, "{:?}", m.errors);
+        assert_eq!(m.format, MrzFormat::TD2);
+        assert_eq!(m.document_code, "ID");
+        assert_eq!(m.document_number, "RX123456");
+        assert_eq!(m.surname, "POPESCU");
+        assert_eq!(m.given_names, "MARIA ELENA");
+        assert_eq!(m.birth_date.as_deref(), Some("1985-05-09"));
+        assert_eq!(m.expiry_date.as_deref(), Some("2030-05-09"));
+        assert_eq!(m.sex, "F");
+        let cnp = m.cnp.unwrap();
+        assert_eq!(&cnp[1..7], "850509");
+        assert!(crate::identity::cnp::validate(&cnp).is_ok());
+    }
+
+    #[test]
+    fn noisy_scanner_text_is_tolerated() {
+        let noisy = format!("  {}\r\n\r\n", romanian_id().to_lowercase().replace('\n', "\r\n  "));
+        let m = parse(&noisy).unwrap();
+        assert!(m.valid, "{:?}", m.errors);
+    }
+
+    #[test]
+    fn ocr_confusions_are_corrected_only_when_the_check_digit_then_holds() {
+        let good = romanian_id();
+        // Birth date 850509 read as 85O5O9: corrected.
+        let ocr = good.replacen("ROU850509", "ROU85O5O9", 1);
+        let m = parse(&ocr).unwrap();
+        assert!(m.valid, "{:?}", m.errors);
+        assert_eq!(m.birth_date.as_deref(), Some("1985-05-09"));
+        // A wrong digit is not "corrected".
+        let wrong = good.replacen("ROU850509", "ROU850519", 1);
+        let m = parse(&wrong).unwrap();
+        assert!(!m.valid);
+        assert!(m.errors.iter().any(|e| e.contains("birth date")), "{:?}", m.errors);
+    }
+
+    #[test]
+    fn icao_td3_specimen_passport() {
+        let m = parse(
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        )
+        .unwrap();
+        assert!(m.valid, "{:?}", m.errors);
+        assert_eq!(m.format, MrzFormat::TD3);
+        assert_eq!(m.surname, "ERIKSSON");
+        assert_eq!(m.given_names, "ANNA MARIA");
+        assert_eq!(m.birth_date.as_deref(), Some("1974-08-12"));
+        assert_eq!(m.expiry_date.as_deref(), Some("2012-04-15"));
+        assert_eq!(m.cnp, None);
+    }
+
+    #[test]
+    fn icao_td1_specimen_with_long_document_number() {
+        let m = parse(
+            "I<UTOD23145890<7349<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        )
+        .unwrap();
+        assert!(m.valid, "{:?}", m.errors);
+        assert_eq!(m.format, MrzFormat::TD1);
+        assert_eq!(m.document_number, "D23145890734");
+    }
+
+    #[test]
+    fn not_an_mrz_is_told_apart_from_an_invalid_one() {
+        assert!(parse("hello world").is_err());
+        assert!(parse("").is_err());
+        assert!(parse("IDROU{}").is_err());
+        let broken = romanian_id().replacen("RX123456", "RX123457", 1);
+        let m = parse(&broken).unwrap();
+        assert!(!m.valid);
+    }
+}

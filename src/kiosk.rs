@@ -1,0 +1,95 @@
+//! Wiring of a running kiosk from its configuration: texts, catalogue, the
+//! queue, the background uploader, devices and the UI. `run` and `demo` both
+//! come through here, so a demo is a panel with simulated devices.
+
+use crate::app::Session;
+use crate::config::Config;
+use crate::devices::Devices;
+use crate::forms::Catalogue;
+use crate::i18n::{Lang, Texts};
+use crate::queue::Queue;
+use crate::ui::{Effects, KioskUi};
+use crate::upload::{policy::Backoff, IntakeClient, Uploader};
+use anyhow::Context;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+pub struct Kiosk {
+    pub ui: KioskUi,
+    pub devices: Devices,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl Kiosk {
+    /// Stops the background uploader.
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// The services on offer: the configured folder, or the built-in ones.
+pub fn catalogue(cfg: &Config) -> anyhow::Result<Catalogue> {
+    let c = match &cfg.kiosk.forms_dir {
+        Some(dir) => Catalogue::load_dir(dir).with_context(|| format!("reading forms folder {}", dir.display()))?,
+        None => Catalogue::builtin(),
+    };
+    for b in &c.broken {
+        tracing::error!(file = %b.file.display(), problem = %b.message, "form disabled");
+    }
+    Ok(c)
+}
+
+/// Builds the kiosk. Call on the UI thread once the Slint platform is chosen.
+pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) -> anyhow::Result<Kiosk> {
+    let texts = Arc::new(Texts::load(cfg.kiosk.texts_dir.as_deref())?);
+    let catalogue = Arc::new(catalogue(cfg)?);
+    let queue_path = cfg.queue_path();
+    let queue = Queue::open(&queue_path).with_context(|| format!("opening queue {}", queue_path.display()))?;
+    let uploader_queue = Queue::open(&queue_path)?;
+    let intake = IntakeClient::new(&cfg.intake.url, Duration::from_secs(15));
+    let wake = Arc::new(Notify::new());
+    let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+    let uploader = Uploader {
+        queue: Arc::new(Mutex::new(uploader_queue)),
+        client: intake.clone(),
+        backoff: Backoff::default(),
+        wake: wake.clone(),
+    };
+    runtime.spawn(uploader.run(shutdown_rx));
+    let languages: Vec<Lang> = cfg.kiosk.languages.iter().filter_map(|l| Lang::parse(l)).collect();
+    let status_url_base = cfg.status_url_base();
+    let effects = Effects {
+        runtime,
+        queue: Arc::new(Mutex::new(queue)),
+        devices: devices.clone(),
+        texts: texts.clone(),
+        intake: IntakeClient::new(&cfg.intake.url, Duration::from_secs(cfg.intake.status_timeout_secs)),
+        wake_uploader: wake,
+        kiosk_id: cfg.kiosk.id.clone(),
+        municipality: cfg.kiosk.municipality.clone(),
+        status_url_base: status_url_base.clone(),
+        status_timeout: Duration::from_secs(cfg.intake.status_timeout_secs),
+        scan_timeout: Duration::from_secs(30),
+    };
+    let ui = KioskUi::new(
+        Session::new(catalogue, languages),
+        texts,
+        effects,
+        &cfg.kiosk.municipality,
+        status_url_base,
+        Duration::from_secs(cfg.kiosk.idle_timeout_secs),
+    )?;
+    Ok(Kiosk { ui, devices, shutdown })
+}
+
+/// Chooses the off-screen renderer: the real UI, drawn by Slint's software
+/// renderer into memory, with no display. Must run before any window exists.
+pub fn use_headless_platform() -> anyhow::Result<()> {
+    let backend = i_slint_backend_testing::TestingBackend::new(i_slint_backend_testing::TestingBackendOptions {
+        mock_time: false,
+        threading: true,
+        renderer_name: Some("software".into()),
+    });
+    slint::platform::set_platform(Box::new(backend)).map_err(|e| anyhow::anyhow!("cannot set the headless platform: {e:?}"))
+}

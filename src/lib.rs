@@ -1,0 +1,40 @@
+//! ghiseu: firmware for self-service kiosk panels in Romanian city halls.
+//!
+//! The library holds everything that decides; the binary (`src/main.rs`) only
+//! parses the command line and wires resources together. Modules, one job each:
+//!
+//! - [`config`]: the one typed TOML configuration, validated at start.
+//! - [`i18n`]: UI texts per language (ro, en, hu), loaded at run time.
+//! - [`identity`]: MRZ parsing and the Romanian CNP (pure).
+//! - [`forms`]: the service catalogue, form definitions and validation (pure).
+//! - [`app`]: the citizen's session as a state machine, `handle(event) -> effects` (pure).
+//! - [`queue`]: the durable SQLite outbox of submissions.
+//! - [`upload`]: the background uploader and its retry policy.
+//! - [`intake`]: the reference intake server (the registry side).
+//! - [`print`]: receipt layout and its rendering to ESC/POS bytes and to a PNG preview.
+//! - [`devices`]: device traits (ID scanner, printer, QR reader) with real and simulated drivers.
+//! - [`ui`]: the Slint adapter that binds the session to `ui/*.slint`, and the effect runner.
+//! - [`kiosk`]: wiring of a running kiosk (queue, uploader, devices, UI) from a config.
+//! - [`walkthrough`]: the scripted citizen that drives the real UI in the headless demo and tests.
+//! - [`png`]: writing RGBA and 1-bit images as PNG files.
+
+pub mod app;
+pub mod config;
+pub mod devices;
+pub mod forms;
+pub mod i18n;
+pub mod identity;
+pub mod intake;
+pub mod kiosk;
+pub mod png;
+pub mod print;
+pub mod queue;
+pub mod ui;
+pub mod upload;
+pub mod walkthrough;
+
+/// Current time as a Unix timestamp in milliseconds. Time is passed around as
+/// plain numbers so pure code can be tested with any clock.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}

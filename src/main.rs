@@ -1,0 +1,293 @@
+//! The `ghiseu` command: one binary for citizens' panels, the registry's
+//! intake and technicians. Parsing and wiring only; the work is in the library.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use ghiseu::config::Config;
+use ghiseu::devices::Devices;
+use slint::ComponentHandle;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "ghiseu", version, about = "Kiosk firmware for Romanian city halls (primării)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The kiosk with simulated devices and an embedded intake server.
+    /// With no display (or with --headless) a scripted citizen files a
+    /// petition through the real UI and screenshots are written.
+    Demo {
+        /// Keep the demo's data here (default: a temporary folder).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Run without a window and write a PNG of every screen into this folder.
+        #[arg(long)]
+        headless: Option<PathBuf>,
+        /// Port of the embedded intake (default: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// The kiosk as a panel runs it.
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+        /// Run without a display: a scripted citizen files one petition
+        /// through the real UI and screenshots go into this folder.
+        #[arg(long)]
+        headless: Option<PathBuf>,
+    },
+    /// The reference intake server (the registry side).
+    Intake {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Only the uploader: delivers the queue to the intake.
+    Uploader {
+        #[arg(long)]
+        config: PathBuf,
+        /// Exit 0 once nothing is pending.
+        #[arg(long)]
+        drain: bool,
+    },
+    /// Parses MRZ lines from standard input and prints them as JSON.
+    /// Exit 0 valid, 1 invalid, 2 not an MRZ.
+    Mrz,
+    /// The kiosk's submission queue.
+    Queue {
+        #[command(subcommand)]
+        command: QueueCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum QueueCommand {
+    /// Counts by state and the age of the oldest pending submission, as JSON.
+    Status {
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GHISEU_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,ghiseu=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ghiseu: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+}
+
+fn dispatch(cmd: Command) -> Result<ExitCode> {
+    match cmd {
+        Command::Demo { data, headless, port } => demo(data, headless, port),
+        Command::Run { config, headless } => {
+            let cfg = Config::load(&config)?;
+            let rt = runtime()?;
+            kiosk(&cfg, &rt, headless, Duration::from_secs(2)).map(|_| ExitCode::SUCCESS)
+        }
+        Command::Intake { listen, data } => {
+            let rt = runtime()?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+                eprintln!("ghiseu intake: listening on http://{}", listener.local_addr()?);
+                ghiseu::intake::serve(listener, &data, async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Uploader { config, drain } => {
+            let cfg = Config::load(&config)?;
+            let rt = runtime()?;
+            let uploader = ghiseu::upload::Uploader {
+                queue: std::sync::Arc::new(std::sync::Mutex::new(ghiseu::queue::Queue::open(&cfg.queue_path())?)),
+                client: ghiseu::upload::IntakeClient::new(&cfg.intake.url, Duration::from_secs(15)),
+                backoff: Default::default(),
+                wake: Default::default(),
+            };
+            rt.block_on(async {
+                if drain {
+                    uploader.drain().await
+                } else {
+                    let (_tx, rx) = tokio::sync::watch::channel(false);
+                    uploader.run(rx).await;
+                    Ok(())
+                }
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mrz => {
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input)?;
+            match ghiseu::identity::parse_mrz(&input) {
+                Ok(m) => {
+                    println!("{}", serde_json::to_string_pretty(&m)?);
+                    Ok(if m.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+                }
+                Err(e) => {
+                    eprintln!("ghiseu mrz: {e}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Queue { command: QueueCommand::Status { config } } => {
+            let cfg = Config::load(&config)?;
+            let q = ghiseu::queue::Queue::open(&cfg.queue_path())?;
+            let c = q.counts()?;
+            let age = c.oldest_pending_ms.map(|t| (ghiseu::now_ms() - t) / 1000);
+            println!(
+                "{}",
+                serde_json::json!({
+                    "pending": c.pending, "uploaded": c.uploaded, "rejected": c.rejected,
+                    "oldest_pending_age_secs": age,
+                })
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn has_display() -> bool {
+    std::env::var_os("DISPLAY").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|v| !v.is_empty())
+}
+
+const DEMO_BOARD: &str = include_str!("../board/desktop.toml");
+
+fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<ExitCode> {
+    let _tmp;
+    let data = match data {
+        Some(d) => d,
+        None => {
+            _tmp = tempfile::Builder::new().prefix("ghiseu-demo-").tempdir()?;
+            _tmp.path().to_owned()
+        }
+    };
+    std::fs::create_dir_all(&data)?;
+    let rt = runtime()?;
+    let listener = rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port))).context("starting the demo intake")?;
+    let addr = listener.local_addr()?;
+    let intake_dir = data.join("intake");
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let dir = intake_dir.clone();
+    let server = rt.spawn(async move {
+        ghiseu::intake::serve(listener, &dir, async {
+            let _ = stop_rx.await;
+        })
+        .await
+    });
+    std::fs::write(data.join("board.toml"), DEMO_BOARD)?;
+    let cfg_path = data.join("kiosk.toml");
+    std::fs::write(
+        &cfg_path,
+        format!(
+            "# Written by `ghiseu demo`.\n[kiosk]\nid = \"demo-01\"\nmunicipality = \"Primăria Municipiului Demo\"\n\
+             board = \"board.toml\"\ndata_dir = \"kiosk\"\n\n[intake]\nurl = \"http://{addr}\"\n\n\
+             [devices.id_scanner]\ndriver = \"simulated\"\n\n[devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n"
+        ),
+    )?;
+    let cfg = Config::load(&cfg_path)?;
+    println!("ghiseu demo: data in {}, intake on http://{addr}", data.display());
+    let walk = kiosk(&cfg, &rt, headless, Duration::from_secs(30))?;
+    let _ = stop_tx.send(());
+    let _ = rt.block_on(server);
+    let Some((walk, out)) = walk else { return Ok(ExitCode::SUCCESS) };
+    let printer_dir = data.join("printer");
+    let receipt = ghiseu::walkthrough::copy_receipt(&printer_dir, &walk.tracking_code, &out)?;
+    println!("  receipt render {}", receipt.display());
+    let store = ghiseu::intake::store::Store::open(&intake_dir)?;
+    let held = store.all()?.into_iter().filter(|s| s.body.tracking_code == walk.tracking_code).count();
+    if held == 1 {
+        println!("ghiseu demo: the intake holds submission {} ({}).", walk.tracking_code, walk.status_message);
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("ghiseu demo: the intake holds {held} submissions with code {}; expected 1", walk.tracking_code);
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Runs the kiosk: in a window, or headless with the scripted citizen.
+/// Returns the walk-through when headless.
+fn kiosk(
+    cfg: &Config,
+    rt: &tokio::runtime::Runtime,
+    headless: Option<PathBuf>,
+    wait_registered: Duration,
+) -> Result<Option<(ghiseu::walkthrough::Walk, PathBuf)>> {
+    let headless = match headless {
+        Some(dir) => Some(dir),
+        None if !has_display() => {
+            println!("ghiseu: no display; running the scripted walk-through headless into ./demo-screens");
+            Some(PathBuf::from("demo-screens"))
+        }
+        None => None,
+    };
+    let board = cfg.board()?;
+    let devices = Devices::from_config(&cfg.devices);
+    let Some(out) = headless else {
+        let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
+        k.ui.window.window().set_size(slint::PhysicalSize::new(board.display.width, board.display.height));
+        k.ui.window.run()?;
+        k.shutdown();
+        return Ok(None);
+    };
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    ghiseu::kiosk::use_headless_platform()?;
+    let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
+    k.ui.window.show()?;
+    let weak = k.ui.window.as_weak();
+    let texts = ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?;
+    let shots = out.clone();
+    let citizen = std::thread::spawn(move || {
+        let mut c = ghiseu::walkthrough::Citizen::new(weak, texts, Some(shots));
+        let r = c.petition(
+            "Str. Ștefan cel Mare 12, Iași",
+            "Vă rog să reparați iluminatul public de pe strada Țuțora; becurile sunt arse în două stâlpi.",
+            wait_registered,
+        );
+        let _ = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        });
+        r
+    });
+    slint::run_event_loop()?;
+    let walk = citizen.join().map_err(|_| anyhow::anyhow!("the scripted citizen panicked"))??;
+    k.shutdown();
+    if walk.screenshots.is_empty() {
+        bail!("no screenshots were written");
+    }
+    write_index(&out, &walk)?;
+    Ok(Some((walk, out)))
+}
+
+fn write_index(out: &Path, walk: &ghiseu::walkthrough::Walk) -> Result<()> {
+    let list: Vec<String> = walk.screenshots.iter().map(|p| format!("- {}", p.display())).collect();
+    std::fs::write(
+        out.join("walkthrough.txt"),
+        format!("tracking code: {}\nstatus: {}\n{}\n", walk.tracking_code, walk.status_message, list.join("\n")),
+    )?;
+    Ok(())
+}

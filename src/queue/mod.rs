@@ -1,0 +1,360 @@
+//! The kiosk's durable outbox of submissions, in SQLite.
+//!
+//! A submission is committed here (WAL, `synchronous=FULL`: the commit is on
+//! disk when `enqueue` returns) before the citizen sees a receipt. Each row
+//! has a stable key (UUIDv7) that the uploader sends as the idempotency key,
+//! so a crash between sending and recording the answer re-sends the same key
+//! and the intake answers the same, never registering twice. Once the intake
+//! confirms, the payload (personal data) is purged; only the tracking code,
+//! the registry's number and timestamps stay for the status screen.
+//!
+//! Migrations are append-only: never edit a shipped one, add the next.
+
+pub mod tracking;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("queue database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot create data folder {path}: {source}")]
+    Folder { path: String, source: std::io::Error },
+}
+
+/// Append-only: each entry moves the schema from version N to N+1.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE submissions (
+    key                 TEXT PRIMARY KEY,
+    tracking_code       TEXT NOT NULL UNIQUE,
+    form_id             TEXT NOT NULL,
+    payload             BLOB,
+    state               TEXT NOT NULL CHECK (state IN ('pending', 'uploaded', 'rejected')),
+    attempts            INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms     INTEGER NOT NULL DEFAULT 0,
+    last_error          TEXT,
+    registration_number TEXT,
+    registration_date   TEXT,
+    stage               TEXT,
+    created_ms          INTEGER NOT NULL,
+    uploaded_ms         INTEGER
+);
+CREATE INDEX submissions_due ON submissions (state, next_attempt_ms);
+"#];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Pending,
+    Uploaded,
+    Rejected,
+}
+
+impl State {
+    fn parse(s: &str) -> State {
+        match s {
+            "uploaded" => State::Uploaded,
+            "rejected" => State::Rejected,
+            _ => State::Pending,
+        }
+    }
+}
+
+/// What the kiosk shows and prints once a submission is durable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub key: String,
+    pub tracking_code: String,
+    pub created_ms: i64,
+}
+
+/// A submission due for upload.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub key: String,
+    pub tracking_code: String,
+    pub payload: Vec<u8>,
+    pub attempts: u32,
+}
+
+/// What the kiosk knows of a submission.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LocalStatus {
+    pub tracking_code: String,
+    pub form_id: String,
+    pub state: State,
+    pub registration_number: Option<String>,
+    pub registration_date: Option<String>,
+    pub stage: Option<String>,
+    pub created_ms: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub pending: u64,
+    pub uploaded: u64,
+    pub rejected: u64,
+    pub oldest_pending_ms: Option<i64>,
+}
+
+/// The registry's answer to an upload.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Registration {
+    pub registration_number: String,
+    pub registration_date: String,
+    pub stage: String,
+}
+
+pub struct Queue {
+    conn: Connection,
+}
+
+impl Queue {
+    /// Opens (creating if needed) the queue at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Queue, QueueError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| QueueError::Folder { path: dir.display().to_string(), source })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut q = Queue { conn };
+        q.migrate()?;
+        Ok(q)
+    }
+
+    fn migrate(&mut self) -> Result<(), QueueError> {
+        let tx = self.conn.transaction()?;
+        let version: usize = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Commits a new submission and returns its receipt. When this returns
+    /// `Ok`, the submission is on disk.
+    pub fn enqueue(&mut self, form_id: &str, key: &str, tracking_code: &str, payload: &[u8], now_ms: i64) -> Result<Receipt, QueueError> {
+        self.conn.execute(
+            "INSERT INTO submissions (key, tracking_code, form_id, payload, state, created_ms, next_attempt_ms)
+             VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)",
+            params![key, tracking_code, form_id, payload, now_ms],
+        )?;
+        Ok(Receipt { key: key.to_owned(), tracking_code: tracking_code.to_owned(), created_ms: now_ms })
+    }
+
+    /// Whether a tracking code is already in use (codes are random; collisions are retried).
+    pub fn code_taken(&self, tracking_code: &str) -> Result<bool, QueueError> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM submissions WHERE tracking_code = ?1", [tracking_code], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Pending submissions whose next attempt is due, oldest first.
+    pub fn due(&self, now_ms: i64, limit: usize) -> Result<Vec<Pending>, QueueError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT key, tracking_code, payload, attempts FROM submissions
+             WHERE state = 'pending' AND next_attempt_ms <= ?1 ORDER BY created_ms LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![now_ms, limit as i64], |r| {
+            Ok(Pending { key: r.get(0)?, tracking_code: r.get(1)?, payload: r.get(2)?, attempts: r.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// When the next pending submission becomes due, if any.
+    pub fn next_due_ms(&self) -> Result<Option<i64>, QueueError> {
+        Ok(self
+            .conn
+            .query_row("SELECT MIN(next_attempt_ms) FROM submissions WHERE state = 'pending'", [], |r| r.get(0))?)
+    }
+
+    /// Records the registry's answer and purges the personal data.
+    pub fn mark_uploaded(&self, key: &str, reg: &Registration, now_ms: i64) -> Result<(), QueueError> {
+        self.conn.execute(
+            "UPDATE submissions SET state = 'uploaded', payload = NULL, uploaded_ms = ?2,
+                 registration_number = ?3, registration_date = ?4, stage = ?5, last_error = NULL
+             WHERE key = ?1",
+            params![key, now_ms, reg.registration_number, reg.registration_date, reg.stage],
+        )?;
+        Ok(())
+    }
+
+    /// A transient failure: try again at `next_attempt_ms`.
+    pub fn mark_retry(&self, key: &str, next_attempt_ms: i64, error: &str) -> Result<(), QueueError> {
+        self.conn.execute(
+            "UPDATE submissions SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3 WHERE key = ?1 AND state = 'pending'",
+            params![key, next_attempt_ms, error],
+        )?;
+        Ok(())
+    }
+
+    /// A permanent rejection: kept for a technician, never retried by itself.
+    pub fn mark_rejected(&self, key: &str, error: &str) -> Result<(), QueueError> {
+        self.conn.execute(
+            "UPDATE submissions SET state = 'rejected', attempts = attempts + 1, last_error = ?2 WHERE key = ?1",
+            params![key, error],
+        )?;
+        Ok(())
+    }
+
+    /// Updates the stage the registry reported for an uploaded submission.
+    pub fn set_stage(&self, tracking_code: &str, reg: &Registration) -> Result<(), QueueError> {
+        self.conn.execute(
+            "UPDATE submissions SET registration_number = ?2, registration_date = ?3, stage = ?4
+             WHERE tracking_code = ?1 AND state = 'uploaded'",
+            params![tracking_code, reg.registration_number, reg.registration_date, reg.stage],
+        )?;
+        Ok(())
+    }
+
+    pub fn lookup(&self, tracking_code: &str) -> Result<Option<LocalStatus>, QueueError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT tracking_code, form_id, state, registration_number, registration_date, stage, created_ms
+                 FROM submissions WHERE tracking_code = ?1",
+                [tracking_code],
+                |r| {
+                    Ok(LocalStatus {
+                        tracking_code: r.get(0)?,
+                        form_id: r.get(1)?,
+                        state: State::parse(&r.get::<_, String>(2)?),
+                        registration_number: r.get(3)?,
+                        registration_date: r.get(4)?,
+                        stage: r.get(5)?,
+                        created_ms: r.get(6)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn counts(&self) -> Result<Counts, QueueError> {
+        let mut c = Counts::default();
+        let mut stmt = self.conn.prepare("SELECT state, COUNT(*), MIN(created_ms) FROM submissions GROUP BY state")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let n: u64 = r.get(1)?;
+            match State::parse(&r.get::<_, String>(0)?) {
+                State::Pending => {
+                    c.pending = n;
+                    c.oldest_pending_ms = r.get(2)?;
+                }
+                State::Uploaded => c.uploaded = n,
+                State::Rejected => c.rejected = n,
+            }
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg(n: &str) -> Registration {
+        Registration { registration_number: n.into(), registration_date: "23.11.2026".into(), stage: "inregistrata".into() }
+    }
+
+    #[test]
+    fn a_submission_goes_pending_then_uploaded_and_its_payload_is_purged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.sqlite");
+        let mut q = Queue::open(&path).unwrap();
+        let r = q.enqueue("petitie", "k1", "K7Q-4M2-X9", b"{\"a\":1}", 1000).unwrap();
+        assert_eq!(r.tracking_code, "K7Q-4M2-X9");
+        assert_eq!(q.counts().unwrap().pending, 1);
+        let due = q.due(1000, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].payload, b"{\"a\":1}");
+        q.mark_uploaded("k1", &reg("12"), 2000).unwrap();
+        let s = q.lookup("K7Q-4M2-X9").unwrap().unwrap();
+        assert_eq!(s.state, State::Uploaded);
+        assert_eq!(s.registration_number.as_deref(), Some("12"));
+        let payload: Option<Vec<u8>> =
+            q.conn.query_row("SELECT payload FROM submissions WHERE key='k1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(payload, None, "personal data purged after confirmation");
+        assert!(q.due(5000, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_committed_submission_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.sqlite");
+        {
+            let mut q = Queue::open(&path).unwrap();
+            q.enqueue("petitie", "k1", "AAA-AAA-AA", b"x", 1).unwrap();
+        }
+        let q = Queue::open(&path).unwrap();
+        assert_eq!(q.counts().unwrap().pending, 1);
+        let mode: String = q.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let sync: i64 = q.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+        assert_eq!(sync, 2, "synchronous=FULL");
+    }
+
+    #[test]
+    fn retries_wait_and_rejections_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut q = Queue::open(&dir.path().join("q.sqlite")).unwrap();
+        q.enqueue("petitie", "k1", "AAA-AAA-AA", b"x", 0).unwrap();
+        q.enqueue("petitie", "k2", "BBB-BBB-BB", b"y", 1).unwrap();
+        q.mark_retry("k1", 500, "connection refused").unwrap();
+        assert_eq!(q.due(100, 10).unwrap().len(), 1);
+        assert_eq!(q.next_due_ms().unwrap(), Some(1));
+        q.mark_rejected("k2", "400 bad request").unwrap();
+        assert_eq!(q.due(1000, 10).unwrap().iter().map(|p| p.key.as_str()).collect::<Vec<_>>(), ["k1"]);
+        let c = q.counts().unwrap();
+        assert_eq!((c.pending, c.rejected), (1, 1));
+        assert_eq!(q.lookup("BBB-BBB-BB").unwrap().unwrap().state, State::Rejected);
+    }
+
+    #[test]
+    fn tracking_codes_are_unique() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut q = Queue::open(&dir.path().join("q.sqlite")).unwrap();
+        q.enqueue("petitie", "k1", "AAA-AAA-AA", b"x", 0).unwrap();
+        assert!(q.code_taken("AAA-AAA-AA").unwrap());
+        assert!(q.enqueue("petitie", "k2", "AAA-AAA-AA", b"x", 0).is_err());
+    }
+}
+
+/// Commits a citizen's answers as a new submission: a fresh UUIDv7 key, an
+/// unused tracking code, and the exact bytes the uploader will send (so every
+/// retry sends the same body under the same key).
+pub fn submit(
+    queue: &mut Queue,
+    kiosk_id: &str,
+    form: &crate::forms::FormDef,
+    lang: crate::i18n::Lang,
+    answers: std::collections::BTreeMap<String, String>,
+    now_ms: i64,
+) -> Result<Receipt, QueueError> {
+    let mut rng = rand::rng();
+    let mut code = tracking::generate(&mut rng);
+    while queue.code_taken(&code)? {
+        code = tracking::generate(&mut rng);
+    }
+    let key = uuid::Uuid::now_v7().to_string();
+    let body = crate::intake::api::SubmissionBody {
+        key: key.clone(),
+        tracking_code: code.clone(),
+        kiosk_id: kiosk_id.to_owned(),
+        form_id: form.id.clone(),
+        form_version: form.version,
+        lang,
+        created_ms: now_ms,
+        answers,
+    };
+    let payload = serde_json::to_vec(&body).expect("a submission serialises");
+    queue.enqueue(&form.id, &key, &code, &payload, now_ms)
+}

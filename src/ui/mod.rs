@@ -1,0 +1,276 @@
+//! The Slint adapter: binds the session ([`crate::app`]) to `ui/app.slint`.
+//!
+//! Every callback from the UI becomes an [`Event`]; the session decides; the
+//! adapter re-renders from [`view`] and carries out the effects. Effects run on
+//! the tokio runtime (devices and SQLite on its blocking pool, HTTP on its
+//! workers) and come back as events through `slint::spawn_local`, so the UI
+//! thread never waits on disk, network or a device.
+
+mod effects;
+
+use crate::app::view::{view, View};
+use crate::app::{Event, Key, Session};
+use crate::i18n::Texts;
+use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+pub use effects::Effects;
+
+slint::include_modules!();
+
+/// The running kiosk UI.
+pub struct KioskUi {
+    pub window: AppWindow,
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    window: slint::Weak<AppWindow>,
+    session: RefCell<Session>,
+    texts: std::sync::Arc<Texts>,
+    effects: Effects,
+    status_url_base: String,
+    last_qr_url: RefCell<String>,
+    idle: slint::Timer,
+    idle_timeout: Duration,
+}
+
+impl KioskUi {
+    pub fn new(
+        session: Session,
+        texts: std::sync::Arc<Texts>,
+        effects: Effects,
+        municipality: &str,
+        status_url_base: String,
+        idle_timeout: Duration,
+    ) -> Result<KioskUi, slint::PlatformError> {
+        let window = AppWindow::new()?;
+        window.global::<Kiosk>().set_municipality(municipality.into());
+        let inner = Rc::new(Inner {
+            window: window.as_weak(),
+            session: RefCell::new(session),
+            texts,
+            effects,
+            status_url_base,
+            last_qr_url: RefCell::default(),
+            idle: slint::Timer::default(),
+            idle_timeout,
+        });
+        bind(&window, &inner);
+        inner.render();
+        Ok(KioskUi { window, inner })
+    }
+
+    /// Feeds an event as if it came from the UI (used by the idle timer and tests).
+    pub fn dispatch(&self, event: Event) {
+        self.inner.dispatch(event);
+    }
+}
+
+fn bind(window: &AppWindow, inner: &Rc<Inner>) {
+    let k = window.global::<Kiosk>();
+    macro_rules! on {
+        ($setter:ident, |$($arg:ident),*| $event:expr) => {{
+            let inner = Rc::downgrade(inner);
+            k.$setter(move |$($arg),*| {
+                if let Some(inner) = inner.upgrade() {
+                    inner.dispatch($event);
+                }
+            });
+        }};
+    }
+    on!(on_set_language, |code| Event::SetLanguage(crate::i18n::Lang::parse(&code).unwrap_or(crate::i18n::Lang::Ro)));
+    on!(on_start, | | Event::Start);
+    on!(on_open_status, | | Event::OpenStatus);
+    on!(on_back, | | Event::Back);
+    on!(on_finish, | | Event::Finish);
+    on!(on_pick_service, |id| Event::PickService(id.into()));
+    on!(on_scan, | | Event::ScanRequested);
+    on!(on_focus, |id| Event::Focus(id.into()));
+    on!(on_next_field, | | Event::NextField);
+    on!(on_key, |t| Event::Key(Key::Text(t.into())));
+    on!(on_backspace, | | Event::Key(Key::Backspace));
+    on!(on_set_value, |id, v| Event::SetValue(id.into(), v.into()));
+    on!(on_continue, | | Event::Continue);
+    on!(on_edit, |id| Event::Edit(id.into()));
+    on!(on_set_consent, |on| Event::SetConsent(on));
+    on!(on_submit, | | Event::Submit);
+    on!(on_check_status, | | Event::CheckStatus);
+    let weak = Rc::downgrade(inner);
+    k.on_activity(move || {
+        if let Some(inner) = weak.upgrade() {
+            inner.arm_idle_timer();
+        }
+    });
+}
+
+impl Inner {
+    fn dispatch(self: &Rc<Self>, event: Event) {
+        let effects = self.session.borrow_mut().handle(event);
+        self.render();
+        for effect in effects {
+            let this = self.clone();
+            let fut = self.effects.run(effect);
+            // The effect runs on tokio; this local task only waits for its event.
+            let _ = slint::spawn_local(async move {
+                if let Ok(event) = fut.await {
+                    this.dispatch(event);
+                }
+            });
+        }
+        self.arm_idle_timer();
+    }
+
+    /// Restarts the idle countdown; on expiry the session is wiped.
+    fn arm_idle_timer(self: &Rc<Self>) {
+        let weak = Rc::downgrade(self);
+        self.idle.start(slint::TimerMode::SingleShot, self.idle_timeout, move || {
+            if let Some(inner) = weak.upgrade() {
+                if inner.session.borrow().screen != crate::app::Screen::Home {
+                    inner.dispatch(Event::IdleTimeout);
+                }
+            }
+        });
+    }
+
+    fn render(&self) {
+        let Some(w) = self.window.upgrade() else { return };
+        let v = view(&self.session.borrow(), &self.texts, &self.status_url_base);
+        apply(&w, &v, &self.texts);
+        if *self.last_qr_url.borrow() != v.receipt_url {
+            w.global::<Kiosk>().set_receipt_qr(qr_image(&v.receipt_url));
+            *self.last_qr_url.borrow_mut() = v.receipt_url.clone();
+        }
+    }
+}
+
+fn s(v: &str) -> SharedString {
+    v.into()
+}
+
+fn labels(texts: &Texts, lang: crate::i18n::Lang) -> Labels {
+    let t = |k: &str| s(texts.get(lang, k));
+    Labels {
+        home_welcome: t("home_welcome"),
+        home_subtitle: t("home_subtitle"),
+        start: t("start"),
+        check_status: t("check_status"),
+        catalogue_title: t("catalogue_title"),
+        back: t("back"),
+        finish: t("finish"),
+        language: t("language"),
+        scan_id: t("scan_id"),
+        r#continue: t("continue"),
+        required_note: t("required_note"),
+        review_title: t("review_title"),
+        edit: t("edit"),
+        consent_label: t("consent_label"),
+        consent_text: t("consent_text"),
+        submit: t("submit"),
+        receipt_title: t("receipt_title"),
+        receipt_code_label: t("receipt_code_label"),
+        status_title: t("status_title"),
+        status_code_label: t("status_code_label"),
+        status_search: t("status_search"),
+        key_space: t("key_space"),
+        key_backspace: t("key_backspace"),
+        key_done: t("key_done"),
+    }
+}
+
+/// Replaces a model's rows only when they changed, so Slint keeps the
+/// elements (and a scrolled list stays where it is).
+fn set_rows<T: Clone + PartialEq + 'static>(current: ModelRc<T>, rows: Vec<T>, set: impl FnOnce(ModelRc<T>)) {
+    let same = current.row_count() == rows.len() && current.iter().zip(&rows).all(|(a, b)| a == *b);
+    if same {
+        return;
+    }
+    if let Some(vec) = current.as_any().downcast_ref::<VecModel<T>>() {
+        if vec.row_count() == rows.len() {
+            for (i, r) in rows.into_iter().enumerate() {
+                if vec.row_data(i).as_ref() != Some(&r) {
+                    vec.set_row_data(i, r);
+                }
+            }
+            return;
+        }
+    }
+    set(ModelRc::new(VecModel::from(rows)));
+}
+
+fn apply(w: &AppWindow, v: &View, texts: &Texts) {
+    let k = w.global::<Kiosk>();
+    k.set_screen(s(v.screen.name()));
+    k.set_lang(s(v.lang.code()));
+    k.set_labels(labels(texts, v.lang));
+    set_rows(
+        k.get_languages(),
+        v.languages.iter().map(|(l, sel)| LangItem { code: s(l.code()), name: s(l.native_name()), selected: *sel }).collect(),
+        |m| k.set_languages(m),
+    );
+    set_rows(
+        k.get_services(),
+        v.services
+            .iter()
+            .map(|x| ServiceItem { id: s(&x.id), title: s(&x.title), description: s(&x.description), category: s(&x.category) })
+            .collect(),
+        |m| k.set_services(m),
+    );
+    set_rows(
+        k.get_fields(),
+        v.fields
+            .iter()
+            .map(|f| FieldItem {
+                id: s(&f.id),
+                label: s(&f.label),
+                value: s(&f.value),
+                error: s(&f.error),
+                required: f.required,
+                multiline: f.multiline,
+                focused: f.focused,
+            })
+            .collect(),
+        |m| k.set_fields(m),
+    );
+    k.set_form_title(s(&v.form_title));
+    k.set_form_hint(s(&v.form_hint));
+    k.set_scan_state(s(v.scan_state));
+    k.set_scan_message(s(&v.scan_message));
+    k.set_missing(s(&v.missing));
+    k.set_consent(v.consent);
+    k.set_can_submit(v.can_submit);
+    k.set_submit_message(s(&v.submit_message));
+    k.set_receipt_code(s(&v.receipt_code));
+    k.set_receipt_service(s(&v.receipt_service));
+    k.set_receipt_deadline(s(&v.receipt_deadline));
+    k.set_receipt_print(s(&v.receipt_print));
+    k.set_receipt_print_failed(v.receipt_print_failed);
+    k.set_status_input(s(&v.status_input));
+    k.set_status_focused(v.status_focused);
+    k.set_status_message(s(&v.status_message));
+    k.set_status_detail(s(&v.status_detail));
+    k.set_status_kind(s(v.status_kind));
+    k.set_keyboard(s(v.keyboard));
+    k.set_keyboard_visible(v.keyboard_visible);
+}
+
+/// The receipt's QR code as an image (black modules on white, 4-module quiet zone).
+fn qr_image(url: &str) -> slint::Image {
+    if url.is_empty() {
+        return slint::Image::default();
+    }
+    let (n, modules) = crate::print::raster::qr_modules(url);
+    let quiet = 4;
+    let size = (n + 2 * quiet) as u32;
+    let mut buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(size, size);
+    let px = buf.make_mut_slice();
+    for (i, p) in px.iter_mut().enumerate() {
+        let (x, y) = (i % size as usize, i / size as usize);
+        let dark = x >= quiet && y >= quiet && x < n + quiet && y < n + quiet && modules[(y - quiet) * n + (x - quiet)];
+        let v = if dark { 0 } else { 255 };
+        *p = slint::Rgb8Pixel { r: v, g: v, b: v };
+    }
+    slint::Image::from_rgb8(buf)
+}

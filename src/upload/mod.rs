@@ -1,0 +1,199 @@
+//! The uploader: a tokio task that delivers the queue to the intake.
+//!
+//! It never holds the UI: the kiosk commits a submission and pokes the
+//! uploader through a [`tokio::sync::Notify`]; the uploader reads due rows
+//! with its own SQLite connection, posts each with its key as the
+//! `Idempotency-Key`, and records the answer. Decisions (what an answer
+//! means, how long to wait) are in [`policy`].
+
+pub mod policy;
+
+use crate::intake::api::StatusBody;
+use crate::queue::{Queue, Registration};
+use policy::{Backoff, Verdict};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// HTTP client for the intake API.
+#[derive(Clone)]
+pub struct IntakeClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl IntakeClient {
+    pub fn new(base_url: &str, timeout: Duration) -> IntakeClient {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .use_rustls_tls()
+            .build()
+            .expect("the TLS client builds");
+        IntakeClient { http, base: base_url.trim_end_matches('/').to_owned() }
+    }
+
+    /// Posts one submission's stored body and classifies the answer.
+    pub async fn post(&self, key: &str, payload: Vec<u8>) -> (Verdict, Option<StatusBody>) {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/submissions", self.base))
+            .header("Idempotency-Key", key)
+            .header("Content-Type", "application/json")
+            .body(payload)
+            .send()
+            .await;
+        let res = match res {
+            Ok(r) => r,
+            Err(e) => {
+                let reason = if e.is_timeout() { "timeout".to_owned() } else { format!("network: {}", short(&e)) };
+                return (Verdict::Transient { reason, retry_after: None }, None);
+            }
+        };
+        let status = res.status().as_u16();
+        let retry_after =
+            res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(policy::parse_retry_after);
+        let verdict = policy::classify(status, retry_after);
+        if verdict == Verdict::Delivered {
+            match res.json::<StatusBody>().await {
+                Ok(body) => (verdict, Some(body)),
+                Err(e) => (Verdict::Transient { reason: format!("unreadable answer: {}", short(&e)), retry_after: None }, None),
+            }
+        } else {
+            (verdict, None)
+        }
+    }
+
+    /// The registry's status for a tracking code; `Ok(None)` when it does not know it.
+    pub async fn status(&self, tracking_code: &str) -> Result<Option<StatusBody>, String> {
+        let res = self
+            .http
+            .get(format!("{}/api/v1/status/{tracking_code}", self.base))
+            .send()
+            .await
+            .map_err(|e| short(&e))?;
+        match res.status().as_u16() {
+            200 => res.json().await.map(Some).map_err(|e| short(&e)),
+            404 => Ok(None),
+            s => Err(format!("HTTP {s}")),
+        }
+    }
+}
+
+/// An error's message without the URL (which carries no personal data, but is noise).
+fn short(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    if let Some(url) = e.url() {
+        s = s.replace(&format!(" ({url})"), "").replace(url.as_str(), "");
+    }
+    s
+}
+
+pub fn registration(s: &StatusBody) -> Registration {
+    Registration {
+        registration_number: s.registration_number.clone(),
+        registration_date: s.registration_date.clone(),
+        stage: s.stage.code().to_owned(),
+    }
+}
+
+/// The uploader's resources.
+pub struct Uploader {
+    /// The uploader's own connection to the queue (WAL lets the kiosk write beside it).
+    pub queue: Arc<Mutex<Queue>>,
+    pub client: IntakeClient,
+    pub backoff: Backoff,
+    /// Poked when a new submission is committed.
+    pub wake: Arc<Notify>,
+}
+
+/// How a pass over the due submissions went.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub delivered: u32,
+    pub failed: u32,
+    pub rejected: u32,
+}
+
+impl Uploader {
+    /// Runs `f` on the queue on a blocking thread, off the async workers.
+    async fn with_queue<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Queue) -> Result<T, crate::queue::QueueError> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let q = self.queue.clone();
+        Ok(tokio::task::spawn_blocking(move || f(&mut q.lock().unwrap_or_else(|p| p.into_inner()))).await??)
+    }
+
+    /// Uploads everything due now, once.
+    pub async fn pass(&self) -> anyhow::Result<Pass> {
+        let due = self.with_queue(|q| q.due(crate::now_ms(), 64)).await?;
+        let mut pass = Pass::default();
+        for p in due {
+            let (verdict, answer) = self.client.post(&p.key, p.payload).await;
+            let key = p.key.clone();
+            let attempts = p.attempts;
+            let backoff = self.backoff;
+            let record = match verdict {
+                Verdict::Delivered => {
+                    pass.delivered += 1;
+                    let reg = registration(answer.as_ref().expect("delivered answers carry a body"));
+                    tracing::info!(tracking = %p.tracking_code, "delivered");
+                    Box::new(move |q: &mut Queue| q.mark_uploaded(&key, &reg, crate::now_ms()))
+                        as Box<dyn FnOnce(&mut Queue) -> Result<(), crate::queue::QueueError> + Send>
+                }
+                Verdict::Transient { reason, retry_after } => {
+                    pass.failed += 1;
+                    let delay = backoff.delay(attempts, rand::random::<f64>(), retry_after);
+                    tracing::warn!(tracking = %p.tracking_code, %reason, retry_in_ms = delay.as_millis() as u64, "upload failed, will retry");
+                    Box::new(move |q: &mut Queue| q.mark_retry(&key, crate::now_ms() + delay.as_millis() as i64, &reason))
+                }
+                Verdict::Permanent(reason) => {
+                    pass.rejected += 1;
+                    tracing::error!(tracking = %p.tracking_code, %reason, "intake rejected submission; needs attention");
+                    Box::new(move |q: &mut Queue| q.mark_rejected(&key, &reason))
+                }
+            };
+            self.with_queue(record).await?;
+        }
+        Ok(pass)
+    }
+
+    /// Runs until `shutdown` fires: a pass, then sleep until the next due
+    /// attempt or a wake-up, whichever is first.
+    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            let idle = match self.pass().await {
+                Ok(_) => {
+                    let next = self.with_queue(|q| q.next_due_ms()).await.ok().flatten();
+                    match next {
+                        Some(t) => Duration::from_millis((t - crate::now_ms()).clamp(0, 60_000) as u64),
+                        None => Duration::from_secs(60),
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "uploader pass failed");
+                    Duration::from_secs(5)
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(idle) => {}
+                _ = self.wake.notified() => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// Uploads until nothing is pending (rejected submissions are not pending).
+    pub async fn drain(&self) -> anyhow::Result<()> {
+        loop {
+            self.pass().await?;
+            let (counts, next) = self.with_queue(|q| Ok((q.counts()?, q.next_due_ms()?))).await?;
+            if counts.pending == 0 {
+                return Ok(());
+            }
+            let wait = next.map(|t| (t - crate::now_ms()).clamp(0, 60_000)).unwrap_or(1000);
+            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        }
+    }
+}

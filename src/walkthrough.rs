@@ -1,0 +1,257 @@
+//! The scripted citizen: drives the real UI the way a person would, by
+//! finding controls by their accessible label and touching them, and typing
+//! on the on-screen keyboard key by key. The headless demo and the UI tests
+//! use it; it runs on its own thread and talks to the UI thread only through
+//! `slint::invoke_from_event_loop`, so the UI thread never waits for it.
+
+use crate::i18n::{Lang, Texts};
+use crate::ui::{AppWindow, Kiosk};
+use anyhow::{anyhow, bail, Context, Result};
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use slint::platform::{PointerEventButton, WindowEvent};
+use slint::{ComponentHandle, Model};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub struct Citizen {
+    window: slint::Weak<AppWindow>,
+    texts: Texts,
+    lang: Lang,
+    /// Where screenshots go, if anywhere.
+    shots: Option<PathBuf>,
+    pub log: Vec<String>,
+}
+
+/// What a walk-through produced.
+#[derive(Debug, Clone)]
+pub struct Walk {
+    pub tracking_code: String,
+    pub status_message: String,
+    pub screenshots: Vec<PathBuf>,
+}
+
+impl Citizen {
+    pub fn new(window: slint::Weak<AppWindow>, texts: Texts, shots: Option<PathBuf>) -> Citizen {
+        Citizen { window, texts, lang: Lang::Ro, shots, log: vec![] }
+    }
+
+    fn say(&mut self, what: impl Into<String>) {
+        let what = what.into();
+        println!("  {what}");
+        self.log.push(what);
+    }
+
+    /// Runs `f` on the UI thread and waits for its result.
+    pub fn on_ui<R: Send + 'static>(&self, f: impl FnOnce(&AppWindow) -> R + Send + 'static) -> Result<R> {
+        let (tx, rx) = mpsc::channel();
+        let weak = self.window.clone();
+        slint::invoke_from_event_loop(move || {
+            if let Some(w) = weak.upgrade() {
+                let _ = tx.send(f(&w));
+            }
+        })
+        .map_err(|e| anyhow!("the UI event loop is gone: {e}"))?;
+        rx.recv_timeout(Duration::from_secs(10)).context("the UI thread did not answer within 10 s")
+    }
+
+    fn label(&self, key: &str) -> String {
+        self.texts.get(self.lang, key).to_owned()
+    }
+
+    /// Touches the control labelled `label`: a pointer press and release at its
+    /// centre, so layout and hit-testing are exercised, not only the callback.
+    pub fn tap(&self, label: &str) -> Result<()> {
+        let label = label.to_owned();
+        let found = self.on_ui(move |w| {
+            let el = ElementHandle::find_by_accessible_label(w, &label).find(|e| {
+                matches!(
+                    e.accessible_role(),
+                    Some(AccessibleRole::Button | AccessibleRole::Checkbox | AccessibleRole::TextInput)
+                )
+            });
+            let Some(el) = el else { return Err(format!("no control labelled `{label}` on screen")) };
+            if el.accessible_enabled() == Some(false) {
+                return Err(format!("`{label}` is disabled"));
+            }
+            let pos = el.absolute_position();
+            let size = el.size();
+            let position = slint::LogicalPosition::new(pos.x + size.width / 2.0, pos.y + size.height / 2.0);
+            let win = w.window();
+            if position.y < 0.0 || position.y > win.size().height as f32 / win.scale_factor() {
+                // Scrolled away: use the accessible action, as a screen reader would.
+                el.invoke_accessible_default_action();
+                return Ok(());
+            }
+            win.dispatch_event(WindowEvent::PointerMoved { position });
+            win.dispatch_event(WindowEvent::PointerPressed { position, button: PointerEventButton::Left });
+            win.dispatch_event(WindowEvent::PointerReleased { position, button: PointerEventButton::Left });
+            win.dispatch_event(WindowEvent::PointerExited);
+            Ok(())
+        })?;
+        found.map_err(|e| anyhow!(e))
+    }
+
+    /// Focuses the field labelled `label`: touches it when it is on screen,
+    /// otherwise moves through the form with the keyboard's «Gata» key.
+    pub fn focus_field(&self, label: &str) -> Result<()> {
+        for _ in 0..20 {
+            let l = label.to_owned();
+            let focused = self.on_ui(move |w| {
+                w.global::<Kiosk>().get_fields().iter().any(|f| f.focused && f.label == l.as_str())
+            })?;
+            if focused {
+                return Ok(());
+            }
+            if self.touch_field(label).is_ok() {
+                continue;
+            }
+            self.tap(&self.label("key_done"))?;
+        }
+        bail!("could not reach the field `{label}`")
+    }
+
+    fn touch_field(&self, label: &str) -> Result<()> {
+        let label = label.to_owned();
+        self.on_ui(move |w| {
+            let el = ElementHandle::find_by_accessible_label(w, &label)
+                .find(|e| e.accessible_role() == Some(AccessibleRole::TextInput));
+            el.map(|e| e.invoke_accessible_default_action()).ok_or_else(|| {
+                let fields: Vec<String> = i_slint_backend_testing::ElementQuery::from_root(w)
+                    .match_descendants()
+                    .match_accessible_role(AccessibleRole::TextInput)
+                    .find_all()
+                    .iter()
+                    .filter_map(|e| e.accessible_label().map(|l| l.to_string()))
+                    .collect();
+                format!("no field labelled `{label}` (fields on screen: {fields:?})")
+            })
+        })?
+        .map_err(|e| anyhow!(e))
+    }
+
+    /// Types on the on-screen keyboard, one key at a time (Shift for capitals).
+    pub fn type_text(&self, text: &str) -> Result<()> {
+        let space = self.label("key_space");
+        for c in text.chars() {
+            let key = if c == ' ' { space.clone() } else { c.to_string() };
+            if self.tap(&key).is_err() {
+                self.tap("Shift").with_context(|| format!("typing `{c}`"))?;
+                self.tap(&key).with_context(|| format!("typing `{c}`"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until `cond` holds on the UI, or fails after `timeout`.
+    pub fn wait_for(&self, what: &str, timeout: Duration, cond: impl Fn(&AppWindow) -> bool + Send + Clone + 'static) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            let c = cond.clone();
+            if self.on_ui(move |w| c(w))? {
+                return Ok(());
+            }
+            if start.elapsed() > timeout {
+                bail!("timed out after {timeout:?} waiting for {what}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn screen(&self) -> Result<String> {
+        self.on_ui(|w| w.global::<Kiosk>().get_screen().to_string())
+    }
+
+    /// Renders the window with the software renderer and writes it as PNG.
+    pub fn screenshot(&mut self, name: &str) -> Result<Option<PathBuf>> {
+        let Some(dir) = self.shots.clone() else { return Ok(None) };
+        let shot = self.on_ui(|w| {
+            w.window().request_redraw();
+            w.window().take_snapshot().map(|b| (b.width(), b.height(), b.as_bytes().to_vec()))
+        })?;
+        let (width, height, rgba) = shot.map_err(|e| anyhow!("snapshot failed: {e}"))?;
+        let path = dir.join(format!("{name}.png"));
+        crate::png::write_rgba(&path, width, height, &rgba).with_context(|| format!("writing {}", path.display()))?;
+        self.say(format!("screenshot {}", path.display()));
+        Ok(Some(path))
+    }
+
+    /// A citizen files a petition: home → catalogue → form (ID scan, typed
+    /// text) → review (consent) → receipt → status, with a screenshot of each.
+    pub fn petition(&mut self, address: &str, text: &str, wait_registered: Duration) -> Result<Walk> {
+        let mut shots = vec![];
+        let mut shot = |c: &mut Citizen, name: &str| -> Result<()> {
+            if let Some(p) = c.screenshot(name)? {
+                shots.push(p);
+            }
+            Ok(())
+        };
+        self.wait_for("the home screen", Duration::from_secs(10), |w| w.global::<Kiosk>().get_screen() == "home")?;
+        shot(self, "01-home")?;
+        self.say("home: tap «Depune o cerere»");
+        self.tap(&self.label("start"))?;
+        self.wait_for("the catalogue", Duration::from_secs(5), |w| w.global::<Kiosk>().get_screen() == "catalogue")?;
+        shot(self, "02-catalogue")?;
+        self.say("catalogue: tap «Petiție»");
+        self.tap("Petiție")?;
+        self.wait_for("the form", Duration::from_secs(5), |w| w.global::<Kiosk>().get_screen() == "form")?;
+        self.say("form: tap «Scanează actul de identitate»");
+        self.tap(&self.label("scan_id"))?;
+        self.wait_for("the ID card read", Duration::from_secs(35), |w| {
+            let s = w.global::<Kiosk>().get_scan_state();
+            s == "ok" || s == "failed"
+        })?;
+        if self.on_ui(|w| w.global::<Kiosk>().get_scan_state())? != "ok" {
+            bail!("the simulated ID card was not read");
+        }
+        self.say("form: name and CNP filled from the card; typing the address");
+        self.focus_field("Adresa de corespondență")?;
+        self.type_text(address)?;
+        self.say("form: typing the petition");
+        self.focus_field("Conținutul petiției")?;
+        self.type_text(text)?;
+        shot(self, "03-form")?;
+        self.tap(&self.label("continue"))?;
+        self.wait_for("the review screen", Duration::from_secs(5), |w| w.global::<Kiosk>().get_screen() == "review")?;
+        if self.on_ui(|w| w.global::<Kiosk>().get_can_submit())? {
+            bail!("«Trimite solicitarea» was enabled before consent");
+        }
+        self.say("review: tick the GDPR consent");
+        self.tap(&self.label("consent_label"))?;
+        self.wait_for("the submit button to enable", Duration::from_secs(5), |w| w.global::<Kiosk>().get_can_submit())?;
+        shot(self, "04-review")?;
+        self.say("review: tap «Trimite solicitarea»");
+        self.tap(&self.label("submit"))?;
+        self.wait_for("the receipt", Duration::from_secs(10), |w| w.global::<Kiosk>().get_screen() == "receipt")?;
+        self.wait_for("the receipt to print", Duration::from_secs(10), |w| {
+            !w.global::<Kiosk>().get_receipt_print().contains("…")
+        })?;
+        let code = self.on_ui(|w| w.global::<Kiosk>().get_receipt_code().to_string())?;
+        self.say(format!("receipt: tracking code {code}"));
+        shot(self, "05-receipt")?;
+        self.say("receipt: tap «Verifică stadiul»");
+        self.tap(&self.label("check_status"))?;
+        self.wait_for("a status answer", Duration::from_secs(10), |w| {
+            let k = w.global::<Kiosk>().get_status_kind();
+            k != "checking" && k != "idle"
+        })?;
+        let start = Instant::now();
+        while self.on_ui(|w| w.global::<Kiosk>().get_status_kind())? != "registered" && start.elapsed() < wait_registered {
+            std::thread::sleep(Duration::from_millis(300));
+            self.tap(&self.label("status_search"))?;
+            self.wait_for("a status answer", Duration::from_secs(10), |w| w.global::<Kiosk>().get_status_kind() != "checking")?;
+        }
+        let status_message = self.on_ui(|w| w.global::<Kiosk>().get_status_message().to_string())?;
+        self.say(format!("status: {status_message}"));
+        shot(self, "06-status")?;
+        Ok(Walk { tracking_code: code, status_message, screenshots: shots })
+    }
+}
+
+/// Writes the receipt render (what the simulated printer produced) next to the screenshots.
+pub fn copy_receipt(printer_dir: &Path, code: &str, out: &Path) -> Result<PathBuf> {
+    let src = printer_dir.join(format!("receipt-{code}.png"));
+    let dst = out.join("07-receipt-print.png");
+    std::fs::copy(&src, &dst).with_context(|| format!("copying {}", src.display()))?;
+    Ok(dst)
+}
