@@ -137,10 +137,7 @@ fn default_sim_delay() -> u64 {
 }
 /// A specimen Romanian identity card (TD2, ICAO 9303 specimen data).
 pub fn default_sim_mrz() -> Vec<String> {
-    vec![
-        "IDROUPOPESCU<<MARIA<ELENA<<<<<<<<<<<".into(),
-        "RX123456<9ROU8505095F300509522049960".into(),
-    ]
+    vec!["IDROUPOPESCU<<MARIA<ELENA<<<<<<<<<<<".into(), "RX123456<9ROU8505095F300509522049960".into()]
 }
 
 /// Description of the panel hardware, one file per supported board.
@@ -163,16 +160,16 @@ pub struct Display {
 impl Config {
     /// Reads, parses and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         Self::parse(&text, path)
     }
 
     /// Parses configuration text as if read from `path` (relative paths resolve
     /// against its directory) and validates it.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let mut cfg: Config = toml::from_str(text)
-            .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
+        let mut cfg: Config =
+            toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
         cfg.source = path.to_owned();
         let base = path.parent().unwrap_or(Path::new(".")).to_owned();
         let abs = |p: &mut PathBuf| {
@@ -204,10 +201,7 @@ impl Config {
             return Err(self.invalid("kiosk.id", "must not be empty"));
         }
         if !self.kiosk.board.is_file() {
-            return Err(self.invalid(
-                "kiosk.board",
-                format!("no board file at {}", self.kiosk.board.display()),
-            ));
+            return Err(self.invalid("kiosk.board", format!("no board file at {}", self.kiosk.board.display())));
         }
         if let Some(dir) = &self.kiosk.forms_dir {
             if !dir.is_dir() {
@@ -224,10 +218,7 @@ impl Config {
         }
         for l in &self.kiosk.languages {
             if crate::i18n::Lang::parse(l).is_none() {
-                return Err(self.invalid(
-                    "kiosk.languages",
-                    format!("unknown language `{l}` (supported: ro, en, hu)"),
-                ));
+                return Err(self.invalid("kiosk.languages", format!("unknown language `{l}` (supported: ro, en, hu)")));
             }
         }
         if self.kiosk.idle_timeout_secs < 15 {
@@ -249,10 +240,8 @@ impl Config {
     /// The board description this configuration names.
     pub fn board(&self) -> Result<Board, ConfigError> {
         let path = &self.kiosk.board;
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-        toml::from_str(&text)
-            .map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })
     }
 
     /// Base URL for the status link a receipt's QR carries.

@@ -125,8 +125,7 @@ mod tests {
     fn every_language_has_every_romanian_key() {
         let t = Texts::builtin();
         for lang in [Lang::En, Lang::Hu] {
-            let missing: Vec<_> =
-                t.keys(Lang::Ro).filter(|k| !t.by_lang[&lang].contains_key(*k)).collect();
+            let missing: Vec<_> = t.keys(Lang::Ro).filter(|k| !t.by_lang[&lang].contains_key(*k)).collect();
             assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
         }
     }

@@ -91,5 +91,6 @@ pub fn use_headless_platform() -> anyhow::Result<()> {
         threading: true,
         renderer_name: Some("software".into()),
     });
-    slint::platform::set_platform(Box::new(backend)).map_err(|e| anyhow::anyhow!("cannot set the headless platform: {e:?}"))
+    slint::platform::set_platform(Box::new(backend))
+        .map_err(|e| anyhow::anyhow!("cannot set the headless platform: {e:?}"))
 }

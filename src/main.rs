@@ -110,7 +110,8 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         Command::Intake { listen, data } => {
             let rt = runtime()?;
             rt.block_on(async {
-                let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+                let listener =
+                    tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
                 eprintln!("ghiseu intake: listening on http://{}", listener.local_addr()?);
                 ghiseu::intake::serve(listener, &data, async {
                     let _ = tokio::signal::ctrl_c().await;
@@ -188,7 +189,8 @@ fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<E
     };
     std::fs::create_dir_all(&data)?;
     let rt = runtime()?;
-    let listener = rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port))).context("starting the demo intake")?;
+    let listener =
+        rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port))).context("starting the demo intake")?;
     let addr = listener.local_addr()?;
     let intake_dir = data.join("intake");
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

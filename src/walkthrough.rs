@@ -97,9 +97,8 @@ impl Citizen {
     pub fn focus_field(&self, label: &str) -> Result<()> {
         for _ in 0..20 {
             let l = label.to_owned();
-            let focused = self.on_ui(move |w| {
-                w.global::<Kiosk>().get_fields().iter().any(|f| f.focused && f.label == l.as_str())
-            })?;
+            let focused = self
+                .on_ui(move |w| w.global::<Kiosk>().get_fields().iter().any(|f| f.focused && f.label == l.as_str()))?;
             if focused {
                 return Ok(());
             }
@@ -144,7 +143,12 @@ impl Citizen {
     }
 
     /// Waits until `cond` holds on the UI, or fails after `timeout`.
-    pub fn wait_for(&self, what: &str, timeout: Duration, cond: impl Fn(&AppWindow) -> bool + Send + Clone + 'static) -> Result<()> {
+    pub fn wait_for(
+        &self,
+        what: &str,
+        timeout: Duration,
+        cond: impl Fn(&AppWindow) -> bool + Send + Clone + 'static,
+    ) -> Result<()> {
         let start = Instant::now();
         loop {
             let c = cond.clone();
@@ -236,10 +240,14 @@ impl Citizen {
             k != "checking" && k != "idle"
         })?;
         let start = Instant::now();
-        while self.on_ui(|w| w.global::<Kiosk>().get_status_kind())? != "registered" && start.elapsed() < wait_registered {
+        while self.on_ui(|w| w.global::<Kiosk>().get_status_kind())? != "registered"
+            && start.elapsed() < wait_registered
+        {
             std::thread::sleep(Duration::from_millis(300));
             self.tap(&self.label("status_search"))?;
-            self.wait_for("a status answer", Duration::from_secs(10), |w| w.global::<Kiosk>().get_status_kind() != "checking")?;
+            self.wait_for("a status answer", Duration::from_secs(10), |w| {
+                w.global::<Kiosk>().get_status_kind() != "checking"
+            })?;
         }
         let status_message = self.on_ui(|w| w.global::<Kiosk>().get_status_message().to_string())?;
         self.say(format!("status: {status_message}"));

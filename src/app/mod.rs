@@ -54,7 +54,9 @@ pub enum ScanState {
     Idle,
     Waiting,
     /// Filled in; `cnp_missing` when the document gave no valid CNP.
-    Filled { cnp_missing: bool },
+    Filled {
+        cnp_missing: bool,
+    },
     Failed,
 }
 
@@ -85,9 +87,16 @@ pub struct ReceiptView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatusAnswer {
     /// The registry has it.
-    Registered { number: String, date: String, stage: Stage, from_registry: bool },
+    Registered {
+        number: String,
+        date: String,
+        stage: Stage,
+        from_registry: bool,
+    },
     /// On the kiosk, not yet delivered.
-    Pending { registry_unreachable: bool },
+    Pending {
+        registry_unreachable: bool,
+    },
     /// The intake refused it; staff must look.
     NeedsAttention,
     Unknown,
@@ -137,9 +146,18 @@ pub enum Event {
 pub enum Effect {
     Scan,
     /// Commit the answers durably; answer with `Submitted`.
-    Persist { form: Arc<FormDef>, lang: Lang, answers: BTreeMap<String, String> },
+    Persist {
+        form: Arc<FormDef>,
+        lang: Lang,
+        answers: BTreeMap<String, String>,
+    },
     /// Print the receipt for a durable submission; answer with `Printed`.
-    PrintReceipt { tracking_code: String, form: Arc<FormDef>, created_ms: i64, lang: Lang },
+    PrintReceipt {
+        tracking_code: String,
+        form: Arc<FormDef>,
+        created_ms: i64,
+        lang: Lang,
+    },
     /// Look up a tracking code; answer with `StatusAnswered`.
     QueryStatus(String),
 }
@@ -205,7 +223,9 @@ impl Session {
 
     /// Whether the submit button may be pressed.
     pub fn can_submit(&self) -> bool {
-        self.consent && self.submit != SubmitState::Saving && self.form.as_ref().is_some_and(|f| validate_all(f, &self.values).is_empty())
+        self.consent
+            && self.submit != SubmitState::Saving
+            && self.form.as_ref().is_some_and(|f| validate_all(f, &self.values).is_empty())
     }
 
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {

@@ -89,7 +89,8 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         })
         .collect();
     let missing = if s.show_all_errors && !errors.is_empty() {
-        let names: Vec<String> = fields.iter().filter(|f| errors.contains_key(&f.id)).map(|f| f.label.clone()).collect();
+        let names: Vec<String> =
+            fields.iter().filter(|f| errors.contains_key(&f.id)).map(|f| f.label.clone()).collect();
         texts.fmt(lang, "form_missing", &[("fields", &names.join(", "))])
     } else {
         String::new()
@@ -111,16 +112,20 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
     let (status_kind, status_message, status_detail) = match &s.status {
         StatusState::Idle => ("idle", String::new(), String::new()),
         StatusState::Checking(_) => ("checking", t("status_checking"), String::new()),
-        StatusState::BadCode(reason) => ("bad", texts.fmt(lang, "status_bad_code", &[("reason", reason)]), String::new()),
+        StatusState::BadCode(reason) => {
+            ("bad", texts.fmt(lang, "status_bad_code", &[("reason", reason)]), String::new())
+        }
         StatusState::Answer { answer, .. } => match answer {
-            StatusAnswer::Registered { number, date, stage, from_registry } => (
-                "registered",
-                texts.fmt(lang, "status_registered", &[("number", number), ("date", date)]),
-                {
+            StatusAnswer::Registered { number, date, stage, from_registry } => {
+                ("registered", texts.fmt(lang, "status_registered", &[("number", number), ("date", date)]), {
                     let stage = texts.fmt(lang, "status_stage", &[("stage", texts.get(lang, stage.text_key()))]);
-                    if *from_registry { stage } else { format!("{stage}\n{}", t("status_local_note")) }
-                },
-            ),
+                    if *from_registry {
+                        stage
+                    } else {
+                        format!("{stage}\n{}", t("status_local_note"))
+                    }
+                })
+            }
             StatusAnswer::Pending { registry_unreachable } => (
                 "pending",
                 t("status_pending"),
@@ -131,7 +136,8 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         },
     };
     let focused_field = fields.iter().find(|f| f.focused);
-    let keyboard = if s.screen == Screen::Status { "code" } else { focused_field.map(|f| f.keyboard).unwrap_or("text") };
+    let keyboard =
+        if s.screen == Screen::Status { "code" } else { focused_field.map(|f| f.keyboard).unwrap_or("text") };
     let keyboard_visible = match s.screen {
         Screen::Form => focused_field.is_some(),
         Screen::Status => true,
@@ -157,7 +163,11 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
             .form
             .as_ref()
             .map(|f| {
-                texts.fmt(lang, "receipt_deadline", &[("days", &f.deadline_days.to_string()), ("basis", &f.legal_basis)])
+                texts.fmt(
+                    lang,
+                    "receipt_deadline",
+                    &[("days", &f.deadline_days.to_string()), ("basis", &f.legal_basis)],
+                )
             })
             .unwrap_or_default(),
         fields,
@@ -171,7 +181,11 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         receipt_service: receipt_form.map(|f| f.title.get(lang).to_owned()).unwrap_or_default(),
         receipt_deadline: receipt_form
             .map(|f| {
-                texts.fmt(lang, "receipt_deadline", &[("days", &f.deadline_days.to_string()), ("basis", &f.legal_basis)])
+                texts.fmt(
+                    lang,
+                    "receipt_deadline",
+                    &[("days", &f.deadline_days.to_string()), ("basis", &f.legal_basis)],
+                )
             })
             .unwrap_or_default(),
         receipt_print: match s.receipt.as_ref().map(|r| &r.print) {

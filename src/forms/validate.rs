@@ -62,7 +62,10 @@ pub fn is_phone(s: &str) -> bool {
     if let Some(rest) = compact.strip_prefix('+') {
         return digits(rest) && (8..=15).contains(&rest.len());
     }
-    digits(&compact) && compact.len() == 10 && compact.starts_with('0') && matches!(compact.as_bytes()[1], b'2' | b'3' | b'7')
+    digits(&compact)
+        && compact.len() == 10
+        && compact.starts_with('0')
+        && matches!(compact.as_bytes()[1], b'2' | b'3' | b'7')
 }
 
 pub fn validate_field(field: &FieldDef, value: &str) -> Option<FieldError> {

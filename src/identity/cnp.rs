@@ -21,7 +21,9 @@ pub enum CnpError {
     /// The county code is not one in use.
     County(String),
     /// The check digit is wrong; carries the one it should be.
-    Check { expected: u32 },
+    Check {
+        expected: u32,
+    },
 }
 
 impl fmt::Display for CnpError {
@@ -165,7 +167,7 @@ mod tests {
         assert!(validate(&with_check("500022940001")).is_ok(), "2000-02-29 exists");
         assert!(validate(&with_check("104022940001")).is_ok(), "1904-02-29 exists");
         assert_eq!(validate(&with_check("300022940001")), Err(CnpError::Date("1800-02-29".into())));
-        assert_eq!(validate(&with_check("190022940001")), Err(CnpError::Date("1900-02-29".into())));
+        assert_eq!(validate(&with_check("100022940001")), Err(CnpError::Date("1900-02-29".into())));
         assert_eq!(validate(&with_check("185023140001")), Err(CnpError::Date("1985-02-31".into())));
         assert_eq!(validate(&with_check("185130140001")), Err(CnpError::Date("1985-13-01".into())));
     }

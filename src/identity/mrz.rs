@@ -394,10 +394,8 @@ mod tests {
 
     #[test]
     fn icao_td3_specimen_passport() {
-        let m = parse(
-            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
-        )
-        .unwrap();
+        let m = parse("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10")
+            .unwrap();
         assert!(m.valid, "{:?}", m.errors);
         assert_eq!(m.format, MrzFormat::TD3);
         assert_eq!(m.surname, "ERIKSSON");
@@ -409,10 +407,8 @@ mod tests {
 
     #[test]
     fn icao_td1_specimen_with_long_document_number() {
-        let m = parse(
-            "I<UTOD23145890<7349<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<",
-        )
-        .unwrap();
+        let m = parse("I<UTOD23145890<7349<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+            .unwrap();
         assert!(m.valid, "{:?}", m.errors);
         assert_eq!(m.format, MrzFormat::TD1);
         assert_eq!(m.document_number, "D23145890734");

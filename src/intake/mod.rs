@@ -107,7 +107,11 @@ async fn status_page(State(st): State<AppState>, UrlPath(code): UrlPath<String>)
             StatusCode::OK,
             format!(
                 "{}<br>{}",
-                texts.fmt(lang, "status_registered", &[("number", &s.registration_number), ("date", &s.registration_date)]),
+                texts.fmt(
+                    lang,
+                    "status_registered",
+                    &[("number", &s.registration_number), ("date", &s.registration_date)]
+                ),
                 texts.fmt(lang, "status_stage", &[("stage", texts.get(lang, s.stage.text_key()))])
             ),
         ),

@@ -8,7 +8,7 @@
 use super::{Block, Style};
 use escpos::driver::Driver;
 use escpos::printer::Printer;
-use escpos::utils::{JustifyMode, PageCode, Protocol, QRCodeOption, QRCodeModel, QRCodeCorrectionLevel};
+use escpos::utils::{JustifyMode, PageCode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
 use std::cell::RefCell;
 use std::rc::Rc;
 

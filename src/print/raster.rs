@@ -114,7 +114,8 @@ impl Pen<'_> {
                 if let Some(outlined) = font.outline_glyph(glyph) {
                     let b = outlined.px_bounds();
                     let bmp = &mut self.bmp;
-                    outlined.draw(|gx, gy, cov| bmp.darken(b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32, cov));
+                    outlined
+                        .draw(|gx, gy, cov| bmp.darken(b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32, cov));
                 }
             }
             self.y += scaled.height() + scaled.line_gap() + 4.0;
@@ -182,7 +183,10 @@ mod tests {
     #[test]
     fn text_and_qr_leave_ink_on_the_page() {
         let bmp = render(
-            &[Block::Text { text: "Primăria Ștei".into(), style: Style::Title }, Block::Qr("https://x.ro/s/AAA".into())],
+            &[
+                Block::Text { text: "Primăria Ștei".into(), style: Style::Title },
+                Block::Qr("https://x.ro/s/AAA".into()),
+            ],
             576,
         );
         assert_eq!(bmp.width, 576);

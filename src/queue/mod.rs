@@ -140,7 +140,14 @@ impl Queue {
 
     /// Commits a new submission and returns its receipt. When this returns
     /// `Ok`, the submission is on disk.
-    pub fn enqueue(&mut self, form_id: &str, key: &str, tracking_code: &str, payload: &[u8], now_ms: i64) -> Result<Receipt, QueueError> {
+    pub fn enqueue(
+        &mut self,
+        form_id: &str,
+        key: &str,
+        tracking_code: &str,
+        payload: &[u8],
+        now_ms: i64,
+    ) -> Result<Receipt, QueueError> {
         self.conn.execute(
             "INSERT INTO submissions (key, tracking_code, form_id, payload, state, created_ms, next_attempt_ms)
              VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)",
@@ -262,7 +269,11 @@ mod tests {
     use super::*;
 
     fn reg(n: &str) -> Registration {
-        Registration { registration_number: n.into(), registration_date: "23.11.2026".into(), stage: "inregistrata".into() }
+        Registration {
+            registration_number: n.into(),
+            registration_date: "23.11.2026".into(),
+            stage: "inregistrata".into(),
+        }
     }
 
     #[test]

@@ -82,22 +82,22 @@ fn bind(window: &AppWindow, inner: &Rc<Inner>) {
         }};
     }
     on!(on_set_language, |code| Event::SetLanguage(crate::i18n::Lang::parse(&code).unwrap_or(crate::i18n::Lang::Ro)));
-    on!(on_start, | | Event::Start);
-    on!(on_open_status, | | Event::OpenStatus);
-    on!(on_back, | | Event::Back);
-    on!(on_finish, | | Event::Finish);
+    on!(on_start, || Event::Start);
+    on!(on_open_status, || Event::OpenStatus);
+    on!(on_back, || Event::Back);
+    on!(on_finish, || Event::Finish);
     on!(on_pick_service, |id| Event::PickService(id.into()));
-    on!(on_scan, | | Event::ScanRequested);
+    on!(on_scan, || Event::ScanRequested);
     on!(on_focus, |id| Event::Focus(id.into()));
-    on!(on_next_field, | | Event::NextField);
+    on!(on_next_field, || Event::NextField);
     on!(on_key, |t| Event::Key(Key::Text(t.into())));
-    on!(on_backspace, | | Event::Key(Key::Backspace));
+    on!(on_backspace, || Event::Key(Key::Backspace));
     on!(on_set_value, |id, v| Event::SetValue(id.into(), v.into()));
-    on!(on_continue, | | Event::Continue);
+    on!(on_continue, || Event::Continue);
     on!(on_edit, |id| Event::Edit(id.into()));
     on!(on_set_consent, |on| Event::SetConsent(on));
-    on!(on_submit, | | Event::Submit);
-    on!(on_check_status, | | Event::CheckStatus);
+    on!(on_submit, || Event::Submit);
+    on!(on_check_status, || Event::CheckStatus);
     let weak = Rc::downgrade(inner);
     k.on_activity(move || {
         if let Some(inner) = weak.upgrade() {
@@ -207,14 +207,22 @@ fn apply(w: &AppWindow, v: &View, texts: &Texts) {
     k.set_labels(labels(texts, v.lang));
     set_rows(
         k.get_languages(),
-        v.languages.iter().map(|(l, sel)| LangItem { code: s(l.code()), name: s(l.native_name()), selected: *sel }).collect(),
+        v.languages
+            .iter()
+            .map(|(l, sel)| LangItem { code: s(l.code()), name: s(l.native_name()), selected: *sel })
+            .collect(),
         |m| k.set_languages(m),
     );
     set_rows(
         k.get_services(),
         v.services
             .iter()
-            .map(|x| ServiceItem { id: s(&x.id), title: s(&x.title), description: s(&x.description), category: s(&x.category) })
+            .map(|x| ServiceItem {
+                id: s(&x.id),
+                title: s(&x.title),
+                description: s(&x.description),
+                category: s(&x.category),
+            })
             .collect(),
         |m| k.set_services(m),
     );

@@ -57,7 +57,10 @@ impl IntakeClient {
         if verdict == Verdict::Delivered {
             match res.json::<StatusBody>().await {
                 Ok(body) => (verdict, Some(body)),
-                Err(e) => (Verdict::Transient { reason: format!("unreadable answer: {}", short(&e)), retry_after: None }, None),
+                Err(e) => (
+                    Verdict::Transient { reason: format!("unreadable answer: {}", short(&e)), retry_after: None },
+                    None,
+                ),
             }
         } else {
             (verdict, None)
@@ -146,7 +149,9 @@ impl Uploader {
                     pass.failed += 1;
                     let delay = backoff.delay(attempts, rand::random::<f64>(), retry_after);
                     tracing::warn!(tracking = %p.tracking_code, %reason, retry_in_ms = delay.as_millis() as u64, "upload failed, will retry");
-                    Box::new(move |q: &mut Queue| q.mark_retry(&key, crate::now_ms() + delay.as_millis() as i64, &reason))
+                    Box::new(move |q: &mut Queue| {
+                        q.mark_retry(&key, crate::now_ms() + delay.as_millis() as i64, &reason)
+                    })
                 }
                 Verdict::Permanent(reason) => {
                     pass.rejected += 1;

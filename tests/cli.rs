@@ -1,0 +1,169 @@
+//! The `ghiseu` binary as technicians and scripts use it.
+
+mod common;
+
+use common::*;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[test]
+fn headless_demo_writes_every_screen_and_the_intake_holds_the_submission() {
+    let out = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let run = Command::new(bin())
+        .args(["demo", "--headless"])
+        .arg(out.path())
+        .arg("--data")
+        .arg(data.path())
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "demo failed:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.contains("the intake holds submission"), "{stdout}");
+    for name in ["01-home", "02-catalogue", "03-form", "04-review", "05-receipt", "06-status"] {
+        let (w, h, colours) = png_stats(&out.path().join(format!("{name}.png")));
+        assert_eq!((w, h), (1280, 800), "{name}");
+        assert!(colours > 20, "{name}.png looks blank ({colours} colours)");
+    }
+    let (w, _, colours) = png_stats(&out.path().join("07-receipt-print.png"));
+    assert_eq!(w, 576, "receipt is 80 mm at 203 dpi");
+    assert!(colours >= 2);
+    // The printer received ESC/POS, not a picture: CP852 selected, no raw UTF-8.
+    let escpos = std::fs::read_dir(data.path().join("printer"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().extension().is_some_and(|x| x == "escpos"))
+        .expect("an ESC/POS job");
+    let bytes = std::fs::read(escpos.path()).unwrap();
+    assert!(bytes.windows(3).any(|w| w == [0x1B, 0x74, 18]), "ESC t 18 (CP852)");
+    assert!(!bytes.windows(2).any(|w| w == [0xC8, 0x9B]), "ț sent as UTF-8");
+}
+
+#[test]
+fn a_malformed_config_is_a_clear_error_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "http://127.0.0.1:9");
+    let text =
+        std::fs::read_to_string(&cfg).unwrap().replace("id = \"test-01\"", "id = \"test-01\"\nmunicipalitate = \"X\"");
+    std::fs::write(&cfg, text).unwrap();
+    let run = Command::new(bin()).args(["run", "--config"]).arg(&cfg).output().unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("municipalitate") && err.contains("kiosk.toml"), "{err}");
+
+    let cfg = write_config(dir.path(), "not a url");
+    let run = Command::new(bin()).args(["queue", "status", "--config"]).arg(&cfg).output().unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("intake.url"));
+}
+
+#[test]
+fn mrz_command_exit_codes() {
+    let mrz = |input: &str| {
+        let mut child = Command::new(bin()).arg("mrz").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    let card = "IDROUPOPESCU<<MARIA<ELENA<<<<<<<<<<<\nRX123456<9ROU8505095F300509522049960\n";
+    let (code, out) = mrz(card);
+    assert_eq!(code, Some(0), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["cnp"], "2850509204996");
+    assert_eq!(v["given_names"], "MARIA ELENA");
+    assert_eq!(mrz(&card.replace("RX123456<9", "RX123456<8")).0, Some(1));
+    assert_eq!(mrz("hello\n").0, Some(2));
+}
+
+/// Waits for `path` to exist.
+fn wait_file(path: &std::path::Path, timeout: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if path.exists() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+fn queue_status(cfg: &std::path::Path) -> serde_json::Value {
+    let out = Command::new(bin()).args(["queue", "status", "--config"]).arg(cfg).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn intake_down_keeps_the_submission_and_status_says_it_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &format!("http://127.0.0.1:{}", free_port()));
+    let out = Command::new(bin())
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .arg("--headless")
+        .arg(dir.path().join("shots"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("status: În așteptare, va fi trimisă"), "{stdout}");
+    let q = queue_status(&cfg);
+    assert_eq!(q["pending"], 1, "{q}");
+}
+
+#[test]
+fn killing_the_kiosk_after_the_receipt_and_restarting_delivers_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let cfg = write_config(dir.path(), &format!("http://127.0.0.1:{port}"));
+    // The intake is down: the submission cannot leave before the kill.
+    let mut kiosk = Command::new(bin())
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .arg("--headless")
+        .arg(dir.path().join("shots"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let printer = dir.path().join("printer");
+    let start = Instant::now();
+    let receipt = loop {
+        let found = std::fs::read_dir(&printer).ok().and_then(|mut d| {
+            d.find_map(|e| e.ok().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "escpos")))
+        });
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no receipt printed");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    kiosk.kill().unwrap(); // SIGKILL
+    kiosk.wait().unwrap();
+    let code = receipt.file_stem().unwrap().to_string_lossy().trim_start_matches("receipt-").to_owned();
+    assert_eq!(queue_status(&cfg)["pending"], 1);
+
+    let intake_dir = dir.path().join("intake");
+    let mut intake = Command::new(bin())
+        .args(["intake", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(&intake_dir)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_file(&intake_dir.join("intake.sqlite"), Duration::from_secs(10)));
+    for _ in 0..2 {
+        let drain = Command::new(bin()).args(["uploader", "--drain", "--config"]).arg(&cfg).output().unwrap();
+        assert!(drain.status.success(), "{}", String::from_utf8_lossy(&drain.stderr));
+    }
+    intake.kill().unwrap();
+    intake.wait().unwrap();
+    let q = queue_status(&cfg);
+    assert_eq!((q["pending"].as_u64(), q["uploaded"].as_u64()), (Some(0), Some(1)), "{q}");
+    let store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
+    let all = store.all().unwrap();
+    assert_eq!(all.len(), 1, "delivered exactly once");
+    assert_eq!(all[0].body.tracking_code, code);
+}

@@ -1,0 +1,46 @@
+//! Helpers shared by the integration tests: temp kiosks, ports, PNG checks.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ghiseu")
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Writes a kiosk configuration into `dir` pointing at `intake_url`.
+pub fn write_config(dir: &Path, intake_url: &str) -> PathBuf {
+    let board = repo().join("board/desktop.toml");
+    let path = dir.join("kiosk.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[kiosk]\nid = \"test-01\"\nmunicipality = \"Primăria Test\"\nboard = \"{}\"\ndata_dir = \"data\"\n\
+             idle_timeout_secs = 300\n\n[intake]\nurl = \"{intake_url}\"\nstatus_timeout_secs = 1\n\n\
+             [devices.id_scanner]\ndriver = \"simulated\"\ndelay_ms = 50\n\n\
+             [devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n",
+            board.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Decodes a PNG and returns (width, height, number of distinct colours).
+pub fn png_stats(path: &Path) -> (u32, u32, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let bpp = info.color_type.samples();
+    let colours: std::collections::HashSet<&[u8]> = buf[..info.buffer_size()].chunks(bpp).collect();
+    (info.width, info.height, colours.len())
+}
