@@ -89,6 +89,17 @@ pub enum IdScannerConfig {
         #[serde(default = "default_sim_delay")]
         delay_ms: u64,
     },
+    /// A scanner on a serial line (RS-232, USB CDC-ACM), e.g. `/dev/ghiseu/id-scanner`.
+    Serial {
+        port: PathBuf,
+        #[serde(default = "default_baud")]
+        baud: u32,
+        /// `lines` (CR/LF), `stx-etx` (Desko style) or `soh-length` (3M/Thales style).
+        #[serde(default = "default_framing")]
+        framing: crate::devices::framing::Framing,
+    },
+    /// A scanner that types as a USB keyboard, read (and grabbed) through evdev.
+    KeyboardWedge { device: PathBuf },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -131,6 +142,12 @@ fn default_idle() -> u64 {
 }
 fn default_status_timeout() -> u64 {
     3
+}
+fn default_baud() -> u32 {
+    9600
+}
+fn default_framing() -> crate::devices::framing::Framing {
+    crate::devices::framing::Framing::Lines
 }
 fn default_sim_delay() -> u64 {
     300

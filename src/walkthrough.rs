@@ -203,18 +203,22 @@ impl Citizen {
         self.tap(&self.label("scan_id"))?;
         self.wait_for("the ID card read", Duration::from_secs(35), |w| {
             let s = w.global::<Kiosk>().get_scan_state();
-            s == "ok" || s == "failed"
+            s == "confirm" || s == "failed"
         })?;
-        if self.on_ui(|w| w.global::<Kiosk>().get_scan_state())? != "ok" {
-            bail!("the simulated ID card was not read");
+        if self.on_ui(|w| w.global::<Kiosk>().get_scan_state())? != "confirm" {
+            bail!("the ID card was not read");
         }
+        shot(self, "03-scan-confirm")?;
+        self.say("form: «Sunt datele corecte?» → «Da, completează»");
+        self.tap(&self.label("scan_confirm_yes"))?;
+        self.wait_for("the form to fill", Duration::from_secs(5), |w| w.global::<Kiosk>().get_scan_state() == "ok")?;
         self.say("form: name and CNP filled from the card; typing the address");
         self.focus_field("Adresa de corespondență")?;
         self.type_text(address)?;
         self.say("form: typing the petition");
         self.focus_field("Conținutul petiției")?;
         self.type_text(text)?;
-        shot(self, "03-form")?;
+        shot(self, "04-form")?;
         self.tap(&self.label("continue"))?;
         self.wait_for("the review screen", Duration::from_secs(5), |w| w.global::<Kiosk>().get_screen() == "review")?;
         if self.on_ui(|w| w.global::<Kiosk>().get_can_submit())? {
@@ -223,7 +227,7 @@ impl Citizen {
         self.say("review: tick the GDPR consent");
         self.tap(&self.label("consent_label"))?;
         self.wait_for("the submit button to enable", Duration::from_secs(5), |w| w.global::<Kiosk>().get_can_submit())?;
-        shot(self, "04-review")?;
+        shot(self, "05-review")?;
         self.say("review: tap «Trimite solicitarea»");
         self.tap(&self.label("submit"))?;
         self.wait_for("the receipt", Duration::from_secs(10), |w| w.global::<Kiosk>().get_screen() == "receipt")?;
@@ -232,7 +236,7 @@ impl Citizen {
         })?;
         let code = self.on_ui(|w| w.global::<Kiosk>().get_receipt_code().to_string())?;
         self.say(format!("receipt: tracking code {code}"));
-        shot(self, "05-receipt")?;
+        shot(self, "06-receipt")?;
         self.say("receipt: tap «Verifică stadiul»");
         self.tap(&self.label("check_status"))?;
         self.wait_for("a status answer", Duration::from_secs(10), |w| {
@@ -251,7 +255,7 @@ impl Citizen {
         }
         let status_message = self.on_ui(|w| w.global::<Kiosk>().get_status_message().to_string())?;
         self.say(format!("status: {status_message}"));
-        shot(self, "06-status")?;
+        shot(self, "07-status")?;
         Ok(Walk { tracking_code: code, status_message, screenshots: shots })
     }
 }
@@ -259,7 +263,7 @@ impl Citizen {
 /// Writes the receipt render (what the simulated printer produced) next to the screenshots.
 pub fn copy_receipt(printer_dir: &Path, code: &str, out: &Path) -> Result<PathBuf> {
     let src = printer_dir.join(format!("receipt-{code}.png"));
-    let dst = out.join("07-receipt-print.png");
+    let dst = out.join("08-receipt-print.png");
     std::fs::copy(&src, &dst).with_context(|| format!("copying {}", src.display()))?;
     Ok(dst)
 }

@@ -22,12 +22,12 @@ fn headless_demo_writes_every_screen_and_the_intake_holds_the_submission() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "demo failed:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(stdout.contains("the intake holds submission"), "{stdout}");
-    for name in ["01-home", "02-catalogue", "03-form", "04-review", "05-receipt", "06-status"] {
+    for name in ["01-home", "02-catalogue", "03-scan-confirm", "04-form", "05-review", "06-receipt", "07-status"] {
         let (w, h, colours) = png_stats(&out.path().join(format!("{name}.png")));
         assert_eq!((w, h), (1280, 800), "{name}");
         assert!(colours > 20, "{name}.png looks blank ({colours} colours)");
     }
-    let (w, _, colours) = png_stats(&out.path().join("07-receipt-print.png"));
+    let (w, _, colours) = png_stats(&out.path().join("08-receipt-print.png"));
     assert_eq!(w, 576, "receipt is 80 mm at 203 dpi");
     assert!(colours >= 2);
     // The printer received ESC/POS, not a picture: CP852 selected, no raw UTF-8.

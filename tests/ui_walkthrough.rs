@@ -86,5 +86,5 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
     assert_eq!(s.body.answers["nume"], "Popescu");
     assert_eq!(s.body.answers["cnp"], "2850509204996");
     assert_eq!(s.body.answers["adresa"], "Bd. Independenței 5, Ploiești");
-    assert_eq!(walk.screenshots.len(), 6);
+    assert_eq!(walk.screenshots.len(), 7);
 }

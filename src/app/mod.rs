@@ -11,7 +11,7 @@ pub mod view;
 
 use crate::forms::{validate_all, validate_field, Catalogue, FormDef, Prefill};
 use crate::i18n::Lang;
-use crate::identity::{Identity, Mrz};
+use crate::identity::Identity;
 use crate::intake::api::Stage;
 use crate::queue::Receipt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,11 +53,24 @@ pub enum Key {
 pub enum ScanState {
     Idle,
     Waiting,
+    /// Read: shown to the citizen, who confirms before anything is filled.
+    Confirm(Identity),
     /// Filled in; `cnp_missing` when the document gave no valid CNP.
     Filled {
         cnp_missing: bool,
     },
-    Failed,
+    Failed(ScanFailure),
+}
+
+/// Why a scan gave nothing, each with its own advice on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanFailure {
+    /// Something was read but it is not a usable MRZ.
+    Unreadable,
+    /// Nothing was put on the reader in time.
+    Timeout,
+    /// The reader is unplugged or broken: manual entry.
+    Disconnected,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +136,9 @@ pub enum Event {
     IdleTimeout,
     PickService(String),
     ScanRequested,
-    ScanFinished(Result<Mrz, ()>),
+    ScanFinished(Result<Identity, ScanFailure>),
+    /// "Sunt datele corecte?": yes fills the form, no leaves it for manual entry.
+    ConfirmIdentity(bool),
     Focus(String),
     /// "Gata" on the keyboard: on to the next field (or close the keyboard after the last).
     NextField,
@@ -276,7 +291,21 @@ impl Session {
                     return vec![Effect::Scan];
                 }
             }
-            Event::ScanFinished(result) => self.scan_finished(result),
+            Event::ScanFinished(result) => {
+                if self.scan == ScanState::Waiting && self.form.is_some() {
+                    self.scan = match result {
+                        Ok(id) => ScanState::Confirm(id),
+                        Err(f) => ScanState::Failed(f),
+                    };
+                }
+            }
+            Event::ConfirmIdentity(yes) => {
+                if let ScanState::Confirm(id) = std::mem::replace(&mut self.scan, ScanState::Idle) {
+                    if yes {
+                        self.prefill(&id);
+                    }
+                }
+            }
             Event::Focus(id) => self.focus((!id.is_empty()).then_some(id)),
             Event::NextField => {
                 let next = match (&self.form, &self.focused) {
@@ -410,42 +439,30 @@ impl Session {
         }
     }
 
-    fn scan_finished(&mut self, result: Result<Mrz, ()>) {
-        if self.scan != ScanState::Waiting {
-            return;
-        }
+    fn prefill(&mut self, id: &Identity) {
         let Some(form) = self.form.clone() else { return };
-        match result {
-            Ok(mrz) if mrz.valid || mrz.cnp.is_some() => {
-                let id = Identity::from_mrz(&mrz);
-                let mut cnp_missing = false;
-                for f in &form.fields {
-                    let value = match f.prefill {
-                        Some(Prefill::Surname) => Some(id.surname.clone()),
-                        Some(Prefill::GivenNames) => Some(id.given_names.clone()),
-                        Some(Prefill::Cnp) => {
-                            cnp_missing = id.cnp.is_none();
-                            id.cnp.clone()
-                        }
-                        None => None,
-                    };
-                    if let Some(v) = value.filter(|v| !v.is_empty()) {
-                        if validate_field(f, &v).is_none() {
-                            self.values.insert(f.id.clone(), v);
-                            self.touched.insert(f.id.clone());
-                        }
-                    }
+        let mut cnp_missing = false;
+        for f in &form.fields {
+            let value = match f.prefill {
+                Some(Prefill::Surname) => Some(id.surname.clone()),
+                Some(Prefill::GivenNames) => Some(id.given_names.clone()),
+                Some(Prefill::Cnp) => {
+                    cnp_missing = id.cnp.is_none();
+                    id.cnp.clone()
                 }
-                self.scan = ScanState::Filled { cnp_missing };
-                // Next, the first field the document did not fill.
-                self.focused = form
-                    .fields
-                    .iter()
-                    .find(|f| self.values.get(&f.id).is_none_or(|v| v.is_empty()))
-                    .map(|f| f.id.clone());
+                None => None,
+            };
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                if validate_field(f, &v).is_none() {
+                    self.values.insert(f.id.clone(), v);
+                    self.touched.insert(f.id.clone());
+                }
             }
-            _ => self.scan = ScanState::Failed,
         }
+        self.scan = ScanState::Filled { cnp_missing };
+        // Next, the first field the document did not fill.
+        self.focused =
+            form.fields.iter().find(|f| self.values.get(&f.id).is_none_or(|v| v.is_empty())).map(|f| f.id.clone());
     }
 }
 
@@ -463,8 +480,9 @@ mod tests {
         }
     }
 
-    fn card() -> Mrz {
-        crate::identity::parse_mrz(&crate::config::default_sim_mrz().join("\n")).unwrap()
+    fn card() -> Identity {
+        let m = crate::identity::parse_mrz(&crate::config::default_sim_mrz().join("\n")).unwrap();
+        Identity::from_mrz(&m, "2026-11-23")
     }
 
     #[test]
@@ -476,6 +494,9 @@ mod tests {
         assert_eq!(s.screen, Screen::Form);
         assert_eq!(s.handle(Event::ScanRequested), vec![Effect::Scan]);
         s.handle(Event::ScanFinished(Ok(card())));
+        assert!(matches!(s.scan, ScanState::Confirm(_)));
+        assert!(s.values.is_empty(), "nothing is filled before the citizen confirms");
+        s.handle(Event::ConfirmIdentity(true));
         assert_eq!(s.values["nume"], "Popescu");
         assert_eq!(s.values["prenume"], "Maria Elena");
         assert_eq!(s.values["cnp"], "2850509204996");
@@ -517,6 +538,7 @@ mod tests {
         s.handle(Event::PickService("petitie".into()));
         s.handle(Event::ScanRequested);
         s.handle(Event::ScanFinished(Ok(card())));
+        s.handle(Event::ConfirmIdentity(true));
         s.handle(Event::SetValue("adresa".into(), "Str. Lungă 2".into()));
         s.handle(Event::SetValue("continut".into(), "Text suficient de lung.".into()));
         s.handle(Event::Continue);
@@ -548,9 +570,33 @@ mod tests {
         s.handle(Event::PickService("petitie".into()));
         s.handle(Event::SetValue("adresa".into(), "Str. Lungă 2".into()));
         s.handle(Event::ScanRequested);
-        s.handle(Event::ScanFinished(Err(())));
-        assert_eq!(s.scan, ScanState::Failed);
+        s.handle(Event::ScanFinished(Err(ScanFailure::Unreadable)));
+        assert_eq!(s.scan, ScanState::Failed(ScanFailure::Unreadable));
         assert_eq!(s.values["adresa"], "Str. Lungă 2");
+    }
+
+    #[test]
+    fn refusing_the_read_data_fills_nothing() {
+        let mut s = session();
+        s.handle(Event::PickService("petitie".into()));
+        s.handle(Event::ScanRequested);
+        s.handle(Event::ScanFinished(Ok(card())));
+        s.handle(Event::ConfirmIdentity(false));
+        assert!(s.values.is_empty());
+        assert_eq!(s.scan, ScanState::Idle);
+    }
+
+    #[test]
+    fn a_card_without_a_valid_cnp_fills_the_name_and_says_so() {
+        let mut s = session();
+        s.handle(Event::PickService("petitie".into()));
+        s.handle(Event::ScanRequested);
+        s.handle(Event::ScanFinished(Ok(Identity { cnp: None, ..card() })));
+        s.handle(Event::ConfirmIdentity(true));
+        assert_eq!(s.scan, ScanState::Filled { cnp_missing: true });
+        assert_eq!(s.values["nume"], "Popescu");
+        assert!(!s.values.contains_key("cnp"));
+        assert_eq!(s.focused.as_deref(), Some("cnp"));
     }
 
     #[test]

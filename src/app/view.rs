@@ -1,7 +1,9 @@
 //! What the screen shows, derived from the session: every string already in
 //! the citizen's language. The Slint adapter only copies this into the UI.
 
-use super::{PrintState, ScanState, Screen, Session, StatusAnswer, StatusState, SubmitState, STATUS_INPUT};
+use super::{
+    PrintState, ScanFailure, ScanState, Screen, Session, StatusAnswer, StatusState, SubmitState, STATUS_INPUT,
+};
 use crate::forms::{validate_all, FieldKind};
 use crate::i18n::{Lang, Texts};
 
@@ -35,9 +37,15 @@ pub struct View {
     pub form_title: String,
     pub form_hint: String,
     pub fields: Vec<FieldView>,
-    /// `idle`, `waiting`, `ok`, `failed`
+    /// `idle`, `waiting`, `confirm`, `ok`, `failed`
     pub scan_state: &'static str,
     pub scan_message: String,
+    /// What was read, for "Sunt datele corecte?" (CNP masked).
+    pub confirm_name: String,
+    pub confirm_cnp: String,
+    pub confirm_nationality: String,
+    pub confirm_expiry: String,
+    pub confirm_warning: String,
     /// "Completați: …" after a failed Continue.
     pub missing: String,
     pub consent: bool,
@@ -98,9 +106,24 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
     let (scan_state, scan_message) = match &s.scan {
         ScanState::Idle => ("idle", String::new()),
         ScanState::Waiting => ("waiting", t("scan_waiting")),
+        ScanState::Confirm(_) => ("confirm", String::new()),
         ScanState::Filled { cnp_missing: false } => ("ok", t("scan_ok")),
         ScanState::Filled { cnp_missing: true } => ("ok", format!("{} {}", t("scan_ok"), t("scan_no_cnp"))),
-        ScanState::Failed => ("failed", t("scan_failed")),
+        ScanState::Failed(ScanFailure::Unreadable) => ("failed", t("scan_failed")),
+        ScanState::Failed(ScanFailure::Timeout) => ("failed", t("scan_timeout")),
+        ScanState::Failed(ScanFailure::Disconnected) => ("failed", t("scan_disconnected")),
+    };
+    let confirm = match &s.scan {
+        ScanState::Confirm(id) => Some(id),
+        _ => None,
+    };
+    let dmy = |iso: &str| {
+        let p: Vec<&str> = iso.split('-').collect();
+        if p.len() == 3 {
+            format!("{}.{}.{}", p[2], p[1], p[0])
+        } else {
+            iso.to_owned()
+        }
     };
     let submit_message = match &s.submit {
         SubmitState::Saving => t("submitting"),
@@ -173,6 +196,16 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         fields,
         scan_state,
         scan_message,
+        confirm_name: confirm.map(|id| format!("{} {}", id.surname, id.given_names)).unwrap_or_default(),
+        confirm_cnp: confirm.map(|id| id.masked_cnp().unwrap_or_else(|| t("scan_no_cnp"))).unwrap_or_default(),
+        confirm_nationality: confirm
+            .map(|id| crate::identity::countries::country_name(&id.nationality, lang))
+            .unwrap_or_default(),
+        confirm_expiry: confirm.and_then(|id| id.expiry_date.as_deref()).map(dmy).unwrap_or_default(),
+        confirm_warning: confirm
+            .filter(|id| id.expired)
+            .map(|id| texts.fmt(lang, "scan_expired", &[("date", &dmy(id.expiry_date.as_deref().unwrap_or("")))]))
+            .unwrap_or_default(),
         missing,
         consent: s.consent,
         can_submit: s.can_submit(),
@@ -233,6 +266,23 @@ mod tests {
         s.handle(Event::SetLanguage(Lang::En));
         let v = view(&s, &texts, "http://x/s/");
         assert_eq!(v.fields[0].error, "Required field");
+    }
+
+    #[test]
+    fn the_confirmation_masks_the_cnp_and_warns_of_an_expired_card() {
+        let texts = Texts::builtin();
+        let mut s = Session::new(Arc::new(Catalogue::builtin()), vec![Lang::Ro]);
+        s.handle(Event::PickService("petitie".into()));
+        s.handle(Event::ScanRequested);
+        let m = crate::identity::parse_mrz(&crate::config::default_sim_mrz().join("\n")).unwrap();
+        s.handle(Event::ScanFinished(Ok(crate::identity::Identity::from_mrz(&m, "2031-01-01"))));
+        let v = view(&s, &texts, "");
+        assert_eq!(v.scan_state, "confirm");
+        assert_eq!(v.confirm_name, "Popescu Maria Elena");
+        assert_eq!(v.confirm_cnp, "•••••••••4996");
+        assert_eq!(v.confirm_nationality, "România");
+        assert_eq!(v.confirm_expiry, "09.05.2030");
+        assert!(v.confirm_warning.contains("09.05.2030"), "{}", v.confirm_warning);
     }
 
     #[test]

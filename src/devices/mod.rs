@@ -4,16 +4,19 @@
 //! `cfg`: the demo, the tests and a panel in a lobby run the same code. Calls
 //! block (a scanner waits for a card); callers run them off the UI thread.
 
+pub mod framing;
 pub mod printer;
 pub mod qr;
 pub mod scanner;
+pub mod serial;
+pub mod wedge;
 
 use crate::config::DevicesConfig;
 use std::sync::Arc;
 
 pub use printer::{PrintJob, Printer, PrinterError};
 pub use qr::QrReader;
-pub use scanner::{IdScanner, ScanError};
+pub use scanner::{Health, IdScanner, ScanError};
 
 /// The kiosk's devices, as the configuration chose them.
 #[derive(Clone)]

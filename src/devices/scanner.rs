@@ -15,9 +15,22 @@ pub enum ScanError {
     Disconnected(String),
 }
 
+/// Whether a device can be used, for technicians and the self-test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Starting,
+    Ok,
+    /// Unplugged or not found; the driver keeps trying to reconnect.
+    Disconnected(String),
+}
+
 pub trait IdScanner: Send + Sync {
     /// Waits up to `timeout` for a document and returns its MRZ lines.
     fn scan(&self, timeout: Duration) -> Result<String, ScanError>;
+
+    fn health(&self) -> Health {
+        Health::Ok
+    }
 }
 
 /// Answers from a script (tests push reads) or, when the script is empty,
@@ -52,5 +65,9 @@ pub fn from_config(cfg: &IdScannerConfig) -> Arc<dyn IdScanner> {
         IdScannerConfig::Simulated { mrz, delay_ms } => {
             Arc::new(SimulatedScanner::new(mrz, Duration::from_millis(*delay_ms)))
         }
+        IdScannerConfig::Serial { port, baud, framing } => {
+            Arc::new(super::serial::SerialScanner::start(port.clone(), *baud, *framing))
+        }
+        IdScannerConfig::KeyboardWedge { device } => Arc::new(super::wedge::WedgeScanner::start(device.clone())),
     }
 }

@@ -2,8 +2,8 @@
 //! the event that reports its result. Personal data passes through here
 //! (answers, MRZ) but is never logged.
 
-use crate::app::{Effect, Event, StatusAnswer};
-use crate::devices::{Devices, PrintJob};
+use crate::app::{Effect, Event, ScanFailure, StatusAnswer};
+use crate::devices::{Devices, PrintJob, ScanError};
 use crate::i18n::Texts;
 use crate::intake::api::Stage;
 use crate::print::{receipt_layout, ReceiptData};
@@ -34,18 +34,22 @@ impl Effects {
         let me = self.clone();
         match effect {
             Effect::Scan => self.runtime.spawn_blocking(move || {
-                let result = me.devices.id_scanner.scan(me.scan_timeout);
-                let parsed = result.ok().and_then(|text| crate::identity::parse_mrz(&text).ok());
-                match parsed {
-                    Some(mrz) => {
-                        tracing::info!(valid = mrz.valid, format = ?mrz.format, "document read");
-                        Event::ScanFinished(Ok(mrz))
+                // The raw MRZ lives only in this closure; the session gets the identity.
+                let today = jiff::Zoned::now().date().to_string();
+                let result = match me.devices.id_scanner.scan(me.scan_timeout) {
+                    Ok(text) => match crate::identity::parse_mrz(&text) {
+                        Ok(mrz) if mrz.valid => Ok(crate::identity::Identity::from_mrz(&mrz, &today)),
+                        _ => Err(ScanFailure::Unreadable),
+                    },
+                    Err(ScanError::Timeout) => Err(ScanFailure::Timeout),
+                    Err(ScanError::Unreadable) => Err(ScanFailure::Unreadable),
+                    Err(ScanError::Disconnected(why)) => {
+                        tracing::error!(%why, "ID scanner unavailable");
+                        Err(ScanFailure::Disconnected)
                     }
-                    None => {
-                        tracing::info!("document read failed");
-                        Event::ScanFinished(Err(()))
-                    }
-                }
+                };
+                tracing::info!(ok = result.is_ok(), "document scan finished");
+                Event::ScanFinished(result)
             }),
             Effect::Persist { form, lang, answers } => self.runtime.spawn_blocking(move || {
                 let mut q = me.queue.lock().unwrap_or_else(|p| p.into_inner());

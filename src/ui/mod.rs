@@ -72,6 +72,9 @@ impl KioskUi {
 fn bind(window: &AppWindow, inner: &Rc<Inner>) {
     let k = window.global::<Kiosk>();
     macro_rules! on {
+        ($setter:ident, || $event:expr) => {
+            on!($setter, | | $event)
+        };
         ($setter:ident, |$($arg:ident),*| $event:expr) => {{
             let inner = Rc::downgrade(inner);
             k.$setter(move |$($arg),*| {
@@ -88,6 +91,7 @@ fn bind(window: &AppWindow, inner: &Rc<Inner>) {
     on!(on_finish, || Event::Finish);
     on!(on_pick_service, |id| Event::PickService(id.into()));
     on!(on_scan, || Event::ScanRequested);
+    on!(on_confirm_identity, |yes| Event::ConfirmIdentity(yes));
     on!(on_focus, |id| Event::Focus(id.into()));
     on!(on_next_field, || Event::NextField);
     on!(on_key, |t| Event::Key(Key::Text(t.into())));
@@ -177,6 +181,13 @@ fn labels(texts: &Texts, lang: crate::i18n::Lang) -> Labels {
         key_space: t("key_space"),
         key_backspace: t("key_backspace"),
         key_done: t("key_done"),
+        scan_confirm_title: t("scan_confirm_title"),
+        scan_confirm_yes: t("scan_confirm_yes"),
+        scan_confirm_no: t("scan_confirm_no"),
+        scan_name: t("scan_name"),
+        scan_cnp: t("scan_cnp"),
+        scan_nationality: t("scan_nationality"),
+        scan_expiry: t("scan_expiry"),
     }
 }
 
@@ -246,6 +257,11 @@ fn apply(w: &AppWindow, v: &View, texts: &Texts) {
     k.set_form_hint(s(&v.form_hint));
     k.set_scan_state(s(v.scan_state));
     k.set_scan_message(s(&v.scan_message));
+    k.set_confirm_name(s(&v.confirm_name));
+    k.set_confirm_cnp(s(&v.confirm_cnp));
+    k.set_confirm_nationality(s(&v.confirm_nationality));
+    k.set_confirm_expiry(s(&v.confirm_expiry));
+    k.set_confirm_warning(s(&v.confirm_warning));
     k.set_missing(s(&v.missing));
     k.set_consent(v.consent);
     k.set_can_submit(v.can_submit);

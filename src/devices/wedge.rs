@@ -1,0 +1,204 @@
+//! Keyboard-wedge scanners: devices that "type" what they read, as a USB
+//! keyboard. The device is opened through evdev and *grabbed*, so its
+//! keystrokes never reach the UI; key events are decoded to text here
+//! ([`WedgeDecoder`], pure) and framed as lines like a serial scanner.
+
+use super::framing::{Framer, Framing};
+use super::scanner::{Health, IdScanner, ScanError};
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Linux input key codes a scanner in US layout uses for MRZ text.
+mod key {
+    pub const ENTER: u16 = 28;
+    pub const KP_ENTER: u16 = 96;
+    pub const LEFT_SHIFT: u16 = 42;
+    pub const RIGHT_SHIFT: u16 = 54;
+    pub const CAPS_LOCK: u16 = 58;
+    pub const COMMA: u16 = 51;
+    pub const ISO_102ND: u16 = 86;
+    pub const SPACE: u16 = 57;
+}
+
+/// Turns key presses into bytes: characters, and `\r` for Enter.
+#[derive(Debug, Default)]
+pub struct WedgeDecoder {
+    shift: bool,
+    caps: bool,
+}
+
+impl WedgeDecoder {
+    /// `value`: 1 press, 0 release, 2 auto-repeat.
+    pub fn key(&mut self, code: u16, value: i32) -> Option<u8> {
+        if matches!(code, key::LEFT_SHIFT | key::RIGHT_SHIFT) {
+            self.shift = value != 0;
+            return None;
+        }
+        if value == 0 {
+            return None;
+        }
+        if code == key::CAPS_LOCK {
+            self.caps = !self.caps;
+            return None;
+        }
+        let c = match code {
+            key::ENTER | key::KP_ENTER => return Some(b'\r'),
+            key::SPACE => b' ',
+            // `<` is Shift+comma on US layouts and its own key on ISO ones.
+            key::COMMA if self.shift => b'<',
+            key::ISO_102ND => b'<',
+            2..=10 => b'1' + (code - 2) as u8,
+            11 => b'0',
+            16..=25 => b"qwertyuiop"[usize::from(code - 16)],
+            30..=38 => b"asdfghjkl"[usize::from(code - 30)],
+            44..=50 => b"zxcvbnm"[usize::from(code - 44)],
+            _ => return None,
+        };
+        Some(if c.is_ascii_lowercase() && (self.shift ^ self.caps) { c.to_ascii_uppercase() } else { c })
+    }
+}
+
+/// Key codes that type `text` on a US layout (with Shift where needed): what a
+/// wedge scanner sends. For simulators and tests.
+pub fn keystrokes(text: &str) -> Vec<(u16, i32)> {
+    let mut out = vec![];
+    for c in text.chars() {
+        let (code, shift) = match c {
+            '\n' | '\r' => (key::ENTER, false),
+            '<' => (key::COMMA, true),
+            ' ' => (key::SPACE, false),
+            '0' => (11, false),
+            '1'..='9' => (2 + (c as u16 - '1' as u16), false),
+            c if c.is_ascii_alphabetic() => {
+                let l = c.to_ascii_lowercase() as u8;
+                let rows: [(&[u8], u16); 2] = [(b"qwertyuiop", 16), (b"asdfghjkl", 30)];
+                let code = rows
+                    .iter()
+                    .find_map(|(row, base)| row.iter().position(|&x| x == l).map(|i| base + i as u16))
+                    .or_else(|| b"zxcvbnm".iter().position(|&x| x == l).map(|i| 44 + i as u16));
+                match code {
+                    Some(code) => (code, c.is_ascii_uppercase()),
+                    None => continue,
+                }
+            }
+            _ => continue,
+        };
+        if shift {
+            out.push((key::LEFT_SHIFT, 1));
+        }
+        out.push((code, 1));
+        out.push((code, 0));
+        if shift {
+            out.push((key::LEFT_SHIFT, 0));
+        }
+    }
+    out
+}
+
+/// A grabbed evdev keyboard device.
+pub struct WedgeScanner {
+    rx: Mutex<mpsc::Receiver<(Instant, String)>>,
+    health: Arc<Mutex<Health>>,
+}
+
+impl WedgeScanner {
+    pub fn start(device: PathBuf) -> WedgeScanner {
+        let (tx, rx) = mpsc::channel();
+        let health = Arc::new(Mutex::new(Health::Starting));
+        let h = health.clone();
+        std::thread::Builder::new()
+            .name("id-wedge".into())
+            .spawn(move || wedge_reader(device, tx, h))
+            .expect("the wedge thread starts");
+        WedgeScanner { rx: Mutex::new(rx), health }
+    }
+}
+
+fn wedge_reader(path: PathBuf, tx: mpsc::Sender<(Instant, String)>, health: Arc<Mutex<Health>>) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        let opened = evdev::Device::open(&path).and_then(|mut d| d.grab().map(|_| d));
+        let mut dev = match opened {
+            Ok(d) => d,
+            Err(e) => {
+                *health.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Health::Disconnected(format!("{}: {e}", path.display()));
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        *health.lock().unwrap_or_else(|p| p.into_inner()) = Health::Ok;
+        backoff = Duration::from_millis(200);
+        let mut decoder = WedgeDecoder::default();
+        let mut framer = Framer::new(Framing::Lines);
+        let why = loop {
+            let events = match dev.fetch_events() {
+                Ok(evs) => evs.collect::<Vec<_>>(),
+                Err(e) => break e.to_string(),
+            };
+            for ev in events {
+                if ev.event_type() != evdev::EventType::KEY {
+                    continue;
+                }
+                if let Some(b) = decoder.key(ev.code(), ev.value()) {
+                    for doc in framer.push(&[b]) {
+                        if tx.send((Instant::now(), doc)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        };
+        *health.lock().unwrap_or_else(|p| p.into_inner()) = Health::Disconnected(format!("{}: {why}", path.display()));
+    }
+}
+
+impl IdScanner for WedgeScanner {
+    fn scan(&self, timeout: Duration) -> Result<String, ScanError> {
+        let rx = self.rx.lock().unwrap_or_else(|p| p.into_inner());
+        while let Ok((at, doc)) = rx.try_recv() {
+            if at.elapsed() < Duration::from_secs(20) {
+                return Ok(doc);
+            }
+        }
+        rx.recv_timeout(timeout).map(|(_, d)| d).map_err(|_| match self.health() {
+            Health::Disconnected(why) => ScanError::Disconnected(why),
+            _ => ScanError::Timeout,
+        })
+    }
+
+    fn health(&self) -> Health {
+        self.health.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keystrokes_of_an_mrz_decode_and_frame_back_to_it() {
+        let td2 = "IDROUPOPESCU<<MARIA<ELENA<<<<<<<<<<<\nRX123456<9ROU8505095F300509522049960\n";
+        let mut d = WedgeDecoder::default();
+        let mut f = Framer::new(Framing::Lines);
+        let mut docs = vec![];
+        for (code, value) in keystrokes(td2) {
+            if let Some(b) = d.key(code, value) {
+                docs.extend(f.push(&[b]));
+            }
+        }
+        assert_eq!(docs, [td2.trim_end()]);
+    }
+
+    #[test]
+    fn caps_lock_and_iso_less_than_key() {
+        let mut d = WedgeDecoder::default();
+        assert_eq!(d.key(30, 1), Some(b'a'));
+        d.key(key::CAPS_LOCK, 1);
+        assert_eq!(d.key(30, 1), Some(b'A'));
+        assert_eq!(d.key(key::ISO_102ND, 1), Some(b'<'));
+        assert_eq!(d.key(30, 0), None, "releases type nothing");
+    }
+}
