@@ -72,6 +72,29 @@ fn mrz_command_exit_codes() {
     let (code, out) = mrz(card);
     assert_eq!(code, Some(0), "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "birth_date",
+            "cnp",
+            "document_code",
+            "document_number",
+            "errors",
+            "expiry_date",
+            "format",
+            "given_names",
+            "issuing_state",
+            "nationality",
+            "sex",
+            "surname",
+            "valid"
+        ]
+    );
+    assert_eq!(v["format"], "TD2");
+    assert_eq!(v["birth_date"], "1985-05-09");
+    assert_eq!(v["sex"], "F");
     assert_eq!(v["cnp"], "2850509204996");
     assert_eq!(v["given_names"], "MARIA ELENA");
     assert_eq!(mrz(&card.replace("RX123456<9", "RX123456<8")).0, Some(1));

@@ -210,4 +210,24 @@ mod tests {
         let err = s.scan(Duration::from_millis(100)).unwrap_err();
         assert!(err.to_string().contains("no-such-scanner"), "{err}");
     }
+
+    #[test]
+    fn a_scanner_plugged_in_later_or_replugged_is_picked_up() {
+        // The configured path is a stable name (like a udev symlink) that
+        // appears, disappears and comes back pointing at a new device.
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("id-scanner");
+        let s = SerialScanner::start(link.clone(), 9600, Framing::SohLength);
+        assert!(wait_health(&s, |h| matches!(h, Health::Disconnected(_))));
+        for _ in 0..2 {
+            let (mut master, path) = pty();
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(&path, &link).unwrap();
+            assert!(wait_health(&s, |h| *h == Health::Ok), "{:?}", s.health());
+            write_slowly(&mut master, &soh_frame(TD2));
+            assert_eq!(s.scan(Duration::from_secs(5)).unwrap(), TD2);
+            drop(master);
+            assert!(wait_health(&s, |h| matches!(h, Health::Disconnected(_))));
+        }
+    }
 }

@@ -423,4 +423,108 @@ mod tests {
         let m = parse(&broken).unwrap();
         assert!(!m.valid);
     }
+
+    fn td3(
+        code: &str,
+        state: &str,
+        names: &str,
+        doc: &str,
+        nat: &str,
+        birth: &str,
+        sex: char,
+        expiry: &str,
+        pn: &str,
+    ) -> String {
+        let l1 = format!("{code:<<2}{state:<<3}{names:<<39}");
+        let doc9 = format!("{doc:<<9}");
+        let pn14 = format!("{pn:<<14}");
+        let (d, b, e) = (check_digit(&doc9) as char, check_digit(birth) as char, check_digit(expiry) as char);
+        let p = if pn.is_empty() { '<' } else { check_digit(&pn14) as char };
+        let composite = format!("{doc9}{d}{birth}{b}{expiry}{e}{pn14}{p}");
+        let c = check_digit(&composite) as char;
+        format!("{l1}\n{doc9}{d}{nat:<<3}{birth}{b}{sex}{expiry}{e}{pn14}{p}{c}")
+    }
+
+    #[test]
+    fn romanian_passport_carries_the_cnp_as_personal_number() {
+        let cnp = format!("190010140001{}", crate::identity::cnp::check_digit(b"190010140001"));
+        let m = parse(&td3("P", "ROU", "IONESCU<<ANDREI", "051234567", "ROU", "900101", 'M', "310101", &cnp)).unwrap();
+        assert!(m.valid, "{:?}", m.errors);
+        assert_eq!(m.cnp, Some(cnp));
+        assert_eq!(m.birth_date.as_deref(), Some("1990-01-01"));
+    }
+
+    #[test]
+    fn a_valid_card_with_an_invalid_cnp_keeps_the_identity_and_notes_it() {
+        // Optional data that rebuilds to a CNP with a wrong check digit.
+        let good = crate::identity::cnp::check_digit(b"285050920499");
+        let wrong = format!("220499{}", (good + 1) % 10);
+        let bad = format!("{:<<36}\n{}", "IDROUPOPESCU<<MARIA", td2("RX123456", "850509", "300509", &wrong, 'F'));
+        let m = parse(&bad).unwrap();
+        assert!(m.valid, "the MRZ itself is valid: {:?}", m.errors);
+        assert_eq!(m.cnp, None);
+        assert!(m.errors.iter().any(|e| e.contains("CNP")), "{:?}", m.errors);
+        assert_eq!(m.surname, "POPESCU");
+    }
+
+    #[test]
+    fn visas_and_german_issuing_state_filler() {
+        for (len, format) in [(44, MrzFormat::MRVA), (36, MrzFormat::MRVB)] {
+            let (doc, birth, expiry) = ("L8988901C", "400907", "961210");
+            let l1 = format!("{:<<len$}", "V<UTOERIKSSON<<ANNA<MARIA");
+            let l2 = format!(
+                "{doc}{}XXX{birth}{}F{expiry}{}",
+                check_digit(doc) as char,
+                check_digit(birth) as char,
+                check_digit(expiry) as char
+            );
+            let m = parse(&format!("{l1}\n{l2:<<len$}")).unwrap();
+            assert_eq!(m.format, format);
+            assert!(m.valid, "{format:?}: {:?}", m.errors);
+            assert_eq!(m.nationality, "XXX");
+        }
+        let d = td3("P", "D", "MUSTERMANN<<ERIKA", "C01X00T47", "D", "640812", 'F', "270101", "");
+        let m = parse(&d).unwrap();
+        assert!(m.valid, "{:?}", m.errors);
+        assert_eq!((m.issuing_state.as_str(), m.nationality.as_str()), ("D", "D"));
+        assert_eq!(m.given_names, "ERIKA");
+    }
+
+    mod fuzz {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn mrz_line(len: usize) -> impl Strategy<Value = String> {
+            const CHARS: &[u8] = b"<<<<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+            proptest::collection::vec(proptest::sample::select(CHARS), len)
+                .prop_map(|v| v.into_iter().map(char::from).collect())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_text_parses_or_is_refused_without_panic(s in "\\PC{0,200}") {
+                let _ = parse(&s);
+            }
+
+            #[test]
+            fn any_mrz_shaped_input_parses_without_panic(
+                a in mrz_line(30), b in mrz_line(30), c in mrz_line(30),
+                d in mrz_line(36), e in mrz_line(36), f in mrz_line(44), g in mrz_line(44),
+            ) {
+                let inputs = [
+                    format!("{a}\n{b}\n{c}"),
+                    format!("{d}\n{e}"),
+                    format!("{f}\n{g}"),
+                    format!("V{}\n{g}", &f[1..]),
+                    format!("I{}\n{b}\n{c}", &a[1..]),
+                ];
+                for input in inputs {
+                    let parsed = parse(&input);
+                    prop_assert!(parsed.is_ok(), "refused {:?}", input);
+                }
+            }
+        }
+    }
 }
