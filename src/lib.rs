@@ -14,6 +14,7 @@
 //! - [`print`]: receipt layout and its rendering to ESC/POS bytes and to a PNG preview.
 //! - [`devices`]: device traits (ID scanner, printer, QR reader) with real and simulated drivers.
 //! - [`ui`]: the Slint adapter that binds the session to `ui/*.slint`, and the effect runner.
+//! - [`selftest`]: `ghiseu selftest`, the technician's check of a configured kiosk.
 //! - [`kiosk`]: wiring of a running kiosk (queue, uploader, devices, UI) from a config.
 //! - [`walkthrough`]: the scripted citizen that drives the real UI in the headless demo and tests.
 //! - [`png`]: writing RGBA and 1-bit images as PNG files.
@@ -29,6 +30,7 @@ pub mod kiosk;
 pub mod png;
 pub mod print;
 pub mod queue;
+pub mod selftest;
 pub mod ui;
 pub mod upload;
 pub mod walkthrough;

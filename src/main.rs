@@ -58,6 +58,17 @@ enum Command {
         #[arg(long)]
         drain: bool,
     },
+    /// Checks the configured devices, the queue and the intake. Exit 0 when all pass.
+    Selftest {
+        #[arg(long)]
+        config: PathBuf,
+        /// One JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+        /// Also wait this many seconds for a card on the ID scanner and read it.
+        #[arg(long, default_value_t = 0)]
+        card_wait: u64,
+    },
     /// Parses MRZ lines from standard input and prints them as JSON.
     /// Exit 0 valid, 1 invalid, 2 not an MRZ.
     Mrz,
@@ -139,6 +150,21 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 }
             })?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Selftest { config, json, card_wait } => {
+            let cfg = Config::load(&config)?;
+            let rt = runtime()?;
+            let devices = Devices::from_config(&cfg.devices);
+            let checks = rt.block_on(ghiseu::selftest::run(&cfg, &devices, Duration::from_secs(card_wait)));
+            let ok = checks.iter().all(|c| c.ok);
+            if json {
+                println!("{}", serde_json::json!({ "ok": ok, "checks": checks }));
+            } else {
+                for c in &checks {
+                    println!("{} {:<11} {}", if c.ok { "PASS" } else { "FAIL" }, c.name, c.detail);
+                }
+            }
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Mrz => {
             let mut input = String::new();

@@ -190,3 +190,26 @@ fn killing_the_kiosk_after_the_receipt_and_restarting_delivers_once() {
     assert_eq!(all.len(), 1, "delivered exactly once");
     assert_eq!(all[0].body.tracking_code, code);
 }
+
+#[test]
+fn selftest_reports_each_part_and_fails_on_a_missing_scanner_and_intake() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &format!("http://127.0.0.1:{}", free_port()));
+    let out = Command::new(bin()).args(["selftest", "--json", "--config"]).arg(&cfg).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by_name = |n: &str| v["checks"].as_array().unwrap().iter().find(|c| c["name"] == n).unwrap().clone();
+    assert_eq!(by_name("queue")["ok"], true);
+    assert_eq!(by_name("printer")["ok"], true);
+    assert_eq!(by_name("id_scanner")["ok"], true, "the simulated scanner is connected");
+    assert_eq!(by_name("intake")["ok"], false, "nothing listens there");
+    assert_eq!(out.status.code(), Some(1));
+
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "driver = \"simulated\"\ndelay_ms = 50",
+        "driver = \"serial\"\nport = \"/dev/ghiseu/no-such-scanner\"",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let out = Command::new(bin()).args(["selftest", "--config"]).arg(&cfg).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("FAIL id_scanner") && stdout.contains("no-such-scanner"), "{stdout}");
+}
