@@ -22,12 +22,14 @@ fn main() -> anyhow::Result<()> {
     let tty = slave.name().expect("pty path");
     drop(slave);
     let board = concat!(env!("CARGO_MANIFEST_DIR"), "/board/desktop.toml");
+    ghiseu::crypto::provision_pair(&dir.path().join("keys"), &dir.path().join("intake"), "bench")?;
     let cfg_path = dir.path().join("kiosk.toml");
     std::fs::write(
         &cfg_path,
         format!(
             "[kiosk]\nid = \"bench\"\nmunicipality = \"Bench\"\nboard = \"{board}\"\ndata_dir = \"data\"\n\
              [intake]\nurl = \"http://127.0.0.1:9\"\n\
+             [security]\nmunicipality_recipient = \"keys/municipality.pub\"\nkiosk_key = \"keys/kiosk.pem\"\n\
              [devices.id_scanner]\ndriver = \"serial\"\nport = \"{tty}\"\nframing = \"soh-length\"\n\
              [devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n"
         ),

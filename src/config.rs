@@ -24,6 +24,7 @@ pub enum ConfigError {
 pub struct Config {
     pub kiosk: KioskConfig,
     pub intake: IntakeConfig,
+    pub security: SecurityConfig,
     #[serde(default)]
     pub devices: DevicesConfig,
     /// Where the file was read from; relative paths were resolved against its directory.
@@ -66,6 +67,20 @@ pub struct IntakeConfig {
     /// Seconds the status screen waits for the intake before showing the local state.
     #[serde(default = "default_status_timeout")]
     pub status_timeout_secs: u64,
+    /// PEM file of the CA that signed the intake's TLS certificate, when it is
+    /// not a public one (a municipality's own CA).
+    #[serde(default)]
+    pub ca: Option<PathBuf>,
+}
+
+/// Keys: submissions are sealed to the municipality and signed by the kiosk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// File with the municipality's age public key (`age1…`).
+    pub municipality_recipient: PathBuf,
+    /// The kiosk's Ed25519 private key (PKCS#8 PEM); `ghiseu keys kiosk` makes one.
+    pub kiosk_key: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -205,6 +220,11 @@ impl Config {
         if let PrinterConfig::Simulated { out_dir } = &mut cfg.devices.printer {
             abs(out_dir)
         }
+        abs(&mut cfg.security.municipality_recipient);
+        abs(&mut cfg.security.kiosk_key);
+        if let Some(p) = cfg.intake.ca.as_mut() {
+            abs(p)
+        }
         cfg.validate()?;
         Ok(cfg)
     }
@@ -246,6 +266,13 @@ impl Config {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(self.invalid("intake.url", "must start with https:// (or http:// on a test bench)"));
         }
+        crate::crypto::load_recipient(&self.security.municipality_recipient)
+            .map_err(|e| self.invalid("security.municipality_recipient", e.to_string()))?;
+        crate::crypto::KioskKey::load(&self.security.kiosk_key)
+            .map_err(|e| self.invalid("security.kiosk_key", e.to_string()))?;
+        if let Some(ca) = &self.intake.ca {
+            crate::upload::load_ca(ca).map_err(|e| self.invalid("intake.ca", e))?;
+        }
         if let PrinterConfig::Device { path } = &self.devices.printer {
             if path.as_os_str().is_empty() {
                 return Err(self.invalid("devices.printer.path", "must name a device file"));
@@ -269,6 +296,21 @@ impl Config {
         }
     }
 
+    /// The sealing and signing keys this configuration names (checked at load).
+    pub fn sealer(&self) -> Result<crate::crypto::Sealer, crate::crypto::KeyError> {
+        Ok(crate::crypto::Sealer {
+            kiosk_id: self.kiosk.id.clone(),
+            recipient: crate::crypto::load_recipient(&self.security.municipality_recipient)?,
+            key: crate::crypto::KioskKey::load(&self.security.kiosk_key)?,
+        })
+    }
+
+    /// An HTTP client for the intake, trusting `intake.ca` when set.
+    pub fn intake_client(&self, timeout: std::time::Duration) -> crate::upload::IntakeClient {
+        let ca = self.intake.ca.as_deref().map(|p| crate::upload::load_ca(p).expect("checked at load"));
+        crate::upload::IntakeClient::new(&self.intake.url, timeout, ca)
+    }
+
     pub fn queue_path(&self) -> PathBuf {
         self.kiosk.data_dir.join("queue.sqlite")
     }
@@ -280,6 +322,7 @@ mod tests {
 
     fn write_board(dir: &Path) {
         std::fs::write(dir.join("b.toml"), "name = \"t\"\n[display]\nwidth = 1280\nheight = 800\n").unwrap();
+        crate::crypto::provision_pair(dir, &dir.join("intake"), "k1").unwrap();
     }
 
     const GOOD: &str = r#"
@@ -290,6 +333,9 @@ board = "b.toml"
 data_dir = "data"
 [intake]
 url = "http://127.0.0.1:9"
+[security]
+municipality_recipient = "municipality.pub"
+kiosk_key = "kiosk.pem"
 "#;
 
     #[test]
@@ -326,6 +372,19 @@ url = "http://127.0.0.1:9"
         let dir = tempfile::tempdir().unwrap();
         let err = Config::parse(GOOD, &dir.path().join("k.toml")).unwrap_err().to_string();
         assert!(err.contains("kiosk.board") && err.contains("b.toml"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_or_wrong_key_is_a_start_up_error_naming_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        write_board(dir.path());
+        std::fs::remove_file(dir.path().join("kiosk.pem")).unwrap();
+        let err = Config::parse(GOOD, &dir.path().join("k.toml")).unwrap_err().to_string();
+        assert!(err.contains("security.kiosk_key") && err.contains("kiosk.pem"), "{err}");
+        std::fs::write(dir.path().join("kiosk.pem"), "not a key").unwrap();
+        std::fs::write(dir.path().join("municipality.pub"), "age1notakey").unwrap();
+        let err = Config::parse(GOOD, &dir.path().join("k.toml")).unwrap_err().to_string();
+        assert!(err.contains("security.municipality_recipient"), "{err}");
     }
 
     #[test]

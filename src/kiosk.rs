@@ -9,7 +9,7 @@ use crate::forms::Catalogue;
 use crate::i18n::{Lang, Texts};
 use crate::queue::Queue;
 use crate::ui::{Effects, KioskUi};
-use crate::upload::{policy::Backoff, IntakeClient, Uploader};
+use crate::upload::{policy::Backoff, Uploader};
 use anyhow::Context;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -47,7 +47,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
     let queue_path = cfg.queue_path();
     let queue = Queue::open(&queue_path).with_context(|| format!("opening queue {}", queue_path.display()))?;
     let uploader_queue = Queue::open(&queue_path)?;
-    let intake = IntakeClient::new(&cfg.intake.url, Duration::from_secs(15));
+    let intake = cfg.intake_client(Duration::from_secs(15));
     let wake = Arc::new(Notify::new());
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
     let uploader = Uploader {
@@ -64,9 +64,9 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         queue: Arc::new(Mutex::new(queue)),
         devices: devices.clone(),
         texts: texts.clone(),
-        intake: IntakeClient::new(&cfg.intake.url, Duration::from_secs(cfg.intake.status_timeout_secs)),
+        intake: cfg.intake_client(Duration::from_secs(cfg.intake.status_timeout_secs)),
         wake_uploader: wake,
-        kiosk_id: cfg.kiosk.id.clone(),
+        sealer: Arc::new(cfg.sealer()?),
         municipality: cfg.kiosk.municipality.clone(),
         status_url_base: status_url_base.clone(),
         status_timeout: Duration::from_secs(cfg.intake.status_timeout_secs),

@@ -4,6 +4,7 @@
 //! parses the command line and wires resources together. Modules, one job each:
 //!
 //! - [`config`]: the one typed TOML configuration, validated at start.
+//! - [`crypto`]: sealing (age) and signing (Ed25519) of submissions; key files.
 //! - [`i18n`]: UI texts per language (ro, en, hu), loaded at run time.
 //! - [`identity`]: MRZ parsing and the Romanian CNP (pure).
 //! - [`forms`]: the service catalogue, form definitions and validation (pure).
@@ -21,6 +22,7 @@
 
 pub mod app;
 pub mod config;
+pub mod crypto;
 pub mod devices;
 pub mod forms;
 pub mod i18n;

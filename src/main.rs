@@ -43,12 +43,27 @@ enum Command {
         #[arg(long)]
         headless: Option<PathBuf>,
     },
-    /// The reference intake server (the registry side).
+    /// The reference intake server (the registry side). Its data folder holds
+    /// the database, `municipality.key` and the enrolled kiosks (`kiosks/ID.pem`).
+    #[command(args_conflicts_with_subcommands = true)]
     Intake {
+        #[command(subcommand)]
+        admin: Option<IntakeAdmin>,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
         #[arg(long)]
-        data: PathBuf,
+        data: Option<PathBuf>,
+        /// Serve HTTPS with this certificate chain (PEM) ...
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// ... and this private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+    },
+    /// Key files: a kiosk's signing key, the municipality's sealing key.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Only the uploader: delivers the queue to the intake.
     Uploader {
@@ -86,6 +101,69 @@ enum QueueCommand {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Commits one submission as the kiosk would, answers as a JSON object on
+    /// stdin; prints its tracking code once it is durable.
+    Submit {
+        form_id: String,
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long, default_value = "ro")]
+        lang: String,
+    },
+    /// Writes every pending submission's sealed envelope into DIR, for a
+    /// technician to carry to the registry when the kiosk is offline for good.
+    Export {
+        dir: PathBuf,
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum IntakeAdmin {
+    /// Enrols a kiosk: its public key is trusted for its id.
+    Enroll {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        kiosk: String,
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Revokes a kiosk: its submissions are refused from now on.
+    Revoke {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        kiosk: String,
+    },
+    /// Moves a request to another stage: registered, in-progress, resolved, rejected.
+    Stage {
+        #[arg(long)]
+        data: PathBuf,
+        tracking_code: String,
+        stage: String,
+    },
+    /// Registers envelopes exported from a kiosk (`ghiseu queue export`).
+    Import {
+        #[arg(long)]
+        data: PathBuf,
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// A kiosk's Ed25519 key (PKCS#8 PEM); prints the public key's fingerprint.
+    Kiosk {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The municipality's age key pair: the private key into OUT, the public into OUT.pub.
+    Municipality {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -118,17 +196,45 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             let rt = runtime()?;
             kiosk(&cfg, &rt, headless, Duration::from_secs(2)).map(|_| ExitCode::SUCCESS)
         }
-        Command::Intake { listen, data } => {
+        Command::Intake { admin: Some(admin), .. } => intake_admin(admin),
+        Command::Intake { admin: None, listen, data, tls_cert, tls_key } => {
+            let Some(data) = data else { bail!("--data DIR is required") };
+            let tls = tls_cert.zip(tls_key).map(|(cert, key)| ghiseu::intake::Tls { cert, key });
             let rt = runtime()?;
             rt.block_on(async {
                 let listener =
                     tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
-                eprintln!("ghiseu intake: listening on http://{}", listener.local_addr()?);
-                ghiseu::intake::serve(listener, &data, async {
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                eprintln!("ghiseu intake: listening on {scheme}://{}", listener.local_addr()?);
+                ghiseu::intake::serve(listener, &data, tls, async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await
             })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys { command: KeysCommand::Kiosk { out } } => {
+            let key = ghiseu::crypto::KioskKey::generate();
+            key.save(&out)?;
+            let public = out.with_extension("pub.pem");
+            std::fs::write(&public, key.public_pem())?;
+            println!(
+                "kiosk key: {}\npublic key: {}\nfingerprint: {}",
+                out.display(),
+                public.display(),
+                key.fingerprint()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys { command: KeysCommand::Municipality { out } } => {
+            let recipient = ghiseu::crypto::generate_municipality_key(&out)?;
+            let public = out.with_extension("pub");
+            std::fs::write(&public, format!("{recipient}\n"))?;
+            println!(
+                "private key (keep at the intake only): {}\npublic key: {}\n{recipient}",
+                out.display(),
+                public.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Uploader { config, drain } => {
@@ -136,7 +242,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             let rt = runtime()?;
             let uploader = ghiseu::upload::Uploader {
                 queue: std::sync::Arc::new(std::sync::Mutex::new(ghiseu::queue::Queue::open(&cfg.queue_path())?)),
-                client: ghiseu::upload::IntakeClient::new(&cfg.intake.url, Duration::from_secs(15)),
+                client: cfg.intake_client(Duration::from_secs(15)),
                 backoff: Default::default(),
                 wake: Default::default(),
             };
@@ -180,6 +286,48 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Queue { command: QueueCommand::Submit { form_id, config, lang } } => {
+            let cfg = Config::load(&config)?;
+            let catalogue = ghiseu::kiosk::catalogue(&cfg)?;
+            let Some(form) = catalogue.get(&form_id) else {
+                let ids: Vec<&str> = catalogue.forms.iter().map(|f| f.id.as_str()).collect();
+                bail!("no form `{form_id}`; this kiosk offers: {}", ids.join(", "));
+            };
+            let lang = ghiseu::i18n::Lang::parse(&lang).context("--lang must be ro, en or hu")?;
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input)?;
+            let answers: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&input).context("stdin must be a JSON object of field id to text")?;
+            let errors = ghiseu::forms::validate_all(form, &answers);
+            if !errors.is_empty() {
+                let texts = ghiseu::i18n::Texts::builtin();
+                for (field, e) in &errors {
+                    eprintln!("{field}: {}", e.message(&texts, ghiseu::i18n::Lang::Ro));
+                }
+                return Ok(ExitCode::from(1));
+            }
+            let sealer = cfg.sealer()?;
+            let mut q = ghiseu::queue::Queue::open(&cfg.queue_path())?;
+            let receipt = ghiseu::queue::submit(&mut q, &sealer, form, lang, answers, ghiseu::now_ms())?;
+            // Printed only now: the commit is on disk.
+            println!("{}", receipt.tracking_code);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Queue { command: QueueCommand::Export { dir, config } } => {
+            let cfg = Config::load(&config)?;
+            let q = ghiseu::queue::Queue::open(&cfg.queue_path())?;
+            std::fs::create_dir_all(&dir)?;
+            let mut n = 0;
+            for p in q.due(i64::MAX, usize::MAX)? {
+                let path = dir.join(format!("{}.json", p.tracking_code));
+                let mut f = std::fs::File::create(&path)?;
+                std::io::Write::write_all(&mut f, &p.payload)?;
+                f.sync_all()?;
+                n += 1;
+            }
+            println!("exported {n} sealed submission(s) to {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Queue { command: QueueCommand::Status { config } } => {
             let cfg = Config::load(&config)?;
             let q = ghiseu::queue::Queue::open(&cfg.queue_path())?;
@@ -195,6 +343,66 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn intake_admin(admin: IntakeAdmin) -> Result<ExitCode> {
+    match admin {
+        IntakeAdmin::Enroll { data, kiosk, public_key } => {
+            if !ghiseu::intake::api::valid_kiosk_id(&kiosk) {
+                bail!("kiosk id `{kiosk}`: use letters, digits, '-', '_' and '.'");
+            }
+            let key = ghiseu::crypto::load_public_key(&public_key)?;
+            let dir = data.join("kiosks");
+            std::fs::create_dir_all(&dir)?;
+            std::fs::copy(&public_key, dir.join(format!("{kiosk}.pem")))?;
+            let _ = std::fs::remove_file(dir.join(format!("{kiosk}.revoked")));
+            println!("enrolled {kiosk}, fingerprint {}", ghiseu::crypto::fingerprint(&key));
+        }
+        IntakeAdmin::Revoke { data, kiosk } => {
+            if !ghiseu::intake::api::valid_kiosk_id(&kiosk) {
+                bail!("kiosk id `{kiosk}`: use letters, digits, '-', '_' and '.'");
+            }
+            let dir = data.join("kiosks");
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(dir.join(format!("{kiosk}.revoked")), b"")?;
+            println!("revoked {kiosk}");
+        }
+        IntakeAdmin::Stage { data, tracking_code, stage } => {
+            let code = ghiseu::queue::tracking::parse(&tracking_code)?;
+            let stage = ghiseu::intake::api::Stage::parse(&stage)
+                .context("stage must be one of: registered, in-progress, resolved, rejected")?;
+            let store = ghiseu::intake::store::Store::open(&data)?;
+            if !store.set_stage(&code, stage)? {
+                bail!("no submission with tracking code {code}");
+            }
+            println!("{code}: {}", stage.code());
+        }
+        IntakeAdmin::Import { data, files } => {
+            let rt = runtime()?;
+            let mut failed = 0;
+            rt.block_on(async {
+                let router = ghiseu::intake::router(&data)?;
+                for f in &files {
+                    let body = std::fs::read(f)?;
+                    let env: ghiseu::intake::api::Envelope = serde_json::from_slice(&body)
+                        .with_context(|| format!("{} is not an exported envelope", f.display()))?;
+                    let req = axum::http::Request::post("/api/v1/submissions")
+                        .header("idempotency-key", &env.key)
+                        .body(axum::body::Body::from(body))?;
+                    let res = tower::ServiceExt::oneshot(router.clone(), req).await?;
+                    let status = res.status();
+                    let text = axum::body::to_bytes(res.into_body(), 64 * 1024).await?;
+                    println!("{}: {} {}", f.display(), status.as_u16(), String::from_utf8_lossy(&text));
+                    if !status.is_success() {
+                        failed += 1;
+                    }
+                }
+                anyhow::Ok(())
+            })?;
+            return Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn has_display() -> bool {
@@ -219,10 +427,13 @@ fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<E
         rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port))).context("starting the demo intake")?;
     let addr = listener.local_addr()?;
     let intake_dir = data.join("intake");
+    if !data.join("keys/kiosk.pem").exists() {
+        ghiseu::crypto::provision_pair(&data.join("keys"), &intake_dir, "demo-01")?;
+    }
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let dir = intake_dir.clone();
     let server = rt.spawn(async move {
-        ghiseu::intake::serve(listener, &dir, async {
+        ghiseu::intake::serve(listener, &dir, None, async {
             let _ = stop_rx.await;
         })
         .await
@@ -234,6 +445,7 @@ fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<E
         format!(
             "# Written by `ghiseu demo`.\n[kiosk]\nid = \"demo-01\"\nmunicipality = \"Primăria Municipiului Demo\"\n\
              board = \"board.toml\"\ndata_dir = \"kiosk\"\n\n[intake]\nurl = \"http://{addr}\"\n\n\
+             [security]\nmunicipality_recipient = \"keys/municipality.pub\"\nkiosk_key = \"keys/kiosk.pem\"\n\n\
              [devices.id_scanner]\ndriver = \"simulated\"\n\n[devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n"
         ),
     )?;

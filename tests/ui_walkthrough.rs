@@ -20,9 +20,9 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
     let intake_dir = dir.path().join("intake");
-    let d = intake_dir.clone();
-    rt.spawn(async move { ghiseu::intake::serve(listener, &d, std::future::pending()).await });
     let cfg = Config::load(&common::write_config(dir.path(), &format!("http://{addr}"))).unwrap();
+    let d = intake_dir.clone();
+    rt.spawn(async move { ghiseu::intake::serve(listener, &d, None, std::future::pending()).await });
 
     ghiseu::kiosk::use_headless_platform().unwrap();
     let kiosk = ghiseu::kiosk::build(&cfg, rt.handle().clone(), Devices::from_config(&cfg.devices)).unwrap();

@@ -4,7 +4,46 @@ use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// `POST /api/v1/submissions`, sent with `Idempotency-Key: {key}`.
+/// `POST /api/v1/submissions`, sent with `Idempotency-Key: {key}`: what a
+/// kiosk stores at commit time and sends, byte for byte, on every attempt.
+/// Only routing data is in clear; the citizen's data is `sealed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    pub key: String,
+    pub tracking_code: String,
+    pub kiosk_id: String,
+    pub form_id: String,
+    pub created_ms: i64,
+    /// base64 of an age file encrypted to the municipality: a [`SubmissionBody`] in JSON.
+    pub sealed: String,
+    /// base64 of the kiosk's Ed25519 signature over [`Envelope::signed_message`].
+    pub signature: String,
+}
+
+impl Envelope {
+    /// What the kiosk signs: every clear field and a hash of the sealed data.
+    pub fn signed_message(&self) -> Vec<u8> {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(self.sealed.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!(
+            "ghiseu-envelope-v1\n{}\n{}\n{}\n{}\n{}\n{hex}\n",
+            self.key, self.tracking_code, self.kiosk_id, self.form_id, self.created_ms
+        )
+        .into_bytes()
+    }
+}
+
+/// A kiosk id names a key file at the intake, so it is kept to safe characters.
+pub fn valid_kiosk_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !id.starts_with('.')
+}
+
+/// The citizen's submission, inside [`Envelope::sealed`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubmissionBody {

@@ -8,7 +8,7 @@
 pub mod api;
 pub mod store;
 
-use api::{ErrorBody, StatusBody, SubmissionBody};
+use api::{Envelope, ErrorBody, StatusBody, SubmissionBody};
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -22,16 +22,29 @@ use store::{Store, StoreError};
 #[derive(Clone)]
 struct AppState {
     store: Arc<Mutex<Store>>,
+    /// The municipality's private key: decryption happens only here.
+    identity: Arc<age::x25519::Identity>,
+    /// Enrolled kiosks: `ID.pem` public keys; `ID.revoked` marks a revoked one.
+    kiosks_dir: std::path::PathBuf,
 }
 
 fn error(status: StatusCode, msg: impl Into<String>) -> Response {
     (status, Json(ErrorBody { error: msg.into() })).into_response()
 }
 
-/// The intake's HTTP routes over a store in `data_dir`.
-pub fn router(data_dir: &Path) -> Result<Router, StoreError> {
+/// The intake's HTTP routes over the data folder: `intake.sqlite`,
+/// `municipality.key` (age identity) and `kiosks/` (enrolled public keys).
+pub fn router(data_dir: &Path) -> anyhow::Result<Router> {
+    let key_path = data_dir.join("municipality.key");
+    let identity = crate::crypto::load_identity(&key_path).map_err(|e| {
+        anyhow::anyhow!("{e}\n(create it with `ghiseu keys municipality --out {}`)", key_path.display())
+    })?;
     let store = Store::open(data_dir)?;
-    let state = AppState { store: Arc::new(Mutex::new(store)) };
+    let state = AppState {
+        store: Arc::new(Mutex::new(store)),
+        identity: Arc::new(identity),
+        kiosks_dir: data_dir.join("kiosks"),
+    };
     Ok(Router::new()
         .route("/api/v1/submissions", post(submit))
         .route("/api/v1/status/{code}", get(status_json))
@@ -40,29 +53,93 @@ pub fn router(data_dir: &Path) -> Result<Router, StoreError> {
         .with_state(state))
 }
 
-/// Serves the intake on `listener` until `shutdown` resolves.
+/// TLS certificate chain and private key (PEM) for serving HTTPS.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
+/// Serves the intake on `listener` (HTTPS when `tls` is given) until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     data_dir: &Path,
+    tls: Option<Tls>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = router(data_dir)?;
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    let Some(tls) = tls else {
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        return Ok(());
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+        .await
+        .map_err(|e| anyhow::anyhow!("TLS certificate {} / key {}: {e}", tls.cert.display(), tls.key.display()))?;
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        h.graceful_shutdown(Some(std::time::Duration::from_secs(2)));
+    });
+    axum_server::tls_rustls::from_tcp_rustls(listener.into_std()?, config)?
+        .handle(handle)
+        .serve(app.into_make_service())
+        .await?;
     Ok(())
 }
 
+/// Why an envelope is refused, before anything is stored.
+fn check_envelope(st: &AppState, env: &Envelope) -> Result<SubmissionBody, Response> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    if !api::valid_kiosk_id(&env.kiosk_id) {
+        return Err(error(StatusCode::FORBIDDEN, "unknown kiosk"));
+    }
+    if st.kiosks_dir.join(format!("{}.revoked", env.kiosk_id)).exists() {
+        return Err(error(StatusCode::FORBIDDEN, format!("kiosk {} is revoked", env.kiosk_id)));
+    }
+    let Ok(public) = crate::crypto::load_public_key(&st.kiosks_dir.join(format!("{}.pem", env.kiosk_id))) else {
+        return Err(error(StatusCode::FORBIDDEN, format!("kiosk {} is not enrolled", env.kiosk_id)));
+    };
+    let signature = b64.decode(&env.signature).unwrap_or_default();
+    if !crate::crypto::verify(&public, &env.signed_message(), &signature) {
+        return Err(error(StatusCode::UNAUTHORIZED, "the envelope's signature does not match the kiosk's key"));
+    }
+    let sealed =
+        b64.decode(&env.sealed).map_err(|_| error(StatusCode::UNPROCESSABLE_ENTITY, "sealed is not base64"))?;
+    let plain = crate::crypto::open(&st.identity, &sealed).map_err(|_| {
+        error(StatusCode::UNPROCESSABLE_ENTITY, "cannot open the sealed data with the municipality key")
+    })?;
+    let body: SubmissionBody = serde_json::from_slice(&plain)
+        .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, format!("sealed data is not a submission: {e}")))?;
+    if (&body.key, &body.tracking_code, &body.kiosk_id, &body.form_id, body.created_ms)
+        != (&env.key, &env.tracking_code, &env.kiosk_id, &env.form_id, env.created_ms)
+    {
+        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "sealed data does not match the envelope"));
+    }
+    Ok(body)
+}
+
 async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> Response {
-    let body: SubmissionBody = match serde_json::from_slice(&raw) {
+    let env: Envelope = match serde_json::from_slice(&raw) {
         Ok(b) => b,
-        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, format!("not a submission: {e}")),
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, format!("not a submission envelope: {e}")),
     };
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    if key != Some(body.key.as_str()) {
+    if key != Some(env.key.as_str()) {
         return error(StatusCode::BAD_REQUEST, "Idempotency-Key header must equal the submission key");
     }
-    if crate::queue::tracking::parse(&body.tracking_code).as_deref() != Ok(body.tracking_code.as_str()) {
+    if crate::queue::tracking::parse(&env.tracking_code).as_deref() != Ok(env.tracking_code.as_str()) {
         return error(StatusCode::UNPROCESSABLE_ENTITY, "tracking_code is not a valid code");
     }
+    let st2 = st.clone();
+    let body = match tokio::task::spawn_blocking(move || check_envelope(&st2, &env)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(r)) => return r,
+        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+    };
+    let kiosk = body.kiosk_id.clone();
     let result = tokio::task::spawn_blocking(move || {
         let now = jiff::Zoned::now();
         st.store.lock().unwrap_or_else(|p| p.into_inner()).register(&raw, &body, now)
@@ -70,7 +147,7 @@ async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> R
     .await;
     match result {
         Ok(Ok(status)) => {
-            tracing::info!(number = %status.registration_number, "submission registered");
+            tracing::info!(number = %status.registration_number, %kiosk, "submission registered");
             (StatusCode::OK, Json(status)).into_response()
         }
         Ok(Err(e @ (StoreError::Conflict(_) | StoreError::CodeTaken(_)))) => error(StatusCode::CONFLICT, e.to_string()),

@@ -82,7 +82,9 @@ impl Store {
         Ok(s)
     }
 
-    /// Registers a submission, or returns the earlier answer for the same key and body.
+    /// Registers a submission (`raw`: the envelope as received, for the
+    /// idempotency check; `body`: its opened content), or returns the earlier
+    /// answer for the same key and envelope.
     pub fn register(&mut self, raw: &[u8], body: &SubmissionBody, now: jiff::Zoned) -> Result<StatusBody, StoreError> {
         let hash = sha256_hex(raw);
         let tx = self.conn.transaction()?;
@@ -119,7 +121,7 @@ impl Store {
                 body.tracking_code,
                 body.kiosk_id,
                 body.form_id,
-                String::from_utf8_lossy(raw),
+                serde_json::to_string(body).expect("a submission serialises"),
                 year,
                 number,
                 date,

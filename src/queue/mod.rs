@@ -340,11 +340,11 @@ mod tests {
 }
 
 /// Commits a citizen's answers as a new submission: a fresh UUIDv7 key, an
-/// unused tracking code, and the exact bytes the uploader will send (so every
-/// retry sends the same body under the same key).
+/// unused tracking code, and the sealed, signed envelope the uploader will
+/// send byte for byte on every attempt.
 pub fn submit(
     queue: &mut Queue,
-    kiosk_id: &str,
+    sealer: &crate::crypto::Sealer,
     form: &crate::forms::FormDef,
     lang: crate::i18n::Lang,
     answers: std::collections::BTreeMap<String, String>,
@@ -359,13 +359,13 @@ pub fn submit(
     let body = crate::intake::api::SubmissionBody {
         key: key.clone(),
         tracking_code: code.clone(),
-        kiosk_id: kiosk_id.to_owned(),
+        kiosk_id: sealer.kiosk_id.clone(),
         form_id: form.id.clone(),
         form_version: form.version,
         lang,
         created_ms: now_ms,
         answers,
     };
-    let payload = serde_json::to_vec(&body).expect("a submission serialises");
+    let payload = serde_json::to_vec(&sealer.envelope(&body)).expect("an envelope serialises");
     queue.enqueue(&form.id, &key, &code, &payload, now_ms)
 }

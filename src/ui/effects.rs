@@ -22,7 +22,7 @@ pub struct Effects {
     pub texts: Arc<Texts>,
     pub intake: IntakeClient,
     pub wake_uploader: Arc<Notify>,
-    pub kiosk_id: String,
+    pub sealer: Arc<crate::crypto::Sealer>,
     pub municipality: String,
     pub status_url_base: String,
     pub status_timeout: Duration,
@@ -53,7 +53,7 @@ impl Effects {
             }),
             Effect::Persist { form, lang, answers } => self.runtime.spawn_blocking(move || {
                 let mut q = me.queue.lock().unwrap_or_else(|p| p.into_inner());
-                let result = crate::queue::submit(&mut q, &me.kiosk_id, &form, lang, answers, crate::now_ms());
+                let result = crate::queue::submit(&mut q, &me.sealer, &form, lang, answers, crate::now_ms());
                 drop(q);
                 match result {
                     Ok(receipt) => {

@@ -23,13 +23,16 @@ pub struct IntakeClient {
 }
 
 impl IntakeClient {
-    pub fn new(base_url: &str, timeout: Duration) -> IntakeClient {
-        let http = reqwest::Client::builder()
+    /// `ca`: trust this CA (a municipality's own) in addition to the public ones.
+    pub fn new(base_url: &str, timeout: Duration, ca: Option<reqwest::Certificate>) -> IntakeClient {
+        let mut b = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .use_rustls_tls()
-            .build()
-            .expect("the TLS client builds");
+            .use_rustls_tls();
+        if let Some(ca) = ca {
+            b = b.add_root_certificate(ca);
+        }
+        let http = b.build().expect("the TLS client builds");
         IntakeClient { http, base: base_url.trim_end_matches('/').to_owned() }
     }
 
@@ -81,6 +84,12 @@ impl IntakeClient {
             s => Err(format!("HTTP {s}")),
         }
     }
+}
+
+/// Reads a PEM CA certificate for [`IntakeClient::new`].
+pub fn load_ca(path: &std::path::Path) -> Result<reqwest::Certificate, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    reqwest::Certificate::from_pem(&pem).map_err(|e| format!("{} is not a PEM certificate: {e}", path.display()))
 }
 
 /// An error's message without the URL (which carries no personal data, but is noise).

@@ -16,8 +16,12 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Writes a kiosk configuration into `dir` pointing at `intake_url`.
+/// Writes a kiosk configuration into `dir` pointing at `intake_url`, with
+/// fresh keys; the matching intake data folder is `dir/intake`.
 pub fn write_config(dir: &Path, intake_url: &str) -> PathBuf {
+    if !dir.join("keys/kiosk.pem").exists() {
+        ghiseu::crypto::provision_pair(&dir.join("keys"), &dir.join("intake"), "test-01").unwrap();
+    }
     let board = repo().join("board/desktop.toml");
     let path = dir.join("kiosk.toml");
     std::fs::write(
@@ -25,6 +29,7 @@ pub fn write_config(dir: &Path, intake_url: &str) -> PathBuf {
         format!(
             "[kiosk]\nid = \"test-01\"\nmunicipality = \"Primăria Test\"\nboard = \"{}\"\ndata_dir = \"data\"\n\
              idle_timeout_secs = 300\n\n[intake]\nurl = \"{intake_url}\"\nstatus_timeout_secs = 1\n\n\
+             [security]\nmunicipality_recipient = \"keys/municipality.pub\"\nkiosk_key = \"keys/kiosk.pem\"\n\n\
              [devices.id_scanner]\ndriver = \"simulated\"\ndelay_ms = 50\n\n\
              [devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n",
             board.display()
