@@ -29,11 +29,14 @@ pub fn classify(status: u16, retry_after: Option<Duration>) -> Verdict {
 pub struct Backoff {
     pub base: Duration,
     pub cap: Duration,
+    /// The longest `Retry-After` obeyed: an intake asking for a day still
+    /// gets a try within the hour.
+    pub max_retry_after: Duration,
 }
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { base: Duration::from_secs(1), cap: Duration::from_secs(300) }
+        Backoff { base: Duration::from_secs(1), cap: Duration::from_secs(300), max_retry_after: Duration::from_secs(3600) }
     }
 }
 
@@ -44,7 +47,7 @@ impl Backoff {
         let ceiling = self.base.saturating_mul(1u32.checked_shl(attempt.min(30)).unwrap_or(u32::MAX)).min(self.cap);
         let jittered = ceiling.mul_f64(unit.clamp(0.0, 1.0));
         match retry_after {
-            Some(ra) => jittered.max(ra.min(self.cap * 4)),
+            Some(ra) => jittered.max(ra.min(self.max_retry_after)),
             None => jittered,
         }
     }
@@ -70,7 +73,7 @@ mod tests {
 
     #[test]
     fn backoff_grows_to_the_cap_and_jitters_below_it() {
-        let b = Backoff { base: Duration::from_millis(100), cap: Duration::from_secs(10) };
+        let b = Backoff { base: Duration::from_millis(100), cap: Duration::from_secs(10), ..Backoff::default() };
         assert_eq!(b.delay(0, 0.999_999, None).as_millis(), 99);
         assert_eq!(b.delay(3, 0.5, None), Duration::from_millis(400));
         assert_eq!(b.delay(40, 1.0, None), Duration::from_secs(10));
@@ -81,6 +84,7 @@ mod tests {
     fn retry_after_is_honoured() {
         let b = Backoff::default();
         assert_eq!(b.delay(0, 0.0, Some(Duration::from_secs(30))), Duration::from_secs(30));
+        assert_eq!(b.delay(0, 0.0, Some(Duration::from_secs(86_400))), Duration::from_secs(3600));
         assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }
