@@ -27,15 +27,11 @@ fn bench() -> Bench {
     let cfg = Config::load(&common::write_config(&path, "http://127.0.0.1:9")).unwrap();
     let mut q = Queue::open(&cfg.queue_path()).unwrap();
     let form = ghiseu::forms::Catalogue::builtin().get("sesizare").unwrap().clone();
-    let answers: BTreeMap<String, String> = [
-        ("nume", "Ionescu"),
-        ("prenume", "Ana"),
-        ("locatie", "Str. Morii 3"),
-        ("descriere", "Groapă mare în asfalt."),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
+    let answers: BTreeMap<String, String> =
+        [("nume", "Ionescu"), ("prenume", "Ana"), ("locatie", "Str. Morii 3"), ("descriere", "Groapă mare în asfalt.")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
     let r = ghiseu::queue::submit(&mut q, &cfg.sealer().unwrap(), &form, ghiseu::i18n::Lang::Ro, answers, 1).unwrap();
     Bench { _dir: dir, dir: path, cfg, queue: Arc::new(Mutex::new(q)), code: r.tracking_code }
 }

@@ -36,7 +36,11 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { base: Duration::from_secs(1), cap: Duration::from_secs(300), max_retry_after: Duration::from_secs(3600) }
+        Backoff {
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(300),
+            max_retry_after: Duration::from_secs(3600),
+        }
     }
 }
 

@@ -1,0 +1,94 @@
+//! Power cuts at any instant lose nothing and duplicate nothing.
+//!
+//! Loops submitting (`ghiseu queue submit`, which prints a tracking code only
+//! once the submission is durable) and uploading (`ghiseu uploader`) while
+//! killing both with SIGKILL at random instants. Then every code that was
+//! printed must be at the intake exactly once. CI runs 200 kills;
+//! `bench/crash.sh` runs 1,000 (`GHISEU_CRASH_KILLS`).
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ANSWERS: &str =
+    r#"{"nume":"Ionescu","prenume":"Ana","locatie":"Str. Morii 3","descriere":"Stâlp de iluminat căzut."}"#;
+
+#[test]
+fn sigkill_at_random_instants_loses_and_duplicates_nothing() {
+    let kills: usize = std::env::var("GHISEU_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let cfg = common::write_config(dir.path(), &format!("http://{}", listener.local_addr().unwrap()));
+    let intake_dir = dir.path().join("intake");
+    let d = intake_dir.clone();
+    rt.spawn(async move { ghiseu::intake::serve(listener, &d, None, std::future::pending()).await });
+
+    let mut printed = BTreeSet::new();
+    let mut killed = 0;
+    let start = Instant::now();
+    while killed < kills {
+        let mut uploader = Command::new(common::bin())
+            .args(["uploader", "--config"])
+            .arg(&cfg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut submit = Command::new(common::bin())
+            .args(["queue", "submit", "sesizare", "--config"])
+            .arg(&cfg)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        submit.stdin.take().unwrap().write_all(ANSWERS.as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_micros(rand::random_range(0..40_000)));
+        for child in [&mut uploader, &mut submit] {
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap(); // SIGKILL
+                killed += 1;
+            }
+        }
+        uploader.wait().unwrap();
+        let out = submit.wait_with_output().unwrap();
+        if out.status.success() {
+            let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+            assert!(ghiseu::queue::tracking::parse(&code).is_ok(), "printed `{code}`");
+            printed.insert(code);
+        }
+    }
+    // How many the killed uploaders delivered themselves (the rest were cut off).
+    let queue_path = dir.path().join("data/queue.sqlite");
+    let uploaded_under_fire = ghiseu::queue::Queue::open(&queue_path).unwrap().counts().unwrap().uploaded;
+    let drain = Command::new(common::bin()).args(["uploader", "--drain", "--config"]).arg(&cfg).output().unwrap();
+    assert!(drain.status.success(), "{}", String::from_utf8_lossy(&drain.stderr));
+
+    let store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
+    let mut at_intake: BTreeMap<String, usize> = BTreeMap::new();
+    for s in store.all().unwrap() {
+        *at_intake.entry(s.body.tracking_code).or_default() += 1;
+    }
+    let q = ghiseu::queue::Queue::open(&queue_path).unwrap();
+    let counts = q.counts().unwrap();
+    println!(
+        "{killed} kills in {:.1} s; {} receipts printed; {} submissions committed; \
+         {uploaded_under_fire} delivered by uploaders that were then killed; {} at the intake",
+        start.elapsed().as_secs_f64(),
+        printed.len(),
+        counts.uploaded + counts.pending + counts.rejected,
+        at_intake.len()
+    );
+    assert!(printed.len() >= kills / 20, "too few submissions got through to test anything: {}", printed.len());
+    assert!(uploaded_under_fire > 0, "no upload happened before a kill: the test would prove nothing");
+    for code in &printed {
+        assert_eq!(at_intake.get(code), Some(&1), "{code} printed but not at the intake exactly once");
+    }
+    assert!(at_intake.values().all(|&n| n == 1), "a submission was registered twice");
+    assert_eq!((counts.pending, counts.rejected), (0, 0));
+    assert_eq!(counts.uploaded as usize, at_intake.len(), "every committed submission reached the intake once");
+}
