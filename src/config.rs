@@ -54,6 +54,14 @@ pub struct KioskConfig {
     /// Seconds without a touch before the session is wiped.
     #[serde(default = "default_idle")]
     pub idle_timeout_secs: u64,
+    /// Disk space kept free: below it, new submissions are refused (with a
+    /// message) before the disk can fill up.
+    #[serde(default = "default_min_free_mb")]
+    pub min_free_mb: u64,
+    /// Days a delivered submission's tracking code, number and times stay on
+    /// the panel for the status screen (its personal data is gone at delivery).
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -157,6 +165,12 @@ fn default_idle() -> u64 {
 }
 fn default_status_timeout() -> u64 {
     3
+}
+fn default_min_free_mb() -> u64 {
+    200
+}
+fn default_retention_days() -> u64 {
+    30
 }
 fn default_baud() -> u32 {
     9600

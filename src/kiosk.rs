@@ -45,7 +45,15 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
     let texts = Arc::new(Texts::load(cfg.kiosk.texts_dir.as_deref())?);
     let catalogue = Arc::new(catalogue(cfg)?);
     let queue_path = cfg.queue_path();
-    let queue = Queue::open(&queue_path).with_context(|| format!("opening queue {}", queue_path.display()))?;
+    let queue = match Queue::open_checked(&queue_path) {
+        Ok(q) => q,
+        Err(e @ crate::queue::QueueError::Corrupt { .. }) => {
+            // Reported loudly, kept for a technician; the panel goes on with a new queue.
+            tracing::error!(error = %e, "queue database corrupt");
+            Queue::open(&queue_path)?
+        }
+        Err(e) => return Err(e).with_context(|| format!("opening queue {}", queue_path.display())),
+    };
     let uploader_queue = Queue::open(&queue_path)?;
     let intake = cfg.intake_client(Duration::from_secs(15));
     let wake = Arc::new(Notify::new());
@@ -55,6 +63,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         client: intake.clone(),
         backoff: Backoff::default(),
         wake: wake.clone(),
+        retention: Duration::from_secs(cfg.kiosk.retention_days * 86_400),
     };
     runtime.spawn(uploader.run(shutdown_rx));
     let languages: Vec<Lang> = cfg.kiosk.languages.iter().filter_map(|l| Lang::parse(l)).collect();
@@ -67,6 +76,8 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         intake: cfg.intake_client(Duration::from_secs(cfg.intake.status_timeout_secs)),
         wake_uploader: wake,
         sealer: Arc::new(cfg.sealer()?),
+        data_dir: cfg.kiosk.data_dir.clone(),
+        min_free_mb: cfg.kiosk.min_free_mb,
         municipality: cfg.kiosk.municipality.clone(),
         status_url_base: status_url_base.clone(),
         status_timeout: Duration::from_secs(cfg.intake.status_timeout_secs),

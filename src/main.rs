@@ -245,6 +245,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 client: cfg.intake_client(Duration::from_secs(15)),
                 backoff: Default::default(),
                 wake: Default::default(),
+                retention: Duration::from_secs(cfg.kiosk.retention_days * 86_400),
             };
             rt.block_on(async {
                 if drain {
@@ -307,6 +308,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
             let sealer = cfg.sealer()?;
+            ghiseu::queue::check_space(&cfg.kiosk.data_dir, cfg.kiosk.min_free_mb)?;
             let mut q = ghiseu::queue::Queue::open(&cfg.queue_path())?;
             let receipt = ghiseu::queue::submit(&mut q, &sealer, form, lang, answers, ghiseu::now_ms())?;
             // Printed only now: the commit is on disk.
@@ -333,11 +335,13 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             let q = ghiseu::queue::Queue::open(&cfg.queue_path())?;
             let c = q.counts()?;
             let age = c.oldest_pending_ms.map(|t| (ghiseu::now_ms() - t) / 1000);
+            let corrupt = ghiseu::queue::corrupt_files(&cfg.queue_path());
             println!(
                 "{}",
                 serde_json::json!({
                     "pending": c.pending, "uploaded": c.uploaded, "rejected": c.rejected,
                     "oldest_pending_age_secs": age,
+                    "corrupt_files": corrupt,
                 })
             );
             Ok(ExitCode::SUCCESS)

@@ -31,6 +31,10 @@ pub async fn run(cfg: &Config, devices: &Devices, card_wait: Duration) -> Vec<Ch
     let mut checks = vec![];
     let queue_path = cfg.queue_path();
     let queue = tokio::task::spawn_blocking(move || {
+        let corrupt = crate::queue::corrupt_files(&queue_path);
+        if !corrupt.is_empty() {
+            return Err(format!("corrupt databases moved aside, to inspect: {}", corrupt.join(", ")));
+        }
         let q = crate::queue::Queue::open(&queue_path).map_err(|e| e.to_string())?;
         let c = q.counts().map_err(|e| e.to_string())?;
         Ok(format!("{} pending, {} uploaded, {} need attention", c.pending, c.uploaded, c.rejected))

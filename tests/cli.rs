@@ -213,3 +213,31 @@ fn selftest_reports_each_part_and_fails_on_a_missing_scanner_and_intake() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("FAIL id_scanner") && stdout.contains("no-such-scanner"), "{stdout}");
 }
+
+#[test]
+fn a_nearly_full_disk_refuses_new_submissions_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "http://127.0.0.1:9");
+    let text = std::fs::read_to_string(&cfg).unwrap().replace("idle_timeout_secs = 300", "min_free_mb = 999999999");
+    std::fs::write(&cfg, text).unwrap();
+    let mut child = Command::new(bin())
+        .args(["queue", "submit", "sesizare", "--config"])
+        .arg(&cfg)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"nume":"Ionescu","prenume":"Ana","locatie":"Str. Morii 3","descriere":"Groapa in asfalt."}"#)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "no tracking code may be printed");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("almost full"));
+    assert_eq!(queue_status(&cfg)["pending"], 0);
+}

@@ -42,6 +42,7 @@ fn uploader(b: &Bench, url: &str, ca: Option<reqwest::Certificate>) -> Uploader 
         client: IntakeClient::new(url, Duration::from_millis(700), ca),
         backoff: Backoff { base: Duration::from_millis(10), cap: Duration::from_millis(50), ..Backoff::default() },
         wake: Default::default(),
+        retention: Duration::from_secs(86_400),
     }
 }
 

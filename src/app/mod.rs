@@ -77,7 +77,16 @@ pub enum ScanFailure {
 pub enum SubmitState {
     Idle,
     Saving,
-    Failed(String),
+    Failed(SubmitFailure),
+}
+
+/// Why a submission could not be committed; what was typed is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitFailure {
+    /// The disk reserve is reached: no new submissions on this panel for now.
+    DiskFull,
+    /// The queue could not write (a technician reads the log).
+    Storage(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,7 +160,9 @@ pub enum Event {
     Edit(String),
     SetConsent(bool),
     Submit,
-    Submitted(Result<Receipt, String>),
+    Submitted(Result<Receipt, SubmitFailure>),
+    /// Whether the panel has room for new submissions (checked periodically).
+    Capacity(bool),
     Printed(Result<(), String>),
     CheckStatus,
     StatusAnswered(String, StatusAnswer),
@@ -195,6 +206,8 @@ pub struct Session {
     pub receipt: Option<ReceiptView>,
     pub status_input: String,
     pub status: StatusState,
+    /// False while the disk reserve is reached.
+    pub accepting: bool,
 }
 
 impl Session {
@@ -216,12 +229,14 @@ impl Session {
             receipt: None,
             status_input: String::new(),
             status: StatusState::Idle,
+            accepting: true,
         }
     }
 
     /// Forgets everything the citizen entered or saw, keeping the catalogue.
     fn wipe(&mut self) {
-        let fresh = Session::new(self.catalogue.clone(), self.languages.clone());
+        let mut fresh = Session::new(self.catalogue.clone(), self.languages.clone());
+        fresh.accepting = self.accepting;
         *self = fresh;
     }
 
@@ -251,8 +266,11 @@ impl Session {
                 }
             }
             Event::Start => {
-                self.clear_form();
-                self.screen = Screen::Catalogue;
+                // A full panel says so on the home screen instead of taking a form it cannot keep.
+                if self.accepting {
+                    self.clear_form();
+                    self.screen = Screen::Catalogue;
+                }
             }
             Event::OpenStatus => {
                 if let Some(r) = &self.receipt {
@@ -380,7 +398,13 @@ impl Session {
                     lang: self.lang,
                 }];
             }
-            Event::Submitted(Err(reason)) => self.submit = SubmitState::Failed(reason),
+            Event::Submitted(Err(failure)) => {
+                if failure == SubmitFailure::DiskFull {
+                    self.accepting = false;
+                }
+                self.submit = SubmitState::Failed(failure);
+            }
+            Event::Capacity(ok) => self.accepting = ok,
             Event::Printed(result) => {
                 if let Some(r) = &mut self.receipt {
                     r.print = match result {
@@ -544,10 +568,17 @@ mod tests {
         s.handle(Event::Continue);
         s.handle(Event::SetConsent(true));
         s.handle(Event::Submit);
-        s.handle(Event::Submitted(Err("disk full".into())));
+        s.handle(Event::Submitted(Err(SubmitFailure::DiskFull)));
         assert_eq!(s.screen, Screen::Review);
         assert_eq!(s.values["adresa"], "Str. Lungă 2");
-        assert_eq!(s.submit, SubmitState::Failed("disk full".into()));
+        assert_eq!(s.submit, SubmitState::Failed(SubmitFailure::DiskFull));
+        // The next citizen is told at the door.
+        s.handle(Event::Finish);
+        s.handle(Event::Start);
+        assert_eq!(s.screen, Screen::Home);
+        s.handle(Event::Capacity(true));
+        s.handle(Event::Start);
+        assert_eq!(s.screen, Screen::Catalogue);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What the screen shows, derived from the session: every string already in
 //! the citizen's language. The Slint adapter only copies this into the UI.
 
+use super::SubmitFailure;
 use super::{
     PrintState, ScanFailure, ScanState, Screen, Session, StatusAnswer, StatusState, SubmitState, STATUS_INPUT,
 };
@@ -65,6 +66,8 @@ pub struct View {
     pub status_kind: &'static str,
     pub keyboard: &'static str,
     pub keyboard_visible: bool,
+    /// Shown on the home screen when new submissions are refused.
+    pub home_notice: String,
 }
 
 pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
@@ -127,7 +130,8 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
     };
     let submit_message = match &s.submit {
         SubmitState::Saving => t("submitting"),
-        SubmitState::Failed(reason) => texts.fmt(lang, "submit_failed", &[("reason", reason)]),
+        SubmitState::Failed(SubmitFailure::DiskFull) => t("disk_full"),
+        SubmitState::Failed(SubmitFailure::Storage(reason)) => texts.fmt(lang, "submit_failed", &[("reason", reason)]),
         SubmitState::Idle if !s.consent => t("submit_needs_consent"),
         SubmitState::Idle => String::new(),
     };
@@ -236,6 +240,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         status_kind,
         keyboard,
         keyboard_visible,
+        home_notice: if s.accepting { String::new() } else { t("disk_full") },
     }
 }
 

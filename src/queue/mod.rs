@@ -21,6 +21,42 @@ pub enum QueueError {
     Sqlite(#[from] rusqlite::Error),
     #[error("cannot create data folder {path}: {source}")]
     Folder { path: String, source: std::io::Error },
+    #[error("the panel's disk is almost full ({free_mb} MB free, {min_mb} MB kept in reserve); no new submissions until a technician frees space")]
+    DiskFull { free_mb: u64, min_mb: u64 },
+    #[error("queue database {path} is corrupt and was moved aside to {moved}: {detail}")]
+    Corrupt { path: String, moved: String, detail: String },
+}
+
+/// Databases moved aside by [`Queue::open_checked`], for technicians.
+pub fn corrupt_files(queue_path: &Path) -> Vec<String> {
+    let (Some(dir), Some(name)) = (queue_path.parent(), queue_path.file_name()) else { return vec![] };
+    let prefix = format!("{}.corrupt-", name.to_string_lossy());
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path().display().to_string())
+        .collect();
+    found.sort();
+    found
+}
+
+/// Bytes available to this process on the file system holding `dir`.
+pub fn free_bytes(dir: &Path) -> std::io::Result<u64> {
+    let st = rustix::fs::statvfs(dir).map_err(std::io::Error::from)?;
+    Ok(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+/// Refuses new submissions while less than `min_mb` would stay free: the
+/// queue must never be the thing that fills the disk.
+pub fn check_space(dir: &Path, min_mb: u64) -> Result<(), QueueError> {
+    let free = free_bytes(dir).map_err(|source| QueueError::Folder { path: dir.display().to_string(), source })?;
+    let free_mb = free / (1024 * 1024);
+    if free_mb < min_mb {
+        return Err(QueueError::DiskFull { free_mb, min_mb });
+    }
+    Ok(())
 }
 
 /// Append-only: each entry moves the schema from version N to N+1.
@@ -117,6 +153,40 @@ impl Queue {
             std::fs::create_dir_all(dir)
                 .map_err(|source| QueueError::Folder { path: dir.display().to_string(), source })?;
         }
+        Self::open_conn(path)
+    }
+
+    /// Like [`open`](Self::open), for the kiosk's start: a database that is
+    /// not one, or fails SQLite's integrity check, is moved aside (with its
+    /// WAL) for a technician and reported as [`QueueError::Corrupt`]; it is
+    /// never deleted or silently replaced. The caller decides whether to go on
+    /// with a fresh queue ([`open`](Self::open) then creates one).
+    pub fn open_checked(path: &Path) -> Result<Queue, QueueError> {
+        let detail = match Self::open(path) {
+            Ok(q) => match q.conn.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0)) {
+                Ok(ok) if ok == "ok" => return Ok(q),
+                Ok(problem) => problem,
+                Err(e) => e.to_string(),
+            },
+            Err(QueueError::Sqlite(e)) => e.to_string(),
+            Err(other) => return Err(other),
+        };
+        let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+        let moved = path.with_extension(format!("sqlite.corrupt-{stamp}"));
+        for (from, to) in [
+            (path.to_owned(), moved.clone()),
+            (path.with_extension("sqlite-wal"), moved.with_extension(format!("corrupt-{stamp}-wal"))),
+            (path.with_extension("sqlite-shm"), moved.with_extension(format!("corrupt-{stamp}-shm"))),
+        ] {
+            if from.exists() {
+                std::fs::rename(&from, &to)
+                    .map_err(|source| QueueError::Folder { path: from.display().to_string(), source })?;
+            }
+        }
+        Err(QueueError::Corrupt { path: path.display().to_string(), moved: moved.display().to_string(), detail })
+    }
+
+    fn open_conn(path: &Path) -> Result<Queue, QueueError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -223,6 +293,12 @@ impl Queue {
         Ok(())
     }
 
+    /// Forgets delivered submissions (already without personal data) older
+    /// than `before_ms`; returns how many.
+    pub fn purge_uploaded_before(&self, before_ms: i64) -> Result<usize, QueueError> {
+        Ok(self.conn.execute("DELETE FROM submissions WHERE state = 'uploaded' AND uploaded_ms < ?1", [before_ms])?)
+    }
+
     pub fn lookup(&self, tracking_code: &str) -> Result<Option<LocalStatus>, QueueError> {
         Ok(self
             .conn
@@ -327,6 +403,42 @@ mod tests {
         let c = q.counts().unwrap();
         assert_eq!((c.pending, c.rejected), (1, 1));
         assert_eq!(q.lookup("BBB-BBB-BB").unwrap().unwrap().state, State::Rejected);
+    }
+
+    #[test]
+    fn delivered_rows_are_forgotten_after_the_retention_period_and_pending_ones_never() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut q = Queue::open(&dir.path().join("q.sqlite")).unwrap();
+        q.enqueue("petitie", "k1", "AAA-AAA-AA", b"x", 0).unwrap();
+        q.enqueue("petitie", "k2", "BBB-BBB-BB", b"y", 0).unwrap();
+        q.mark_uploaded("k1", &reg("1"), 1_000).unwrap();
+        assert_eq!(q.purge_uploaded_before(500).unwrap(), 0);
+        assert_eq!(q.purge_uploaded_before(2_000).unwrap(), 1);
+        assert!(q.lookup("AAA-AAA-AA").unwrap().is_none());
+        assert_eq!(q.counts().unwrap().pending, 1);
+    }
+
+    #[test]
+    fn a_corrupt_database_is_moved_aside_and_reported_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.sqlite");
+        std::fs::write(&path, b"this is not an SQLite database, it is 64 bytes of garbage......").unwrap();
+        let err = Queue::open_checked(&path).err().expect("corruption is reported");
+        let QueueError::Corrupt { moved, .. } = &err else { panic!("{err}") };
+        assert_eq!(std::fs::read(moved).unwrap(), b"this is not an SQLite database, it is 64 bytes of garbage......");
+        assert!(!path.exists());
+        // A healthy queue opens as usual.
+        let q = Queue::open_checked(&path).unwrap();
+        assert_eq!(q.counts().unwrap(), Counts::default());
+    }
+
+    #[test]
+    fn the_disk_reserve_refuses_new_submissions() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_space(dir.path(), 1).is_ok());
+        let err = check_space(dir.path(), u64::MAX / (1024 * 1024)).unwrap_err();
+        assert!(matches!(err, QueueError::DiskFull { .. }));
+        assert!(err.to_string().contains("almost full"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the event that reports its result. Personal data passes through here
 //! (answers, MRZ) but is never logged.
 
-use crate::app::{Effect, Event, ScanFailure, StatusAnswer};
+use crate::app::{Effect, Event, ScanFailure, StatusAnswer, SubmitFailure};
 use crate::devices::{Devices, PrintJob, ScanError};
 use crate::i18n::Texts;
 use crate::intake::api::Stage;
@@ -23,6 +23,8 @@ pub struct Effects {
     pub intake: IntakeClient,
     pub wake_uploader: Arc<Notify>,
     pub sealer: Arc<crate::crypto::Sealer>,
+    pub data_dir: std::path::PathBuf,
+    pub min_free_mb: u64,
     pub municipality: String,
     pub status_url_base: String,
     pub status_timeout: Duration,
@@ -53,7 +55,8 @@ impl Effects {
             }),
             Effect::Persist { form, lang, answers } => self.runtime.spawn_blocking(move || {
                 let mut q = me.queue.lock().unwrap_or_else(|p| p.into_inner());
-                let result = crate::queue::submit(&mut q, &me.sealer, &form, lang, answers, crate::now_ms());
+                let result = crate::queue::check_space(&me.data_dir, me.min_free_mb)
+                    .and_then(|_| crate::queue::submit(&mut q, &me.sealer, &form, lang, answers, crate::now_ms()));
                 drop(q);
                 match result {
                     Ok(receipt) => {
@@ -63,7 +66,10 @@ impl Effects {
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "submission could not be committed");
-                        Event::Submitted(Err(e.to_string()))
+                        Event::Submitted(Err(match e {
+                            crate::queue::QueueError::DiskFull { .. } => SubmitFailure::DiskFull,
+                            other => SubmitFailure::Storage(other.to_string()),
+                        }))
                     }
                 }
             }),
@@ -100,6 +106,12 @@ impl Effects {
                 Event::StatusAnswered(code, answer)
             }),
         }
+    }
+
+    /// Whether the disk has room for new submissions (off the UI thread).
+    pub fn capacity(&self) -> tokio::task::JoinHandle<Event> {
+        let (dir, min) = (self.data_dir.clone(), self.min_free_mb);
+        self.runtime.spawn_blocking(move || Event::Capacity(crate::queue::check_space(&dir, min).is_ok()))
     }
 
     /// The registry's answer when it gives one in time, else what the kiosk knows.

@@ -35,6 +35,7 @@ struct Inner {
     last_qr_url: RefCell<String>,
     idle: slint::Timer,
     idle_timeout: Duration,
+    capacity: slint::Timer,
 }
 
 impl KioskUi {
@@ -57,9 +58,18 @@ impl KioskUi {
             last_qr_url: RefCell::default(),
             idle: slint::Timer::default(),
             idle_timeout,
+            capacity: slint::Timer::default(),
         });
         bind(&window, &inner);
         inner.render();
+        // Disk room, checked now and every 30 s, off the UI thread.
+        inner.check_capacity();
+        let weak = Rc::downgrade(&inner);
+        inner.capacity.start(slint::TimerMode::Repeated, Duration::from_secs(30), move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.check_capacity();
+            }
+        });
         Ok(KioskUi { window, inner })
     }
 
@@ -125,6 +135,18 @@ impl Inner {
             });
         }
         self.arm_idle_timer();
+    }
+
+    fn check_capacity(self: &Rc<Self>) {
+        let this = self.clone();
+        let fut = self.effects.capacity();
+        let _ = slint::spawn_local(async move {
+            if let Ok(event) = fut.await {
+                if this.session.borrow().accepting != matches!(event, Event::Capacity(true)) {
+                    this.dispatch(event);
+                }
+            }
+        });
     }
 
     /// Restarts the idle countdown; on expiry the session is wiped.
@@ -278,6 +300,7 @@ fn apply(w: &AppWindow, v: &View, texts: &Texts) {
     k.set_status_kind(s(v.status_kind));
     k.set_keyboard(s(v.keyboard));
     k.set_keyboard_visible(v.keyboard_visible);
+    k.set_home_notice(s(&v.home_notice));
 }
 
 /// The receipt's QR code as an image (black modules on white, 4-module quiet zone).

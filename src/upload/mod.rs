@@ -117,6 +117,8 @@ pub struct Uploader {
     pub backoff: Backoff,
     /// Poked when a new submission is committed.
     pub wake: Arc<Notify>,
+    /// How long delivered submissions' codes and numbers are kept.
+    pub retention: Duration,
 }
 
 /// How a pass over the due submissions went.
@@ -169,6 +171,11 @@ impl Uploader {
                 }
             };
             self.with_queue(record).await?;
+        }
+        let before = crate::now_ms() - self.retention.as_millis() as i64;
+        let purged = self.with_queue(move |q| q.purge_uploaded_before(before)).await?;
+        if purged > 0 {
+            tracing::info!(purged, "forgot delivered submissions past the retention period");
         }
         Ok(pass)
     }
