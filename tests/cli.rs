@@ -238,6 +238,7 @@ fn a_nearly_full_disk_refuses_new_submissions_and_says_why() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "no tracking code may be printed");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("almost full"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("almost full"), "{err}");
     assert_eq!(queue_status(&cfg)["pending"], 0);
 }

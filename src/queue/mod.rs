@@ -51,7 +51,9 @@ pub fn free_bytes(dir: &Path) -> std::io::Result<u64> {
 /// Refuses new submissions while less than `min_mb` would stay free: the
 /// queue must never be the thing that fills the disk.
 pub fn check_space(dir: &Path, min_mb: u64) -> Result<(), QueueError> {
-    let free = free_bytes(dir).map_err(|source| QueueError::Folder { path: dir.display().to_string(), source })?;
+    let folder = |source| QueueError::Folder { path: dir.display().to_string(), source };
+    std::fs::create_dir_all(dir).map_err(folder)?;
+    let free = free_bytes(dir).map_err(folder)?;
     let free_mb = free / (1024 * 1024);
     if free_mb < min_mb {
         return Err(QueueError::DiskFull { free_mb, min_mb });
