@@ -25,7 +25,9 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
     rt.spawn(async move { ghiseu::intake::serve(listener, &d, None, std::future::pending()).await });
 
     ghiseu::kiosk::use_headless_platform().unwrap();
-    let kiosk = ghiseu::kiosk::build(&cfg, rt.handle().clone(), Devices::from_config(&cfg.devices)).unwrap();
+    let qr = std::sync::Arc::new(ghiseu::devices::qr::SimulatedQrReader::default());
+    let devices = Devices { qr_reader: qr.clone(), ..Devices::from_config(&cfg.devices) };
+    let kiosk = ghiseu::kiosk::build(&cfg, rt.handle().clone(), devices).unwrap();
     kiosk.ui.window.show().unwrap();
     let weak = kiosk.ui.window.as_weak();
     let shots = dir.path().join("shots");
@@ -59,6 +61,20 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
 
         // The walk-through proper.
         let walk = c.petition("Bd. Independenței 5, Ploiești", TEXT, Duration::from_secs(20))?;
+
+        // Later, someone scans the receipt's QR at the kiosk: its status opens.
+        c.tap("Terminat")?;
+        qr.inject(&format!("http://example/s/{}", walk.tracking_code));
+        c.wait_for("the scanned receipt's status", Duration::from_secs(10), |w| {
+            w.global::<Kiosk>().get_status_kind() == "registered"
+        })?;
+        c.tap("Terminat")?;
+        qr.inject("WIFI:S:guest;P:1234;;");
+        c.wait_for("the foreign-code message", Duration::from_secs(10), |w| {
+            w.global::<Kiosk>().get_status_kind() == "bad"
+        })?;
+        let message = c.on_ui(|w| w.global::<Kiosk>().get_status_message().to_string())?;
+        assert!(message.contains("nu este de pe o chitanță"), "{message}");
         Ok(walk)
     });
     let quit = {

@@ -128,8 +128,24 @@ pub enum StatusAnswer {
 pub enum StatusState {
     Idle,
     Checking(String),
-    Answer { code: String, answer: StatusAnswer },
+    Answer {
+        code: String,
+        answer: StatusAnswer,
+    },
     BadCode(String),
+    /// A QR code that is not a receipt of this service.
+    ForeignCode,
+}
+
+/// The tracking code in a scanned receipt QR: the status link
+/// (`…/s/K7Q-4M2-X9`) or the bare code.
+pub fn receipt_code(text: &str) -> Option<String> {
+    let text = text.trim();
+    let last = text.rsplit('/').next().unwrap_or(text);
+    if text.contains('/') && !text.contains("/s/") {
+        return None;
+    }
+    crate::queue::tracking::parse(last).ok()
 }
 
 #[derive(Debug, Clone)]
@@ -166,6 +182,8 @@ pub enum Event {
     Printed(Result<(), String>),
     CheckStatus,
     StatusAnswered(String, StatusAnswer),
+    /// The QR reader read a code: a receipt's opens its status.
+    QrScanned(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -421,6 +439,25 @@ impl Session {
                 }
                 Err(e) => self.status = StatusState::BadCode(e.to_string()),
             },
+            Event::QrScanned(text) => {
+                // Never in the middle of someone's form: only from home, status or a receipt.
+                if !matches!(self.screen, Screen::Home | Screen::Status | Screen::Receipt) {
+                    return vec![];
+                }
+                self.screen = Screen::Status;
+                self.focused = Some(STATUS_INPUT.into());
+                match receipt_code(&text) {
+                    Some(code) => {
+                        self.status_input = code.clone();
+                        self.status = StatusState::Checking(code.clone());
+                        return vec![Effect::QueryStatus(code)];
+                    }
+                    None => {
+                        self.status_input.clear();
+                        self.status = StatusState::ForeignCode;
+                    }
+                }
+            }
             Event::StatusAnswered(code, answer) => {
                 // Ignore a late answer for a code the citizen no longer looks at.
                 if self.status == StatusState::Checking(code.clone()) {
@@ -579,6 +616,21 @@ mod tests {
         s.handle(Event::Capacity(true));
         s.handle(Event::Start);
         assert_eq!(s.screen, Screen::Catalogue);
+    }
+
+    #[test]
+    fn a_scanned_receipt_qr_opens_its_status_and_other_codes_are_refused() {
+        let mut s = session();
+        let code = crate::queue::tracking::generate(&mut rand::rng());
+        let effects = s.handle(Event::QrScanned(format!("https://primaria.ro/s/{code}")));
+        assert_eq!(effects, vec![Effect::QueryStatus(code.clone())]);
+        assert_eq!(s.screen, Screen::Status);
+        s.handle(Event::QrScanned("https://example.com/promo".into()));
+        assert_eq!(s.status, StatusState::ForeignCode);
+        // Not while a citizen fills a form.
+        s.handle(Event::PickService("petitie".into()));
+        assert!(s.handle(Event::QrScanned(code)).is_empty());
+        assert_eq!(s.screen, Screen::Form);
     }
 
     #[test]

@@ -142,6 +142,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         StatusState::BadCode(reason) => {
             ("bad", texts.fmt(lang, "status_bad_code", &[("reason", reason)]), String::new())
         }
+        StatusState::ForeignCode => ("bad", t("status_foreign_code"), String::new()),
         StatusState::Answer { answer, .. } => match answer {
             StatusAnswer::Registered { number, date, stage, from_registry } => {
                 ("registered", texts.fmt(lang, "status_registered", &[("number", number), ("date", date)]), {

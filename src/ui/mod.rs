@@ -62,6 +62,28 @@ impl KioskUi {
         });
         bind(&window, &inner);
         inner.render();
+        // Codes from the QR reader arrive as events (the reader blocks on its own thread).
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let reader = inner.effects.devices.qr_reader.clone();
+        std::thread::Builder::new()
+            .name("qr-reader".into())
+            .spawn(move || loop {
+                if let Some(code) = reader.next_code(Duration::from_secs(1)) {
+                    if tx.send(code).is_err() {
+                        return;
+                    }
+                } else if tx.is_closed() {
+                    return;
+                }
+            })
+            .expect("the QR reader thread starts");
+        let weak = Rc::downgrade(&inner);
+        let _ = slint::spawn_local(async move {
+            while let Some(code) = rx.recv().await {
+                let Some(inner) = weak.upgrade() else { return };
+                inner.dispatch(Event::QrScanned(code));
+            }
+        });
         // Disk room, checked now and every 30 s, off the UI thread.
         inner.check_capacity();
         let weak = Rc::downgrade(&inner);
