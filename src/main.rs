@@ -59,6 +59,9 @@ enum Command {
         /// ... and this private key (PEM).
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Keep the registrations in PostgreSQL (`postgres://user@host/db`) instead of SQLite in --data.
+        #[arg(long)]
+        database: Option<String>,
     },
     /// Key files: a kiosk's signing key, the municipality's sealing key.
     Keys {
@@ -141,6 +144,8 @@ enum IntakeAdmin {
     Stage {
         #[arg(long)]
         data: PathBuf,
+        #[arg(long)]
+        database: Option<String>,
         tracking_code: String,
         stage: String,
     },
@@ -197,7 +202,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             kiosk(&cfg, &rt, headless, Duration::from_secs(2)).map(|_| ExitCode::SUCCESS)
         }
         Command::Intake { admin: Some(admin), .. } => intake_admin(admin),
-        Command::Intake { admin: None, listen, data, tls_cert, tls_key } => {
+        Command::Intake { admin: None, listen, data, tls_cert, tls_key, database } => {
             let Some(data) = data else { bail!("--data DIR is required") };
             let tls = tls_cert.zip(tls_key).map(|(cert, key)| ghiseu::intake::Tls { cert, key });
             let rt = runtime()?;
@@ -206,7 +211,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                     tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
                 let scheme = if tls.is_some() { "https" } else { "http" };
                 eprintln!("ghiseu intake: listening on {scheme}://{}", listener.local_addr()?);
-                ghiseu::intake::serve(listener, &data, tls, async {
+                ghiseu::intake::serve_with(listener, &data, database, tls, async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await
@@ -371,11 +376,11 @@ fn intake_admin(admin: IntakeAdmin) -> Result<ExitCode> {
             std::fs::write(dir.join(format!("{kiosk}.revoked")), b"")?;
             println!("revoked {kiosk}");
         }
-        IntakeAdmin::Stage { data, tracking_code, stage } => {
+        IntakeAdmin::Stage { data, database, tracking_code, stage } => {
             let code = ghiseu::queue::tracking::parse(&tracking_code)?;
             let stage = ghiseu::intake::api::Stage::parse(&stage)
                 .context("stage must be one of: registered, in-progress, resolved, rejected")?;
-            let store = ghiseu::intake::store::Store::open(&data)?;
+            let mut store = ghiseu::intake::store::Store::open_for(&data, database.as_deref())?;
             if !store.set_stage(&code, stage)? {
                 bail!("no submission with tracking code {code}");
             }
@@ -385,7 +390,7 @@ fn intake_admin(admin: IntakeAdmin) -> Result<ExitCode> {
             let rt = runtime()?;
             let mut failed = 0;
             rt.block_on(async {
-                let router = ghiseu::intake::router(&data)?;
+                let router = ghiseu::intake::router(&data, None)?;
                 for f in &files {
                     let body = std::fs::read(f)?;
                     let env: ghiseu::intake::api::Envelope = serde_json::from_slice(&body)
@@ -462,7 +467,7 @@ fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<E
     let printer_dir = data.join("printer");
     let receipt = ghiseu::walkthrough::copy_receipt(&printer_dir, &walk.tracking_code, &out)?;
     println!("  receipt render {}", receipt.display());
-    let store = ghiseu::intake::store::Store::open(&intake_dir)?;
+    let mut store = ghiseu::intake::store::Store::open(&intake_dir)?;
     let held = store.all()?.into_iter().filter(|s| s.body.tracking_code == walk.tracking_code).count();
     if held == 1 {
         println!("ghiseu demo: the intake holds submission {} ({}).", walk.tracking_code, walk.status_message);

@@ -185,7 +185,7 @@ fn killing_the_kiosk_after_the_receipt_and_restarting_delivers_once() {
     intake.wait().unwrap();
     let q = queue_status(&cfg);
     assert_eq!((q["pending"].as_u64(), q["uploaded"].as_u64()), (Some(0), Some(1)), "{q}");
-    let store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
+    let mut store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
     let all = store.all().unwrap();
     assert_eq!(all.len(), 1, "delivered exactly once");
     assert_eq!(all[0].body.tracking_code, code);

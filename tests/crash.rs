@@ -68,7 +68,7 @@ fn sigkill_at_random_instants_loses_and_duplicates_nothing() {
     let drain = Command::new(common::bin()).args(["uploader", "--drain", "--config"]).arg(&cfg).output().unwrap();
     assert!(drain.status.success(), "{}", String::from_utf8_lossy(&drain.stderr));
 
-    let store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
+    let mut store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
     let mut at_intake: BTreeMap<String, usize> = BTreeMap::new();
     for s in store.all().unwrap() {
         *at_intake.entry(s.body.tracking_code).or_default() += 1;

@@ -196,7 +196,7 @@ async fn a_forged_or_altered_envelope_is_refused() {
     uploader(&b, &url, None).drain().await.unwrap();
     let sealer = b.cfg.sealer().unwrap();
     let original: ghiseu::intake::api::Envelope = serde_json::from_slice(&payload.payload).unwrap();
-    let store = ghiseu::intake::store::Store::open(&b.dir.join("intake")).unwrap();
+    let mut store = ghiseu::intake::store::Store::open(&b.dir.join("intake")).unwrap();
     let mut body = store.all().unwrap().remove(0).body;
     body.answers.insert("descriere".into(), "Alt text".into());
     let other = sealer.envelope(&body);

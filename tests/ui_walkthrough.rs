@@ -92,7 +92,7 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
     kiosk.shutdown();
 
     assert!(walk.status_message.starts_with("Înregistrată, nr. "), "{}", walk.status_message);
-    let store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
+    let mut store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
     let all = store.all().unwrap();
     assert_eq!(all.len(), 1, "exactly one submission at the intake");
     let s = &all[0];

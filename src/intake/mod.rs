@@ -6,6 +6,7 @@
 //! link in a receipt's QR code.
 
 pub mod api;
+pub mod pg;
 pub mod store;
 
 use api::{Envelope, ErrorBody, StatusBody, SubmissionBody};
@@ -34,12 +35,12 @@ fn error(status: StatusCode, msg: impl Into<String>) -> Response {
 
 /// The intake's HTTP routes over the data folder: `intake.sqlite`,
 /// `municipality.key` (age identity) and `kiosks/` (enrolled public keys).
-pub fn router(data_dir: &Path) -> anyhow::Result<Router> {
+pub fn router(data_dir: &Path, database: Option<&str>) -> anyhow::Result<Router> {
     let key_path = data_dir.join("municipality.key");
     let identity = crate::crypto::load_identity(&key_path).map_err(|e| {
         anyhow::anyhow!("{e}\n(create it with `ghiseu keys municipality --out {}`)", key_path.display())
     })?;
-    let store = Store::open(data_dir)?;
+    let store = Store::open_for(data_dir, database)?;
     let state = AppState {
         store: Arc::new(Mutex::new(store)),
         identity: Arc::new(identity),
@@ -67,7 +68,20 @@ pub async fn serve(
     tls: Option<Tls>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = router(data_dir)?;
+    serve_with(listener, data_dir, None, tls, shutdown).await
+}
+
+/// [`serve`] with the store in PostgreSQL when `database` is a `postgres://` URL.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    data_dir: &Path,
+    database: Option<String>,
+    tls: Option<Tls>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let dir = data_dir.to_owned();
+    // The PostgreSQL client is synchronous: connect off the async workers.
+    let app = tokio::task::spawn_blocking(move || router(&dir, database.as_deref())).await??;
     let Some(tls) = tls else {
         axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
         return Ok(());

@@ -1,4 +1,6 @@
-//! The intake's store: SQLite, one row per submission key.
+//! The intake's store: SQLite by default (embedded, nothing to set up), or
+//! PostgreSQL for a municipality with many kiosks ([`super::pg`]); one row
+//! per submission key, the same behaviour from both.
 //!
 //! Idempotency lives here: the first body for a key is kept with its hash and
 //! its registration; the same key with the same bytes gets the same answer,
@@ -12,6 +14,8 @@ use std::path::Path;
 pub enum StoreError {
     #[error("intake database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("intake database (PostgreSQL): {0}")]
+    Postgres(#[from] postgres::Error),
     #[error("cannot create data folder {0}: {1}")]
     Folder(String, std::io::Error),
     #[error("key {0} was already used for a different submission")]
@@ -37,7 +41,61 @@ CREATE TABLE submissions (
 );
 "#];
 
-pub struct Store {
+/// The intake's store, whichever database holds it.
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(super::pg::PgStore),
+}
+
+impl Store {
+    /// SQLite in `dir/intake.sqlite`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Ok(Store::Sqlite(SqliteStore::open(dir)?))
+    }
+
+    /// `database`: a `postgres://…` URL, or none for SQLite in `dir`.
+    pub fn open_for(dir: &Path, database: Option<&str>) -> Result<Store, StoreError> {
+        match database {
+            Some(url) => Ok(Store::Postgres(super::pg::PgStore::connect(url)?)),
+            None => Store::open(dir),
+        }
+    }
+
+    /// Registers a submission (`raw`: the envelope as received, for the
+    /// idempotency check; `body`: its opened content), or returns the earlier
+    /// answer for the same key and envelope.
+    pub fn register(&mut self, raw: &[u8], body: &SubmissionBody, now: jiff::Zoned) -> Result<StatusBody, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.register(raw, body, now),
+            Store::Postgres(s) => s.register(raw, body, now),
+        }
+    }
+
+    pub fn status(&mut self, tracking_code: &str) -> Result<Option<StatusBody>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.status(tracking_code),
+            Store::Postgres(s) => s.status(tracking_code),
+        }
+    }
+
+    /// Moves a submission to another stage (the registry's clerks do this).
+    pub fn set_stage(&mut self, tracking_code: &str, stage: Stage) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.set_stage(tracking_code, stage),
+            Store::Postgres(s) => s.set_stage(tracking_code, stage),
+        }
+    }
+
+    /// Every submission, oldest first.
+    pub fn all(&mut self) -> Result<Vec<Stored>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.all(),
+            Store::Postgres(s) => s.all(),
+        }
+    }
+}
+
+pub struct SqliteStore {
     conn: Connection,
 }
 
@@ -48,7 +106,7 @@ pub struct Stored {
     pub status: StatusBody,
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     // A content fingerprint for the idempotency check; SQLite computes nothing
     // for us here, and a collision-resistant hash keeps "same body" exact.
     use std::fmt::Write;
@@ -64,14 +122,14 @@ fn sha2_digest(bytes: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(bytes).into()
 }
 
-impl Store {
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+impl SqliteStore {
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Folder(dir.display().to_string(), e))?;
         let conn = Connection::open(dir.join("intake.sqlite"))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        let mut s = Store { conn };
+        let mut s = SqliteStore { conn };
         let tx = s.conn.transaction()?;
         let version: usize = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
@@ -82,9 +140,6 @@ impl Store {
         Ok(s)
     }
 
-    /// Registers a submission (`raw`: the envelope as received, for the
-    /// idempotency check; `body`: its opened content), or returns the earlier
-    /// answer for the same key and envelope.
     pub fn register(&mut self, raw: &[u8], body: &SubmissionBody, now: jiff::Zoned) -> Result<StatusBody, StoreError> {
         let hash = sha256_hex(raw);
         let tx = self.conn.transaction()?;
@@ -156,7 +211,6 @@ impl Store {
             .optional()?)
     }
 
-    /// Moves a submission to another stage (the registry's clerks do this).
     pub fn set_stage(&self, tracking_code: &str, stage: Stage) -> Result<bool, StoreError> {
         let n = self.conn.execute(
             "UPDATE submissions SET stage = ?2 WHERE tracking_code = ?1",
@@ -165,7 +219,6 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Every submission, oldest first.
     pub fn all(&self) -> Result<Vec<Stored>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT body, tracking_code, number, registration_date, stage FROM submissions ORDER BY received_ms, number",
