@@ -181,6 +181,17 @@ fn killing_the_kiosk_after_the_receipt_and_restarting_delivers_once() {
         let drain = Command::new(bin()).args(["uploader", "--drain", "--config"]).arg(&cfg).output().unwrap();
         assert!(drain.status.success(), "{}", String::from_utf8_lossy(&drain.stderr));
     }
+    // A clerk moves it on; the registry's stage is what status answers show.
+    let stage = Command::new(bin())
+        .args(["intake", "stage", "--data"])
+        .arg(&intake_dir)
+        .args([code.as_str(), "in-progress"])
+        .output()
+        .unwrap();
+    assert!(stage.status.success(), "{}", String::from_utf8_lossy(&stage.stderr));
+    let mut store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
+    let status = store.status(&code).unwrap().unwrap();
+    assert_eq!(status.stage, ghiseu::intake::api::Stage::InProgress);
     intake.kill().unwrap();
     intake.wait().unwrap();
     let q = queue_status(&cfg);

@@ -129,6 +129,15 @@ async fn transient_failures_keep_the_submission_pending_until_the_intake_answers
     up.drain().await.unwrap();
     assert_eq!(state(&b).0, State::Uploaded);
     assert_eq!(intake_count(&b), 1);
+    // Status by tracking code: JSON for kiosks, a small page for phones.
+    let json: serde_json::Value =
+        reqwest::get(format!("{url}/api/v1/status/{}", b.code)).await.unwrap().json().await.unwrap();
+    assert_eq!((json["registration_number"].as_str(), json["stage"].as_str()), (Some("1"), Some("registered")));
+    let page = reqwest::get(format!("{url}/s/{}", b.code.to_lowercase())).await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Înregistrată, nr. 1 / ") && html.contains("viewport"), "{html}");
+    assert_eq!(reqwest::get(format!("{url}/s/AAA-AAA-AA")).await.unwrap().status().as_u16(), 404);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

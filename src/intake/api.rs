@@ -1,4 +1,4 @@
-//! The wire contract between kiosks and the intake (see `intake/openapi.yaml`).
+//! The wire contract between kiosks and the intake (described in `openapi.yaml` beside this file).
 
 use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};

@@ -20,6 +20,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use store::{Store, StoreError};
 
+/// The API's description (OpenAPI 3), served at `/api/v1/openapi.yaml`.
+pub const OPENAPI: &str = include_str!("openapi.yaml");
+
 #[derive(Clone)]
 struct AppState {
     store: Arc<Mutex<Store>>,
@@ -51,6 +54,7 @@ pub fn router(data_dir: &Path, database: Option<&str>) -> anyhow::Result<Router>
         .route("/api/v1/status/{code}", get(status_json))
         .route("/s/{code}", get(status_page))
         .route("/health", get(|| async { "ok" }))
+        .route("/api/v1/openapi.yaml", get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
         .with_state(state))
 }
 
@@ -219,6 +223,19 @@ async fn status_page(State(st): State<AppState>, UrlPath(code): UrlPath<String>)
         title = texts.get(lang, "status_title"),
     );
     (status, Html(page)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_route_is_described_in_the_openapi_file() {
+        let src = include_str!("mod.rs");
+        for route in
+            src.lines().filter_map(|l| l.trim().strip_prefix(".route(\"")).map(|r| r.split('"').next().unwrap())
+        {
+            assert!(super::OPENAPI.contains(&format!("  {route}:")), "{route} missing from openapi.yaml");
+        }
+    }
 }
 
 fn html_escape(s: &str) -> String {
