@@ -107,6 +107,17 @@ pub struct Receipt {
     pub created_ms: i64,
 }
 
+/// What an upload attempt means for a row, recorded by [`Queue::record`].
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The intake registered it: store its answer and purge the payload.
+    Delivered(String, Registration),
+    /// Try again at this time (ms); the reason is kept for technicians.
+    Retry(String, i64, String),
+    /// Refused for good: kept as "needs attention".
+    Rejected(String, String),
+}
+
 /// A submission due for upload.
 #[derive(Debug, Clone)]
 pub struct Pending {
@@ -256,9 +267,22 @@ impl Queue {
             .query_row("SELECT MIN(next_attempt_ms) FROM submissions WHERE state = 'pending'", [], |r| r.get(0))?)
     }
 
-    /// Records the registry's answer and purges the personal data.
-    pub fn mark_uploaded(&self, key: &str, reg: &Registration, now_ms: i64) -> Result<(), QueueError> {
-        self.conn.execute(
+    /// Records several attempts' outcomes in one transaction (one fsync).
+    pub fn record(&mut self, outcomes: &[Outcome], now_ms: i64) -> Result<(), QueueError> {
+        let tx = self.conn.transaction()?;
+        for o in outcomes {
+            match o {
+                Outcome::Delivered(key, reg) => Self::uploaded(&tx, key, reg, now_ms)?,
+                Outcome::Retry(key, next, error) => Self::retry(&tx, key, *next, error)?,
+                Outcome::Rejected(key, error) => Self::rejected(&tx, key, error)?,
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn uploaded(c: &Connection, key: &str, reg: &Registration, now_ms: i64) -> Result<(), QueueError> {
+        c.execute(
             "UPDATE submissions SET state = 'uploaded', payload = NULL, uploaded_ms = ?2,
                  registration_number = ?3, registration_date = ?4, stage = ?5, last_error = NULL
              WHERE key = ?1",
@@ -267,22 +291,35 @@ impl Queue {
         Ok(())
     }
 
-    /// A transient failure: try again at `next_attempt_ms`.
-    pub fn mark_retry(&self, key: &str, next_attempt_ms: i64, error: &str) -> Result<(), QueueError> {
-        self.conn.execute(
+    fn retry(c: &Connection, key: &str, next_attempt_ms: i64, error: &str) -> Result<(), QueueError> {
+        c.execute(
             "UPDATE submissions SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3 WHERE key = ?1 AND state = 'pending'",
             params![key, next_attempt_ms, error],
         )?;
         Ok(())
     }
 
-    /// A permanent rejection: kept for a technician, never retried by itself.
-    pub fn mark_rejected(&self, key: &str, error: &str) -> Result<(), QueueError> {
-        self.conn.execute(
+    fn rejected(c: &Connection, key: &str, error: &str) -> Result<(), QueueError> {
+        c.execute(
             "UPDATE submissions SET state = 'rejected', attempts = attempts + 1, last_error = ?2 WHERE key = ?1",
             params![key, error],
         )?;
         Ok(())
+    }
+
+    /// Records the registry's answer and purges the personal data.
+    pub fn mark_uploaded(&self, key: &str, reg: &Registration, now_ms: i64) -> Result<(), QueueError> {
+        Self::uploaded(&self.conn, key, reg, now_ms)
+    }
+
+    /// A transient failure: try again at `next_attempt_ms`.
+    pub fn mark_retry(&self, key: &str, next_attempt_ms: i64, error: &str) -> Result<(), QueueError> {
+        Self::retry(&self.conn, key, next_attempt_ms, error)
+    }
+
+    /// A permanent rejection: kept for a technician, never retried by itself.
+    pub fn mark_rejected(&self, key: &str, error: &str) -> Result<(), QueueError> {
+        Self::rejected(&self.conn, key, error)
     }
 
     /// Updates the stage the registry reported for an uploaded submission.

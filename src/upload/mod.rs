@@ -121,6 +121,11 @@ pub struct Uploader {
     pub retention: Duration,
 }
 
+/// Uploads in flight at once.
+const IN_FLIGHT: usize = 8;
+
+pub use crate::queue::Outcome;
+
 /// How a pass over the due submissions went.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
@@ -141,36 +146,45 @@ impl Uploader {
 
     /// Uploads everything due now, once.
     pub async fn pass(&self) -> anyhow::Result<Pass> {
-        let due = self.with_queue(|q| q.due(crate::now_ms(), 64)).await?;
+        let due = self.with_queue(|q| q.due(crate::now_ms(), 256)).await?;
         let mut pass = Pass::default();
-        for p in due {
-            let (verdict, answer) = self.client.post(&p.key, p.payload).await;
-            let key = p.key.clone();
-            let attempts = p.attempts;
-            let backoff = self.backoff;
-            let record = match verdict {
-                Verdict::Delivered => {
-                    pass.delivered += 1;
-                    let reg = registration(answer.as_ref().expect("delivered answers carry a body"));
-                    tracing::info!(tracking = %p.tracking_code, "delivered");
-                    Box::new(move |q: &mut Queue| q.mark_uploaded(&key, &reg, crate::now_ms()))
-                        as Box<dyn FnOnce(&mut Queue) -> Result<(), crate::queue::QueueError> + Send>
-                }
-                Verdict::Transient { reason, retry_after } => {
-                    pass.failed += 1;
-                    let delay = backoff.delay(attempts, rand::random::<f64>(), retry_after);
-                    tracing::warn!(tracking = %p.tracking_code, %reason, retry_in_ms = delay.as_millis() as u64, "upload failed, will retry");
-                    Box::new(move |q: &mut Queue| {
-                        q.mark_retry(&key, crate::now_ms() + delay.as_millis() as i64, &reason)
-                    })
-                }
-                Verdict::Permanent(reason) => {
-                    pass.rejected += 1;
-                    tracing::error!(tracking = %p.tracking_code, %reason, "intake rejected submission; needs attention");
-                    Box::new(move |q: &mut Queue| q.mark_rejected(&key, &reason))
-                }
-            };
-            self.with_queue(record).await?;
+        // A few uploads in flight at once, their answers recorded in one
+        // transaction (one fsync) per group. A crash between posting and
+        // recording only means the same keys are posted again, which the
+        // intake answers the same.
+        for group in due.chunks(IN_FLIGHT) {
+            let mut set = tokio::task::JoinSet::new();
+            for p in group.iter().cloned() {
+                let client = self.client.clone();
+                set.spawn(async move {
+                    let (verdict, answer) = client.post(&p.key, p.payload.clone()).await;
+                    (p, verdict, answer)
+                });
+            }
+            let mut outcomes = Vec::with_capacity(group.len());
+            while let Some(done) = set.join_next().await {
+                let (p, verdict, answer) = done?;
+                outcomes.push(match verdict {
+                    Verdict::Delivered => {
+                        pass.delivered += 1;
+                        let reg = registration(answer.as_ref().expect("delivered answers carry a body"));
+                        tracing::info!(tracking = %p.tracking_code, "delivered");
+                        Outcome::Delivered(p.key, reg)
+                    }
+                    Verdict::Transient { reason, retry_after } => {
+                        pass.failed += 1;
+                        let delay = self.backoff.delay(p.attempts, rand::random::<f64>(), retry_after);
+                        tracing::warn!(tracking = %p.tracking_code, %reason, retry_in_ms = delay.as_millis() as u64, "upload failed, will retry");
+                        Outcome::Retry(p.key, crate::now_ms() + delay.as_millis() as i64, reason)
+                    }
+                    Verdict::Permanent(reason) => {
+                        pass.rejected += 1;
+                        tracing::error!(tracking = %p.tracking_code, %reason, "intake rejected submission; needs attention");
+                        Outcome::Rejected(p.key, reason)
+                    }
+                });
+            }
+            self.with_queue(move |q| q.record(&outcomes, crate::now_ms())).await?;
         }
         let before = crate::now_ms() - self.retention.as_millis() as i64;
         let purged = self.with_queue(move |q| q.purge_uploaded_before(before)).await?;
