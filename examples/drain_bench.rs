@@ -52,19 +52,29 @@ fn main() -> anyhow::Result<()> {
     let url_a = start_intake(dir.path().join("intake-a"))?;
     let url_b = start_intake(b)?;
 
-    // Raw: post each stored envelope once, in order, nothing recorded.
+    // Raw: post each stored envelope once, as many in flight as the uploader
+    // keeps (8), nothing read from or recorded in the queue.
     let raw = rt.block_on(async {
         let client = reqwest::Client::new();
         let t = Instant::now();
-        for (key, body) in &payloads {
-            let r = client
-                .post(format!("{url_a}/api/v1/submissions"))
-                .header("idempotency-key", key)
-                .header("content-type", "application/json")
-                .body(body.clone())
-                .send()
-                .await?;
-            anyhow::ensure!(r.status().is_success(), "raw post: HTTP {}", r.status());
+        for group in payloads.chunks(8) {
+            let mut set = tokio::task::JoinSet::new();
+            for (key, body) in group.iter().cloned() {
+                let (client, url) = (client.clone(), url_a.clone());
+                set.spawn(async move {
+                    client
+                        .post(format!("{url}/api/v1/submissions"))
+                        .header("idempotency-key", key)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                });
+            }
+            while let Some(r) = set.join_next().await {
+                let r = r??;
+                anyhow::ensure!(r.status().is_success(), "raw post: HTTP {}", r.status());
+            }
         }
         anyhow::Ok(t.elapsed())
     })?;
