@@ -187,17 +187,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
             })
             .collect(),
         form_title: s.form.as_ref().map(|f| f.title.get(lang).to_owned()).unwrap_or_default(),
-        form_hint: s
-            .form
-            .as_ref()
-            .map(|f| {
-                texts.fmt(
-                    lang,
-                    "receipt_deadline",
-                    &[("days", &f.deadline_days.to_string()), ("basis", &f.legal_basis)],
-                )
-            })
-            .unwrap_or_default(),
+        form_hint: s.form.as_ref().map(|f| deadline(texts, lang, f)).unwrap_or_default(),
         fields,
         scan_state,
         scan_message,
@@ -217,15 +207,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         submit_message,
         receipt_code: s.receipt.as_ref().map(|r| r.tracking_code.clone()).unwrap_or_default(),
         receipt_service: receipt_form.map(|f| f.title.get(lang).to_owned()).unwrap_or_default(),
-        receipt_deadline: receipt_form
-            .map(|f| {
-                texts.fmt(
-                    lang,
-                    "receipt_deadline",
-                    &[("days", &f.deadline_days.to_string()), ("basis", &f.legal_basis)],
-                )
-            })
-            .unwrap_or_default(),
+        receipt_deadline: receipt_form.map(|f| deadline(texts, lang, f)).unwrap_or_default(),
         receipt_print: match s.receipt.as_ref().map(|r| &r.print) {
             Some(PrintState::Printing) => t("receipt_printing"),
             Some(PrintState::Printed) => t("receipt_printed"),
@@ -243,6 +225,11 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         keyboard_visible,
         home_notice: if s.accepting { String::new() } else { t("disk_full") },
     }
+}
+
+/// "Răspuns în cel mult 30 zile (OG 27/2002)."
+fn deadline(texts: &Texts, lang: Lang, form: &crate::forms::FormDef) -> String {
+    texts.fmt(lang, "receipt_deadline", &[("days", &form.deadline_days.to_string()), ("basis", &form.legal_basis)])
 }
 
 /// The link a receipt's QR code carries.

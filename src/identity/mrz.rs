@@ -125,6 +125,22 @@ impl Checker {
         field.to_owned()
     }
 
+    /// The document number and what is left of the optional data. On TD1 and
+    /// TD2 a number longer than nine characters has `<` as its check digit and
+    /// continues in the optional data up to the first `<`, its check digit last.
+    fn document_number(&mut self, field: &str, check: char, optional: &str, may_continue: bool) -> (String, String) {
+        if may_continue && check == '<' && !optional.starts_with('<') {
+            let cont = optional.split('<').next().unwrap_or("");
+            let (rest, check) = cont.split_at(cont.len().saturating_sub(1));
+            let doc = format!("{}{}", field.trim_end_matches('<'), rest);
+            self.alnum("document number", &doc, check.chars().next().unwrap_or('<'));
+            (doc, optional[cont.len()..].to_owned())
+        } else {
+            self.alnum("document number", field, check);
+            (field.to_owned(), optional.to_owned())
+        }
+    }
+
     fn alnum(&mut self, what: &str, field: &str, check: char) {
         if check_digit(field) as char != ocr_digit(check) {
             self.errors.push(format!("{what}: check digit does not match"));
@@ -172,18 +188,7 @@ fn sex(c: char) -> String {
 
 fn parse_td1(l1: &str, l2: &str, l3: &str) -> Mrz {
     let mut ck = Checker { errors: vec![] };
-    let mut doc = l1[5..14].to_owned();
-    let mut opt1 = l1[15..30].to_owned();
-    if &l1[14..15] == "<" && !opt1.starts_with('<') {
-        // Long document number: continues in the optional data, its check digit last.
-        let cont = opt1.split('<').next().unwrap_or("").to_owned();
-        let (rest, check) = cont.split_at(cont.len().saturating_sub(1));
-        doc = format!("{}{}", doc.trim_end_matches('<'), rest);
-        ck.alnum("document number", &doc, check.chars().next().unwrap_or('<'));
-        opt1 = opt1[cont.len()..].to_owned();
-    } else {
-        ck.alnum("document number", &doc, l1.as_bytes()[14] as char);
-    }
+    let (doc, opt1) = ck.document_number(&l1[5..14], l1.as_bytes()[14] as char, &l1[15..30], true);
     let birth = ck.numeric("birth date", &l2[0..6], l2.as_bytes()[6] as char);
     let expiry = ck.numeric("expiry date", &l2[8..14], l2.as_bytes()[14] as char);
     let composite = format!("{}{}{}{}{}{}", &l1[5..30], &birth, &l2[6..7], &expiry, &l2[14..15], &l2[18..29]);
@@ -211,17 +216,8 @@ fn parse_two_line(l1: &str, l2: &str, format: MrzFormat) -> Mrz {
     let visa = matches!(format, MrzFormat::MRVA | MrzFormat::MRVB);
     // TD2 and TD3 end in a composite check digit; visas do not.
     let opt_end = if visa { len } else { len - 1 };
-    let mut opt = l2[28..opt_end].to_owned();
-    let mut doc = l2[0..9].to_owned();
-    if format == MrzFormat::TD2 && &l2[9..10] == "<" && !opt.starts_with('<') {
-        let cont = opt.split('<').next().unwrap_or("").to_owned();
-        let (rest, check) = cont.split_at(cont.len().saturating_sub(1));
-        doc = format!("{}{}", doc.trim_end_matches('<'), rest);
-        ck.alnum("document number", &doc, check.chars().next().unwrap_or('<'));
-        opt = opt[cont.len()..].to_owned();
-    } else {
-        ck.alnum("document number", &doc, l2.as_bytes()[9] as char);
-    }
+    let (doc, mut opt) =
+        ck.document_number(&l2[0..9], l2.as_bytes()[9] as char, &l2[28..opt_end], format == MrzFormat::TD2);
     let birth = ck.numeric("birth date", &l2[13..19], l2.as_bytes()[19] as char);
     let expiry = ck.numeric("expiry date", &l2[21..27], l2.as_bytes()[27] as char);
     if format == MrzFormat::TD3 {
