@@ -53,13 +53,15 @@ fn main() -> anyhow::Result<()> {
     let url_b = start_intake(b)?;
 
     // Raw: post each stored envelope once, as many in flight as the uploader
-    // keeps (8), nothing read from or recorded in the queue.
+    // keeps (a sliding window of 8), nothing read from or recorded in the queue.
     let raw = rt.block_on(async {
         let client = reqwest::Client::new();
         let t = Instant::now();
-        for group in payloads.chunks(8) {
-            let mut set = tokio::task::JoinSet::new();
-            for (key, body) in group.iter().cloned() {
+        let mut todo = payloads.iter().cloned();
+        let mut set = tokio::task::JoinSet::new();
+        loop {
+            while set.len() < 8 {
+                let Some((key, body)) = todo.next() else { break };
                 let (client, url) = (client.clone(), url_a.clone());
                 set.spawn(async move {
                     client
@@ -71,10 +73,9 @@ fn main() -> anyhow::Result<()> {
                         .await
                 });
             }
-            while let Some(r) = set.join_next().await {
-                let r = r??;
-                anyhow::ensure!(r.status().is_success(), "raw post: HTTP {}", r.status());
-            }
+            let Some(r) = set.join_next().await else { break };
+            let r = r??;
+            anyhow::ensure!(r.status().is_success(), "raw post: HTTP {}", r.status());
         }
         anyhow::Ok(t.elapsed())
     })?;

@@ -123,6 +123,8 @@ pub struct Uploader {
 
 /// Uploads in flight at once.
 const IN_FLIGHT: usize = 8;
+/// Answers recorded per transaction.
+const RECORD_BATCH: usize = 32;
 
 pub use crate::queue::Outcome;
 
@@ -148,43 +150,40 @@ impl Uploader {
     pub async fn pass(&self) -> anyhow::Result<Pass> {
         let due = self.with_queue(|q| q.due(crate::now_ms(), 256)).await?;
         let mut pass = Pass::default();
-        // A few uploads in flight at once, their answers recorded in one
-        // transaction (one fsync) per group. A crash between posting and
-        // recording only means the same keys are posted again, which the
-        // intake answers the same.
-        for group in due.chunks(IN_FLIGHT) {
-            let mut set = tokio::task::JoinSet::new();
-            for p in group.iter().cloned() {
+        // Up to IN_FLIGHT uploads at once (a sliding window); answers are
+        // recorded in batches, one transaction (one fsync) each, on a blocking
+        // thread while the next uploads are already on the wire. A crash
+        // between posting and recording only means the same keys are posted
+        // again, which the intake answers the same.
+        let mut todo = due.into_iter();
+        let mut set = tokio::task::JoinSet::new();
+        let mut batch = Vec::with_capacity(RECORD_BATCH);
+        let mut recording: Option<tokio::task::JoinHandle<Result<(), crate::queue::QueueError>>> = None;
+        loop {
+            while set.len() < IN_FLIGHT {
+                let Some(p) = todo.next() else { break };
                 let client = self.client.clone();
                 set.spawn(async move {
                     let (verdict, answer) = client.post(&p.key, p.payload.clone()).await;
                     (p, verdict, answer)
                 });
             }
-            let mut outcomes = Vec::with_capacity(group.len());
-            while let Some(done) = set.join_next().await {
-                let (p, verdict, answer) = done?;
-                outcomes.push(match verdict {
-                    Verdict::Delivered => {
-                        pass.delivered += 1;
-                        let reg = registration(answer.as_ref().expect("delivered answers carry a body"));
-                        tracing::info!(tracking = %p.tracking_code, "delivered");
-                        Outcome::Delivered(p.key, reg)
-                    }
-                    Verdict::Transient { reason, retry_after } => {
-                        pass.failed += 1;
-                        let delay = self.backoff.delay(p.attempts, rand::random::<f64>(), retry_after);
-                        tracing::warn!(tracking = %p.tracking_code, %reason, retry_in_ms = delay.as_millis() as u64, "upload failed, will retry");
-                        Outcome::Retry(p.key, crate::now_ms() + delay.as_millis() as i64, reason)
-                    }
-                    Verdict::Permanent(reason) => {
-                        pass.rejected += 1;
-                        tracing::error!(tracking = %p.tracking_code, %reason, "intake rejected submission; needs attention");
-                        Outcome::Rejected(p.key, reason)
-                    }
-                });
+            let Some(done) = set.join_next().await else { break };
+            let (p, verdict, answer) = done?;
+            batch.push(self.outcome(&mut pass, p, verdict, answer));
+            if batch.len() >= RECORD_BATCH || (set.is_empty() && todo.len() == 0) {
+                if let Some(previous) = recording.take() {
+                    previous.await??;
+                }
+                let outcomes = std::mem::take(&mut batch);
+                let q = self.queue.clone();
+                recording = Some(tokio::task::spawn_blocking(move || {
+                    q.lock().unwrap_or_else(|p| p.into_inner()).record(&outcomes, crate::now_ms())
+                }));
             }
-            self.with_queue(move |q| q.record(&outcomes, crate::now_ms())).await?;
+        }
+        if let Some(previous) = recording.take() {
+            previous.await??;
         }
         let before = crate::now_ms() - self.retention.as_millis() as i64;
         let purged = self.with_queue(move |q| q.purge_uploaded_before(before)).await?;
@@ -192,6 +191,34 @@ impl Uploader {
             tracing::info!(purged, "forgot delivered submissions past the retention period");
         }
         Ok(pass)
+    }
+
+    fn outcome(
+        &self,
+        pass: &mut Pass,
+        p: crate::queue::Pending,
+        verdict: Verdict,
+        answer: Option<StatusBody>,
+    ) -> Outcome {
+        match verdict {
+            Verdict::Delivered => {
+                pass.delivered += 1;
+                let reg = registration(answer.as_ref().expect("delivered answers carry a body"));
+                tracing::info!(tracking = %p.tracking_code, "delivered");
+                Outcome::Delivered(p.key, reg)
+            }
+            Verdict::Transient { reason, retry_after } => {
+                pass.failed += 1;
+                let delay = self.backoff.delay(p.attempts, rand::random::<f64>(), retry_after);
+                tracing::warn!(tracking = %p.tracking_code, %reason, retry_in_ms = delay.as_millis() as u64, "upload failed, will retry");
+                Outcome::Retry(p.key, crate::now_ms() + delay.as_millis() as i64, reason)
+            }
+            Verdict::Permanent(reason) => {
+                pass.rejected += 1;
+                tracing::error!(tracking = %p.tracking_code, %reason, "intake rejected submission; needs attention");
+                Outcome::Rejected(p.key, reason)
+            }
+        }
     }
 
     /// Runs until `shutdown` fires: a pass, then sleep until the next due
