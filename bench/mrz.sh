@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 t=${CARGO_TARGET_DIR:-target}
 venv=$t/bench-venv
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+[ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q mrz
 py=$("$venv/bin/python" bench/mrz_python.py)
 cargo bench --bench mrz -- --noplot 2>/dev/null | tee $t/mrz-bench.txt >/dev/null
