@@ -451,6 +451,27 @@ mod tests {
     }
 
     #[test]
+    fn romanian_electronic_card_td1_carries_the_cnp_in_the_optional_data() {
+        let cnp = "2850509204996";
+        let doc = "RX1234567";
+        let l1 = format!("IDROU{doc}{}{cnp}<<", check_digit(doc) as char);
+        let (birth, expiry) = ("850509", "300509");
+        let l2 = format!(
+            "{birth}{}F{expiry}{}ROU{}",
+            check_digit(birth) as char,
+            check_digit(expiry) as char,
+            "<".repeat(11)
+        );
+        let composite = format!("{}{}{}{}", &l1[5..30], &l2[0..7], &l2[8..15], &l2[18..29]);
+        let l2 = format!("{l2}{}", check_digit(&composite) as char);
+        let m = parse(&format!("{l1}\n{l2}\n{:<<30}", "POPESCU<<MARIA<ELENA")).unwrap();
+        assert!(m.valid, "{:?}", m.errors);
+        assert_eq!(m.format, MrzFormat::TD1);
+        assert_eq!(m.cnp.as_deref(), Some(cnp));
+        assert_eq!(m.document_number, doc);
+    }
+
+    #[test]
     fn a_valid_card_with_an_invalid_cnp_keeps_the_identity_and_notes_it() {
         // Optional data that rebuilds to a CNP with a wrong check digit.
         let good = crate::identity::cnp::check_digit(b"285050920499");
