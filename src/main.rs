@@ -90,6 +90,11 @@ enum Command {
     /// Parses MRZ lines from standard input and prints them as JSON.
     /// Exit 0 valid, 1 invalid, 2 not an MRZ.
     Mrz,
+    /// Service and form definitions.
+    Forms {
+        #[command(subcommand)]
+        command: FormsCommand,
+    },
     /// The kiosk's submission queue.
     Queue {
         #[command(subcommand)]
@@ -120,6 +125,13 @@ enum QueueCommand {
         #[arg(long)]
         config: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// Lints a forms folder: exit 0 when every file is valid, otherwise each
+    /// problem as `file:line: what` and exit 1.
+    Check { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -277,6 +289,20 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 }
             }
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Forms { command: FormsCommand::Check { dir } } => {
+            let (files, problems) =
+                ghiseu::forms::lint::check_dir(&dir).with_context(|| format!("reading {}", dir.display()))?;
+            for p in &problems {
+                println!("{p}");
+            }
+            if problems.is_empty() {
+                println!("{files} form file(s) in {}: no problems", dir.display());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("{} problem(s) in {files} form file(s)", problems.len());
+                Ok(ExitCode::from(1))
+            }
         }
         Command::Mrz => {
             let mut input = String::new();

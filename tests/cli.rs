@@ -253,3 +253,27 @@ fn a_nearly_full_disk_refuses_new_submissions_and_says_why() {
     assert!(err.contains("almost full"), "{err}");
     assert_eq!(queue_status(&cfg)["pending"], 0);
 }
+
+#[test]
+fn forms_check_passes_the_shipped_forms_and_points_at_each_broken_line() {
+    let ok = Command::new(bin()).args(["forms", "check"]).arg(repo().join("forms")).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
+    let bad = Command::new(bin()).args(["forms", "check", "tests/forms-broken"]).current_dir(repo()).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&bad.stdout);
+    for expected in [
+        "tests/forms-broken/a-syntax.toml:3: not valid TOML",
+        "tests/forms-broken/b-typos.toml:11: field `cnp` has unknown type `cnpp`",
+        "tests/forms-broken/b-typos.toml:17: field `nume` has unknown key `requried`",
+        "tests/forms-broken/b-typos.toml:21: field `nume` is defined twice",
+        "tests/forms-broken/b-typos.toml:23: field `nume`: min_len 10 is above max_len 5",
+        "tests/forms-broken/b-typos.toml:25: field `nume` needs a Romanian label",
+        "tests/forms-broken/c-missing.toml:1: missing key `legal_basis`",
+        "tests/forms-broken/c-missing.toml:6: `title` needs a Romanian text",
+        "tests/forms-broken/c-missing.toml:7: unknown key `colour`",
+        "tests/forms-broken/d-duplicate-id.toml:2: form id `petitie-greseli` is also used by",
+    ] {
+        assert!(out.lines().any(|l| l.starts_with(expected)), "missing `{expected}` in:\n{out}");
+    }
+    assert_eq!(out.lines().count(), 10, "{out}");
+}

@@ -1,0 +1,205 @@
+//! `ghiseu forms check DIR`: lints a folder of form files the way a
+//! municipality's editor needs it, each problem as `file:line: what`, e.g.
+//! `forms/petitie.toml:14: field `cnp` has unknown type `cnpp``.
+//!
+//! The kiosk itself loads forms with the typed parser ([`super::Catalogue`]);
+//! this walks the same files as plain TOML first so it can point at the line
+//! and name the field, and then runs the typed parser as the final word.
+
+use super::{FieldKind, FormDef, Prefill};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+    }
+}
+
+const FORM_KEYS: &[&str] =
+    &["id", "version", "category", "title", "description", "legal_basis", "deadline_days", "fields"];
+const REQUIRED_FORM_KEYS: &[&str] = &["id", "version", "category", "title", "legal_basis", "deadline_days", "fields"];
+const FIELD_KEYS: &[&str] = &["id", "type", "label", "required", "min_len", "max_len", "prefill"];
+
+/// 1-based line of byte offset `at`.
+fn line_of(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())].matches('\n').count() + 1
+}
+
+/// Line ranges (1-based, inclusive start) of each `[[fields]]` block.
+fn field_blocks(text: &str) -> Vec<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let starts: Vec<usize> =
+        lines.iter().enumerate().filter(|(_, l)| l.trim() == "[[fields]]").map(|(i, _)| i + 1).collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(n, &s)| {
+            let end = starts.get(n + 1).map(|&e| e - 1).unwrap_or(lines.len());
+            let end = (s..=end).find(|&i| lines.get(i).is_some_and(|l| l.trim_start().starts_with('['))).unwrap_or(end);
+            (s, end)
+        })
+        .collect()
+}
+
+/// The line in `from..=to` where `key = …` is set, else `from`.
+fn key_line(text: &str, key: &str, from: usize, to: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .take(to + 1 - from.min(to + 1))
+        .find(|(_, l)| l.trim_start().strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')))
+        .map(|(i, _)| i + 1)
+        .unwrap_or(from)
+}
+
+/// Every problem in one form file's text.
+pub fn check_text(file: &Path, text: &str) -> Vec<Problem> {
+    let mut out = vec![];
+    let mut p = |line: usize, message: String| out.push(Problem { file: file.to_owned(), line, message });
+    let table: toml::Table = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            p(line, format!("not valid TOML: {}", e.message()));
+            return out;
+        }
+    };
+    let top_end = text.lines().position(|l| l.trim_start().starts_with('[')).unwrap_or(text.lines().count());
+    for key in table.keys() {
+        if !FORM_KEYS.contains(&key.as_str()) {
+            p(
+                key_line(text, key, 1, top_end),
+                format!("unknown key `{key}` (expected one of: {})", FORM_KEYS.join(", ")),
+            );
+        }
+    }
+    for key in REQUIRED_FORM_KEYS {
+        if !table.contains_key(*key) {
+            p(1, format!("missing key `{key}`"));
+        }
+    }
+    if let Some(title) = table.get("title") {
+        if title.get("ro").and_then(|v| v.as_str()).is_none_or(str::is_empty) {
+            p(key_line(text, "title", 1, top_end), "`title` needs a Romanian text (`ro = \"…\"`)".into());
+        }
+    }
+    let fields = table.get("fields").and_then(|f| f.as_array()).cloned().unwrap_or_default();
+    let blocks = field_blocks(text);
+    let mut seen = std::collections::HashMap::new();
+    for (i, field) in fields.iter().enumerate() {
+        let (from, to) = blocks.get(i).copied().unwrap_or((1, text.lines().count()));
+        let Some(f) = field.as_table() else {
+            p(from, format!("fields[{i}] is not a table"));
+            continue;
+        };
+        let id = f.get("id").and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let name = if id.is_empty() { format!("fields[{i}]") } else { format!("field `{id}`") };
+        if id.is_empty() {
+            p(from, format!("{name} has no `id`"));
+        } else if let Some(first) = seen.insert(id.clone(), from) {
+            p(key_line(text, "id", from, to), format!("{name} is defined twice (first at line {first})"));
+        }
+        for key in f.keys() {
+            if !FIELD_KEYS.contains(&key.as_str()) {
+                p(
+                    key_line(text, key, from, to),
+                    format!("{name} has unknown key `{key}` (expected one of: {})", FIELD_KEYS.join(", ")),
+                );
+            }
+        }
+        match f.get("type") {
+            None => p(from, format!("{name} has no `type`")),
+            Some(t) => {
+                if FieldKind::deserialize(t.clone()).is_err() {
+                    let shown = t.as_str().map(str::to_owned).unwrap_or_else(|| t.to_string());
+                    p(key_line(text, "type", from, to), format!("{name} has unknown type `{shown}`"));
+                }
+            }
+        }
+        if let Some(pre) = f.get("prefill") {
+            if Prefill::deserialize(pre.clone()).is_err() {
+                p(
+                    key_line(text, "prefill", from, to),
+                    format!("{name} has unknown prefill {pre} (expected surname, given-names or cnp)"),
+                );
+            }
+        }
+        if f.get("label").and_then(|l| l.get("ro")).and_then(|v| v.as_str()).is_none_or(str::is_empty) {
+            p(key_line(text, "label", from, to), format!("{name} needs a Romanian label (`label = {{ ro = \"…\" }}`)"));
+        }
+        let int = |k: &str| f.get(k).and_then(|v| v.as_integer());
+        if let (Some(min), Some(max)) = (int("min_len"), int("max_len")) {
+            if min > max {
+                p(key_line(text, "min_len", from, to), format!("{name}: min_len {min} is above max_len {max}"));
+            }
+        }
+    }
+    // The typed parser is the final word: anything it refuses that the checks
+    // above did not explain is still reported, with its own position.
+    if out.is_empty() {
+        if let Err(e) = toml::from_str::<FormDef>(text) {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            out.push(Problem { file: file.to_owned(), line, message: e.message().to_owned() });
+        }
+    }
+    out.sort_by_key(|p| p.line);
+    out
+}
+
+/// Every problem in the `*.toml` files of `dir`, including form ids used twice.
+pub fn check_dir(dir: &Path) -> std::io::Result<(usize, Vec<Problem>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let mut problems = vec![];
+    let mut ids: std::collections::HashMap<String, PathBuf> = Default::default();
+    for file in &files {
+        let text = std::fs::read_to_string(file)?;
+        problems.extend(check_text(file, &text));
+        if let Some(id) =
+            toml::from_str::<toml::Table>(&text).ok().and_then(|t| t.get("id")?.as_str().map(str::to_owned))
+        {
+            if let Some(first) = ids.insert(id.clone(), file.clone()) {
+                problems.push(Problem {
+                    file: file.clone(),
+                    line: key_line(&text, "id", 1, text.lines().count()),
+                    message: format!("form id `{id}` is also used by {}", first.display()),
+                });
+            }
+        }
+    }
+    Ok((files.len(), problems))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_forms_have_no_problems() {
+        let (n, problems) = check_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms")).unwrap();
+        assert_eq!(n, 5);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn an_unknown_type_is_named_with_its_field_and_line() {
+        let text = include_str!("../../forms/petitie.toml").replace("type = \"cnp\"", "type = \"cnpp\"");
+        let problems = check_text(Path::new("forms/petitie.toml"), &text);
+        let line = text.lines().position(|l| l.contains("\"cnpp\"")).unwrap() + 1;
+        assert_eq!(
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [format!("forms/petitie.toml:{line}: field `cnp` has unknown type `cnpp`")]
+        );
+    }
+}
