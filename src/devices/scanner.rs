@@ -2,8 +2,8 @@
 
 use crate::config::IdScannerConfig;
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScanError {
@@ -30,6 +30,68 @@ pub trait IdScanner: Send + Sync {
 
     fn health(&self) -> Health {
         Health::Ok
+    }
+}
+
+/// Documents older than this when a scan starts were read for someone else.
+const STALE: Duration = Duration::from_secs(20);
+
+/// The scan side of a driver whose reader thread owns the device: documents
+/// as they arrive, and the device's health.
+pub(super) struct Inbox {
+    rx: Mutex<mpsc::Receiver<(Instant, String)>>,
+    health: Arc<Mutex<Health>>,
+}
+
+/// The reader thread's side of an [`Inbox`].
+pub(super) struct Outbox {
+    tx: mpsc::Sender<(Instant, String)>,
+    health: Arc<Mutex<Health>>,
+}
+
+pub(super) fn inbox() -> (Inbox, Outbox) {
+    let (tx, rx) = mpsc::channel();
+    let health = Arc::new(Mutex::new(Health::Starting));
+    (Inbox { rx: Mutex::new(rx), health: health.clone() }, Outbox { tx, health })
+}
+
+impl Outbox {
+    /// Queues a document; false when nobody listens any more.
+    pub(super) fn send(&self, doc: String) -> bool {
+        self.tx.send((Instant::now(), doc)).is_ok()
+    }
+
+    /// Records the device's health, logging each change once.
+    pub(super) fn set_health(&self, new: Health) {
+        let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        if *h != new {
+            match &new {
+                Health::Ok => tracing::info!("ID scanner connected"),
+                Health::Disconnected(why) => tracing::warn!(%why, "ID scanner disconnected; retrying"),
+                Health::Starting => {}
+            }
+            *h = new;
+        }
+    }
+}
+
+impl Inbox {
+    pub(super) fn scan(&self, timeout: Duration) -> Result<String, ScanError> {
+        let rx = self.rx.lock().unwrap_or_else(|p| p.into_inner());
+        // A card put down just before the button was pressed still counts; older reads do not.
+        while let Ok((at, doc)) = rx.try_recv() {
+            if at.elapsed() < STALE {
+                return Ok(doc);
+            }
+        }
+        rx.recv_timeout(timeout).map(|(_, doc)| doc).map_err(|_| match self.health() {
+            Health::Disconnected(why) => ScanError::Disconnected(why),
+            _ => ScanError::Timeout,
+        })
+    }
+
+    pub(super) fn health(&self) -> Health {
+        self.health.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 

@@ -8,34 +8,29 @@
 //! unplugged and plugged back works again without a restart.
 
 use super::framing::{Framer, Framing};
-use super::scanner::{Health, IdScanner, ScanError};
+use super::scanner::{inbox, Health, IdScanner, Inbox, Outbox, ScanError};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// Documents older than this when a scan starts were read for someone else.
-const STALE: Duration = Duration::from_secs(20);
+use std::sync::Arc;
+use std::time::Duration;
 
 pub struct SerialScanner {
-    rx: Mutex<mpsc::Receiver<(Instant, String)>>,
-    health: Arc<Mutex<Health>>,
+    inbox: Inbox,
     stop: Arc<AtomicBool>,
 }
 
 impl SerialScanner {
     /// Starts the reader thread for `path`.
     pub fn start(path: PathBuf, baud: u32, framing: Framing) -> SerialScanner {
-        let (tx, rx) = mpsc::channel();
-        let health = Arc::new(Mutex::new(Health::Starting));
+        let (inbox, out) = inbox();
         let stop = Arc::new(AtomicBool::new(false));
-        let (h, s) = (health.clone(), stop.clone());
+        let s = stop.clone();
         std::thread::Builder::new()
             .name("id-scanner".into())
-            .spawn(move || reader(path, baud, framing, tx, h, s))
+            .spawn(move || reader(path, baud, framing, out, s))
             .expect("the scanner thread starts");
-        SerialScanner { rx: Mutex::new(rx), health, stop }
+        SerialScanner { inbox, stop }
     }
 }
 
@@ -45,39 +40,20 @@ impl Drop for SerialScanner {
     }
 }
 
-fn set(health: &Mutex<Health>, new: Health) {
-    let mut h = health.lock().unwrap_or_else(|p| p.into_inner());
-    if *h != new {
-        match &new {
-            Health::Ok => tracing::info!("ID scanner connected"),
-            Health::Disconnected(why) => tracing::warn!(%why, "ID scanner disconnected; retrying"),
-            Health::Starting => {}
-        }
-        *h = new;
-    }
-}
-
-fn reader(
-    path: PathBuf,
-    baud: u32,
-    framing: Framing,
-    tx: mpsc::Sender<(Instant, String)>,
-    health: Arc<Mutex<Health>>,
-    stop: Arc<AtomicBool>,
-) {
+fn reader(path: PathBuf, baud: u32, framing: Framing, out: Outbox, stop: Arc<AtomicBool>) {
     let mut backoff = Duration::from_millis(100);
     while !stop.load(Ordering::Relaxed) {
         let port = serialport::new(path.to_string_lossy(), baud).timeout(Duration::from_millis(100)).open();
         let mut port = match port {
             Ok(p) => p,
             Err(e) => {
-                set(&health, Health::Disconnected(format!("{}: {e}", path.display())));
+                out.set_health(Health::Disconnected(format!("{}: {e}", path.display())));
                 std::thread::sleep(backoff);
                 backoff = (backoff * 2).min(Duration::from_secs(5));
                 continue;
             }
         };
-        set(&health, Health::Ok);
+        out.set_health(Health::Ok);
         backoff = Duration::from_millis(100);
         let mut framer = Framer::new(framing);
         let mut buf = [0u8; 256];
@@ -89,7 +65,7 @@ fn reader(
                 Ok(0) => break "end of stream".to_owned(),
                 Ok(n) => {
                     for doc in framer.push(&buf[..n]) {
-                        if tx.send((Instant::now(), doc)).is_err() {
+                        if !out.send(doc) {
                             return;
                         }
                     }
@@ -99,31 +75,18 @@ fn reader(
                 Err(e) => break e.to_string(),
             }
         };
-        set(&health, Health::Disconnected(format!("{}: {gone}", path.display())));
+        out.set_health(Health::Disconnected(format!("{}: {gone}", path.display())));
         std::thread::sleep(backoff);
     }
 }
 
 impl IdScanner for SerialScanner {
     fn scan(&self, timeout: Duration) -> Result<String, ScanError> {
-        let rx = self.rx.lock().unwrap_or_else(|p| p.into_inner());
-        // A card put down just before the button was pressed still counts; older reads do not.
-        while let Ok((at, doc)) = rx.try_recv() {
-            if at.elapsed() < STALE {
-                return Ok(doc);
-            }
-        }
-        match rx.recv_timeout(timeout) {
-            Ok((_, doc)) => Ok(doc),
-            Err(_) => match self.health() {
-                Health::Disconnected(why) => Err(ScanError::Disconnected(why)),
-                _ => Err(ScanError::Timeout),
-            },
-        }
+        self.inbox.scan(timeout)
     }
 
     fn health(&self) -> Health {
-        self.health.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.inbox.health()
     }
 }
 
@@ -133,6 +96,7 @@ mod tests {
     use crate::devices::framing::{soh_frame, stx_frame};
     use serialport::SerialPort;
     use std::io::Write;
+    use std::time::Instant;
 
     const TD2: &str = "IDROUPOPESCU<<MARIA<ELENA<<<<<<<<<<<\nRX123456<9ROU8505095F300509522049960";
 

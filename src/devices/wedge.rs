@@ -4,10 +4,9 @@
 //! ([`WedgeDecoder`], pure) and framed as lines like a serial scanner.
 
 use super::framing::{Framer, Framing};
-use super::scanner::{Health, IdScanner, ScanError};
+use super::scanner::{inbox, Health, IdScanner, Inbox, Outbox, ScanError};
 use std::path::PathBuf;
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Linux input key codes a scanner in US layout uses for MRZ text.
 mod key {
@@ -98,38 +97,34 @@ pub fn keystrokes(text: &str) -> Vec<(u16, i32)> {
 
 /// A grabbed evdev keyboard device.
 pub struct WedgeScanner {
-    rx: Mutex<mpsc::Receiver<(Instant, String)>>,
-    health: Arc<Mutex<Health>>,
+    inbox: Inbox,
 }
 
 impl WedgeScanner {
     pub fn start(device: PathBuf) -> WedgeScanner {
-        let (tx, rx) = mpsc::channel();
-        let health = Arc::new(Mutex::new(Health::Starting));
-        let h = health.clone();
+        let (inbox, out) = inbox();
         std::thread::Builder::new()
             .name("id-wedge".into())
-            .spawn(move || wedge_reader(device, tx, h))
+            .spawn(move || wedge_reader(device, out))
             .expect("the wedge thread starts");
-        WedgeScanner { rx: Mutex::new(rx), health }
+        WedgeScanner { inbox }
     }
 }
 
-fn wedge_reader(path: PathBuf, tx: mpsc::Sender<(Instant, String)>, health: Arc<Mutex<Health>>) {
+fn wedge_reader(path: PathBuf, out: Outbox) {
     let mut backoff = Duration::from_millis(200);
     loop {
         let opened = evdev::Device::open(&path).and_then(|mut d| d.grab().map(|_| d));
         let mut dev = match opened {
             Ok(d) => d,
             Err(e) => {
-                *health.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Health::Disconnected(format!("{}: {e}", path.display()));
+                out.set_health(Health::Disconnected(format!("{}: {e}", path.display())));
                 std::thread::sleep(backoff);
                 backoff = (backoff * 2).min(Duration::from_secs(5));
                 continue;
             }
         };
-        *health.lock().unwrap_or_else(|p| p.into_inner()) = Health::Ok;
+        out.set_health(Health::Ok);
         backoff = Duration::from_millis(200);
         let mut decoder = WedgeDecoder::default();
         let mut framer = Framer::new(Framing::Lines);
@@ -144,33 +139,24 @@ fn wedge_reader(path: PathBuf, tx: mpsc::Sender<(Instant, String)>, health: Arc<
                 }
                 if let Some(b) = decoder.key(ev.code(), ev.value()) {
                     for doc in framer.push(&[b]) {
-                        if tx.send((Instant::now(), doc)).is_err() {
+                        if !out.send(doc) {
                             return;
                         }
                     }
                 }
             }
         };
-        *health.lock().unwrap_or_else(|p| p.into_inner()) = Health::Disconnected(format!("{}: {why}", path.display()));
+        out.set_health(Health::Disconnected(format!("{}: {why}", path.display())));
     }
 }
 
 impl IdScanner for WedgeScanner {
     fn scan(&self, timeout: Duration) -> Result<String, ScanError> {
-        let rx = self.rx.lock().unwrap_or_else(|p| p.into_inner());
-        while let Ok((at, doc)) = rx.try_recv() {
-            if at.elapsed() < Duration::from_secs(20) {
-                return Ok(doc);
-            }
-        }
-        rx.recv_timeout(timeout).map(|(_, d)| d).map_err(|_| match self.health() {
-            Health::Disconnected(why) => ScanError::Disconnected(why),
-            _ => ScanError::Timeout,
-        })
+        self.inbox.scan(timeout)
     }
 
     fn health(&self) -> Health {
-        self.health.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.inbox.health()
     }
 }
 
