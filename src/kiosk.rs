@@ -9,7 +9,7 @@ use crate::forms::Catalogue;
 use crate::i18n::{Lang, Texts};
 use crate::queue::Queue;
 use crate::ui::{Effects, KioskUi};
-use crate::upload::{policy::Backoff, Uploader};
+use crate::upload::Uploader;
 use anyhow::Context;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -55,16 +55,9 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         Err(e) => return Err(e).with_context(|| format!("opening queue {}", queue_path.display())),
     };
     let uploader_queue = Queue::open(&queue_path)?;
-    let intake = cfg.intake_client(Duration::from_secs(15));
     let wake = Arc::new(Notify::new());
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
-    let uploader = Uploader {
-        queue: Arc::new(Mutex::new(uploader_queue)),
-        client: intake.clone(),
-        backoff: Backoff::default(),
-        wake: wake.clone(),
-        retention: Duration::from_secs(cfg.kiosk.retention_days * 86_400),
-    };
+    let uploader = Uploader::for_config(cfg, uploader_queue, wake.clone());
     runtime.spawn(uploader.run(shutdown_rx));
     let languages: Vec<Lang> = cfg.kiosk.languages.iter().filter_map(|l| Lang::parse(l)).collect();
     let status_url_base = cfg.status_url_base();

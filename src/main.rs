@@ -257,13 +257,8 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         Command::Uploader { config, drain } => {
             let cfg = Config::load(&config)?;
             let rt = runtime()?;
-            let uploader = ghiseu::upload::Uploader {
-                queue: std::sync::Arc::new(std::sync::Mutex::new(ghiseu::queue::Queue::open(&cfg.queue_path())?)),
-                client: cfg.intake_client(Duration::from_secs(15)),
-                backoff: Default::default(),
-                wake: Default::default(),
-                retention: Duration::from_secs(cfg.kiosk.retention_days * 86_400),
-            };
+            let queue = ghiseu::queue::Queue::open(&cfg.queue_path())?;
+            let uploader = ghiseu::upload::Uploader::for_config(&cfg, queue, Default::default());
             rt.block_on(async {
                 if drain {
                     uploader.drain().await

@@ -7,7 +7,7 @@
 //! wait is requested.
 
 use crate::config::Config;
-use crate::devices::{Devices, Health, PrintJob};
+use crate::devices::{Devices, Health};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -79,11 +79,7 @@ pub async fn run(cfg: &Config, devices: &Devices, card_wait: Duration) -> Vec<Ch
             Block::Text { text: "Pagină de test — ăâîșț ĂÂÎȘȚ".into(), style: Style::Normal },
             Block::Qr("ghiseu selftest".into()),
         ];
-        let job = PrintJob {
-            name: "selftest".into(),
-            escpos: crate::print::escpos::render(&blocks),
-            preview_png: crate::print::raster::render(&blocks, 576).to_png(),
-        };
+        let job = crate::print::job("selftest".into(), &blocks);
         printer.print(&job).map(|_| "test page sent".to_owned()).map_err(|e| e.to_string())
     })
     .await

@@ -7,6 +7,18 @@ pub mod raster;
 
 use crate::i18n::{Lang, Texts};
 
+/// Paper width in dots: 80 mm at 203 dpi.
+pub const PAPER_DOTS: u32 = 576;
+
+/// A print job for `blocks`: the ESC/POS bytes and a PNG of the same paper.
+pub fn job(name: String, blocks: &[Block]) -> crate::devices::PrintJob {
+    crate::devices::PrintJob {
+        name,
+        escpos: escpos::render(blocks),
+        preview_png: raster::render(blocks, PAPER_DOTS).to_png(),
+    }
+}
+
 /// One block of a printed layout, top to bottom.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {

@@ -3,7 +3,7 @@
 //! (answers, MRZ) but is never logged.
 
 use crate::app::{Effect, Event, ScanFailure, StatusAnswer, SubmitFailure};
-use crate::devices::{Devices, PrintJob, ScanError};
+use crate::devices::{Devices, ScanError};
 use crate::i18n::Texts;
 use crate::intake::api::Stage;
 use crate::print::{receipt_layout, ReceiptData};
@@ -85,11 +85,7 @@ impl Effects {
                     lang,
                 };
                 let blocks = receipt_layout(&data, &me.texts);
-                let job = PrintJob {
-                    name: format!("receipt-{tracking_code}"),
-                    escpos: crate::print::escpos::render(&blocks),
-                    preview_png: crate::print::raster::render(&blocks, 576).to_png(),
-                };
+                let job = crate::print::job(format!("receipt-{tracking_code}"), &blocks);
                 match me.devices.printer.print(&job) {
                     Ok(()) => {
                         tracing::info!(tracking = %tracking_code, "receipt printed");

@@ -137,6 +137,17 @@ pub struct Pass {
 }
 
 impl Uploader {
+    /// The uploader a kiosk configuration describes, on its own queue connection.
+    pub fn for_config(cfg: &crate::config::Config, queue: Queue, wake: Arc<Notify>) -> Uploader {
+        Uploader {
+            queue: Arc::new(Mutex::new(queue)),
+            client: cfg.intake_client(Duration::from_secs(15)),
+            backoff: Backoff::default(),
+            wake,
+            retention: Duration::from_secs(cfg.kiosk.retention_days * 86_400),
+        }
+    }
+
     /// Runs `f` on the queue on a blocking thread, off the async workers.
     async fn with_queue<T: Send + 'static>(
         &self,
