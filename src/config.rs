@@ -27,6 +27,12 @@ pub struct Config {
     pub security: SecurityConfig,
     #[serde(default)]
     pub devices: DevicesConfig,
+    #[serde(default)]
+    pub print: PrintConfig,
+    #[serde(default)]
+    pub labels: LabelsConfig,
+    #[serde(default)]
+    pub staff: StaffConfig,
     /// Where the file was read from; relative paths were resolved against its directory.
     #[serde(skip)]
     pub source: PathBuf,
@@ -100,6 +106,61 @@ pub struct DevicesConfig {
     pub printer: PrinterConfig,
     #[serde(default)]
     pub qr_reader: QrReaderConfig,
+    /// The registry's label printer (staff desk); none when absent.
+    #[serde(default)]
+    pub label_printer: Option<PrinterConfig>,
+}
+
+/// Printing: the municipality's logo and printer profiles beyond the built-in ones.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PrintConfig {
+    /// A PNG printed at the top of every receipt (scaled to the paper, max 160 dots high).
+    #[serde(default)]
+    pub logo: Option<PathBuf>,
+    /// `[print.profiles.NAME]`: paper_mm, dpi, code_page, code_page_number, text, label_width_mm, label_height_mm.
+    #[serde(default)]
+    pub profiles: std::collections::BTreeMap<String, crate::print::Profile>,
+}
+
+/// Registry labels printed from the staff desk.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsConfig {
+    /// `zpl`, `tspl` or `escpos` (default `zpl`).
+    #[serde(default)]
+    pub language: Option<crate::print::label::LabelLang>,
+    /// What the QR holds: `{ content = "number" }` or `{ content = "url", base = "https://…/" }`.
+    #[serde(default)]
+    pub qr: crate::print::label::LabelQr,
+}
+
+/// Reception staff who may open the staff desk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffConfig {
+    #[serde(default)]
+    pub members: Vec<StaffMember>,
+    /// Seconds without a touch before staff mode closes itself.
+    #[serde(default = "default_staff_idle")]
+    pub idle_timeout_secs: u64,
+}
+
+impl Default for StaffConfig {
+    fn default() -> Self {
+        StaffConfig { members: vec![], idle_timeout_secs: default_staff_idle() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMember {
+    pub name: String,
+    /// Argon2 PHC string (`ghiseu staff hash-pin` makes one); never the PIN itself.
+    pub pin_hash: String,
+    /// The text of this person's badge QR (`ghiseu-staff:ID`), if they have one.
+    #[serde(default)]
+    pub badge: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -128,10 +189,56 @@ pub enum IdScannerConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "driver", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum PrinterConfig {
-    /// Writes each job's ESC/POS bytes and a PNG preview into a folder.
-    Simulated { out_dir: PathBuf },
-    /// An ESC/POS printer behind a device file, e.g. `/dev/usb/lp0`.
-    Device { path: PathBuf },
+    /// Writes each job's bytes and a PNG preview into a folder.
+    Simulated {
+        out_dir: PathBuf,
+        #[serde(default)]
+        profile: Option<String>,
+        /// `ok`, `near-end` or `out`: what the simulated paper roll reports.
+        #[serde(default)]
+        paper: SimPaper,
+    },
+    /// A printer behind a device file: the USB printer class `/dev/usb/lp0`.
+    Device {
+        path: PathBuf,
+        #[serde(default)]
+        profile: Option<String>,
+    },
+    /// A printer on a serial line, e.g. `/dev/ttyUSB0`.
+    Serial {
+        port: PathBuf,
+        #[serde(default = "default_printer_baud")]
+        baud: u32,
+        #[serde(default)]
+        profile: Option<String>,
+    },
+    /// A network printer, raw TCP: `host:9100`.
+    Network {
+        address: String,
+        #[serde(default)]
+        profile: Option<String>,
+    },
+}
+
+impl PrinterConfig {
+    /// The profile this printer names, if any.
+    pub fn profile(&self) -> Option<&str> {
+        match self {
+            PrinterConfig::Simulated { profile, .. }
+            | PrinterConfig::Device { profile, .. }
+            | PrinterConfig::Serial { profile, .. }
+            | PrinterConfig::Network { profile, .. } => profile.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SimPaper {
+    #[default]
+    Ok,
+    NearEnd,
+    Out,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -139,6 +246,21 @@ pub enum PrinterConfig {
 pub enum QrReaderConfig {
     /// Codes are injected by tests or the demo script.
     Simulated,
+    /// A QR scanner on a serial line (or USB CDC-ACM), one code per line.
+    Serial {
+        port: PathBuf,
+        #[serde(default = "default_baud")]
+        baud: u32,
+    },
+    /// A QR scanner that types as a USB keyboard, read (and grabbed) through evdev.
+    KeyboardWedge { device: PathBuf },
+    /// The camera path fed from image files (PNG, PGM): a stand-in camera for
+    /// demos and bench tests; frames are decoded with ZBar.
+    Images {
+        files: Vec<PathBuf>,
+        #[serde(default = "default_frame_interval")]
+        interval_ms: u64,
+    },
 }
 
 impl Default for IdScannerConfig {
@@ -148,7 +270,7 @@ impl Default for IdScannerConfig {
 }
 impl Default for PrinterConfig {
     fn default() -> Self {
-        PrinterConfig::Simulated { out_dir: PathBuf::from("printer") }
+        PrinterConfig::Simulated { out_dir: PathBuf::from("printer"), profile: None, paper: SimPaper::Ok }
     }
 }
 impl Default for QrReaderConfig {
@@ -174,6 +296,15 @@ fn default_retention_days() -> u64 {
 }
 fn default_baud() -> u32 {
     9600
+}
+fn default_frame_interval() -> u64 {
+    200
+}
+fn default_printer_baud() -> u32 {
+    19200
+}
+fn default_staff_idle() -> u64 {
+    60
 }
 fn default_framing() -> crate::devices::framing::Framing {
     crate::devices::framing::Framing::Lines
@@ -231,8 +362,16 @@ impl Config {
         if let Some(p) = cfg.kiosk.texts_dir.as_mut() {
             abs(p)
         }
-        if let PrinterConfig::Simulated { out_dir } = &mut cfg.devices.printer {
-            abs(out_dir)
+        for printer in std::iter::once(&mut cfg.devices.printer).chain(cfg.devices.label_printer.as_mut()) {
+            if let PrinterConfig::Simulated { out_dir, .. } = printer {
+                abs(out_dir)
+            }
+        }
+        if let Some(p) = cfg.print.logo.as_mut() {
+            abs(p)
+        }
+        if let QrReaderConfig::Images { files, .. } = &mut cfg.devices.qr_reader {
+            files.iter_mut().for_each(abs);
         }
         abs(&mut cfg.security.municipality_recipient);
         abs(&mut cfg.security.kiosk_key);
@@ -287,12 +426,61 @@ impl Config {
         if let Some(ca) = &self.intake.ca {
             crate::upload::load_ca(ca).map_err(|e| self.invalid("intake.ca", e))?;
         }
-        if let PrinterConfig::Device { path } = &self.devices.printer {
+        if let PrinterConfig::Device { path, .. } = &self.devices.printer {
             if path.as_os_str().is_empty() {
                 return Err(self.invalid("devices.printer.path", "must name a device file"));
             }
         }
+        for (name, p) in &self.print.profiles {
+            p.check().map_err(|e| self.invalid("print.profiles", format!("profile `{name}`: {e}")))?;
+        }
+        self.receipt_profile().map_err(|e| self.invalid("devices.printer.profile", e))?;
+        self.label_profile().map_err(|e| self.invalid("devices.label_printer.profile", e))?;
+        if let Some(logo) = &self.print.logo {
+            let bytes = std::fs::read(logo)
+                .map_err(|e| self.invalid("print.logo", format!("cannot read {}: {e}", logo.display())))?;
+            crate::print::raster::Bitmap::from_png(&bytes)
+                .map_err(|e| self.invalid("print.logo", format!("{} is not a PNG: {e}", logo.display())))?;
+        }
+        for m in &self.staff.members {
+            crate::app::staff::check_hash(&m.pin_hash)
+                .map_err(|e| self.invalid("staff.members.pin_hash", format!("{}: {e}", m.name)))?;
+        }
+        if self.staff.idle_timeout_secs < 10 {
+            return Err(self.invalid("staff.idle_timeout_secs", "must be at least 10 seconds"));
+        }
         Ok(())
+    }
+
+    fn profile_named(&self, name: Option<&str>, default: &str) -> Result<crate::print::Profile, String> {
+        let name = name.unwrap_or(default);
+        crate::print::Profile::find(name, &self.print.profiles).ok_or_else(|| {
+            format!(
+                "unknown printer profile `{name}` (known: {})",
+                crate::print::Profile::names(&self.print.profiles).join(", ")
+            )
+        })
+    }
+
+    /// The receipt printer's profile (default `epson-tm-t20iii`).
+    pub fn receipt_profile(&self) -> Result<crate::print::Profile, String> {
+        self.profile_named(self.devices.printer.profile(), crate::print::profile::DEFAULT_PROFILE)
+    }
+
+    /// The label printer's profile (default `zebra-203`).
+    pub fn label_profile(&self) -> Result<crate::print::Profile, String> {
+        self.profile_named(self.devices.label_printer.as_ref().and_then(|p| p.profile()), "zebra-203")
+    }
+
+    /// A profile by name (built in or from `[print.profiles]`), for the CLI.
+    pub fn find_profile(&self, name: &str) -> Result<crate::print::Profile, String> {
+        self.profile_named(Some(name), name)
+    }
+
+    /// The logo for receipts, when one is configured (checked at load).
+    pub fn logo(&self) -> Option<crate::print::raster::Bitmap> {
+        let bytes = std::fs::read(self.print.logo.as_ref()?).ok()?;
+        crate::print::raster::Bitmap::from_png(&bytes).ok()
     }
 
     /// The board description this configuration names.

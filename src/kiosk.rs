@@ -75,6 +75,19 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         status_url_base: status_url_base.clone(),
         status_timeout: Duration::from_secs(cfg.intake.status_timeout_secs),
         scan_timeout: Duration::from_secs(30),
+        print: Arc::new(crate::ui::PrintSettings::from_config(cfg)),
+        catalogue: catalogue.clone(),
+        staff: Arc::new(
+            cfg.staff
+                .members
+                .iter()
+                .map(|m| crate::app::staff::Member {
+                    name: m.name.clone(),
+                    pin_hash: m.pin_hash.clone(),
+                    badge: m.badge.clone(),
+                })
+                .collect(),
+        ),
     };
     let ui = KioskUi::new(
         Session::new(catalogue, languages),
@@ -83,6 +96,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         &cfg.kiosk.municipality,
         status_url_base,
         Duration::from_secs(cfg.kiosk.idle_timeout_secs),
+        Duration::from_secs(cfg.staff.idle_timeout_secs),
     )?;
     Ok(Kiosk { ui, devices, shutdown })
 }

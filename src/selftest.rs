@@ -72,6 +72,7 @@ pub async fn run(cfg: &Config, devices: &Devices, card_wait: Duration) -> Vec<Ch
 
     let printer = devices.printer.clone();
     let municipality = cfg.kiosk.municipality.clone();
+    let profile = cfg.receipt_profile().expect("checked at load");
     let print = tokio::task::spawn_blocking(move || {
         use crate::print::{Block, Style};
         let blocks = vec![
@@ -79,8 +80,14 @@ pub async fn run(cfg: &Config, devices: &Devices, card_wait: Duration) -> Vec<Ch
             Block::Text { text: "Pagină de test — ăâîșț ĂÂÎȘȚ".into(), style: Style::Normal },
             Block::Qr("ghiseu selftest".into()),
         ];
-        let job = crate::print::job("selftest".into(), &blocks);
-        printer.print(&job).map(|_| "test page sent".to_owned()).map_err(|e| e.to_string())
+        let job = crate::print::job("selftest".into(), &blocks, &profile);
+        // Status first, so a technician sees "paper near end" even when it prints.
+        let status = printer.status();
+        let state = crate::app::view::printer_text(&crate::i18n::Texts::builtin(), crate::i18n::Lang::En, &status);
+        printer
+            .print(&job)
+            .map(|_| format!("test page sent to {} ({}; profile {})", printer.describe(), state, profile.name))
+            .map_err(|e| format!("{}: {e} ({state})", printer.describe()))
     })
     .await
     .unwrap_or_else(|e| Err(e.to_string()));

@@ -7,8 +7,10 @@
 //! screen. Personal data lives only in the session and is wiped when the
 //! submission is durable, on "Terminat", and on idle timeout.
 
+pub mod staff;
 pub mod view;
 
+use crate::devices::printer::{PrinterStatus, Problem};
 use crate::forms::{validate_all, validate_field, Catalogue, FormDef, Prefill};
 use crate::i18n::Lang;
 use crate::identity::Identity;
@@ -25,6 +27,10 @@ pub enum Screen {
     Review,
     Receipt,
     Status,
+    /// The hidden staff entry: a PIN pad.
+    StaffLogin,
+    /// The staff desk: labels, reprints, printer and queue status.
+    Staff,
 }
 
 impl Screen {
@@ -36,12 +42,18 @@ impl Screen {
             Screen::Review => "review",
             Screen::Receipt => "receipt",
             Screen::Status => "status",
+            Screen::StaffLogin => "staff-login",
+            Screen::Staff => "staff",
         }
     }
 }
 
 /// Key of the status screen's own input, used as a focus target.
 pub const STATUS_INPUT: &str = "__status";
+/// Focus targets of the staff screens.
+pub const PIN_INPUT: &str = "__pin";
+pub const LABEL_NUMBER: &str = "__label_number";
+pub const LABEL_DATE: &str = "__label_date";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Key {
@@ -93,7 +105,84 @@ pub enum SubmitFailure {
 pub enum PrintState {
     Printing,
     Printed,
-    Failed(String),
+    /// Not printed; the submission stands and the screen shows the code and QR.
+    Failed(Problem),
+}
+
+/// A receipt staff may reprint: exactly what the receipt carried, no more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentReceipt {
+    pub tracking_code: String,
+    pub form_id: String,
+    pub created_ms: i64,
+}
+
+/// What the staff desk shows about the devices and the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskInfo {
+    pub printer: PrinterStatus,
+    pub label_printer: Option<PrinterStatus>,
+    pub pending: u64,
+    pub rejected: u64,
+    pub oldest_pending_ms: Option<i64>,
+    pub recent: Vec<RecentReceipt>,
+}
+
+/// The staff side of the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffMsg {
+    None,
+    Checking,
+    Wrong {
+        left: u32,
+    },
+    Locked {
+        until_ms: i64,
+    },
+    /// The label form's number or date is missing or malformed.
+    BadLabel,
+    Working,
+    Done(String),
+    Failed(Problem),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    /// Survives the session wipe: the lockout must not reset on idle.
+    pub gate: staff::PinGate,
+    pub pin: String,
+    /// The badge that opened the login, if any.
+    pub badge: Option<String>,
+    /// Who is logged in.
+    pub member: Option<String>,
+    pub message: StaffMsg,
+    pub desk: Option<DeskInfo>,
+    pub label_number: String,
+    pub label_date: String,
+}
+
+impl Default for Staff {
+    fn default() -> Self {
+        Staff {
+            gate: staff::PinGate::default(),
+            pin: String::new(),
+            badge: None,
+            member: None,
+            message: StaffMsg::None,
+            desk: None,
+            label_number: String::new(),
+            label_date: String::new(),
+        }
+    }
+}
+
+/// `DD.MM.YYYY` with a plausible day and month.
+pub fn valid_date(d: &str) -> bool {
+    let p: Vec<&str> = d.split('.').collect();
+    let num = |s: &str, len: usize, lo: u32, hi: u32| {
+        s.len() == len && s.parse::<u32>().is_ok_and(|v| (lo..=hi).contains(&v))
+    };
+    p.len() == 3 && num(p[0], 2, 1, 31) && num(p[1], 2, 1, 12) && num(p[2], 4, 2000, 2099)
 }
 
 /// What the receipt screen shows: no personal data.
@@ -179,11 +268,34 @@ pub enum Event {
     Submitted(Result<Receipt, SubmitFailure>),
     /// Whether the panel has room for new submissions (checked periodically).
     Capacity(bool),
-    Printed(Result<(), String>),
+    Printed(Result<(), Problem>),
     CheckStatus,
     StatusAnswered(String, StatusAnswer),
-    /// The QR reader read a code: a receipt's opens its status.
+    /// The QR reader read a code: a receipt's opens its status, a staff
+    /// badge the staff login, anything else a clear "not from this kiosk".
     QrScanned(String),
+    /// The hidden entry (a long press in the corner of the home screen).
+    StaffEntry,
+    /// "OK" on the PIN pad, at this time.
+    SubmitPin {
+        now_ms: i64,
+    },
+    /// The PIN check's verdict: the member's name when it matched.
+    PinChecked {
+        member: Option<String>,
+        now_ms: i64,
+    },
+    /// Staff: refresh printer and queue status.
+    StaffRefresh,
+    StaffInfo(DeskInfo),
+    /// Staff: print a label for the number and date typed.
+    PrintLabel,
+    /// Staff: reprint the receipt of this tracking code.
+    Reprint(String),
+    /// A staff print job's outcome: what was printed, or why not.
+    StaffPrinted(Result<String, Problem>),
+    /// Staff: leave the desk.
+    StaffExit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -204,6 +316,24 @@ pub enum Effect {
     },
     /// Look up a tracking code; answer with `StatusAnswered`.
     QueryStatus(String),
+    /// Check a PIN against the configured hashes (slow); answer with `PinChecked`.
+    VerifyPin {
+        badge: Option<String>,
+        pin: String,
+        now_ms: i64,
+    },
+    /// Read printer and queue status; answer with `StaffInfo`.
+    DeskStatus,
+    /// Print a registry label; answer with `StaffPrinted`.
+    PrintLabel {
+        number: String,
+        date: String,
+    },
+    /// Reprint a receipt marked as a duplicate; answer with `StaffPrinted`.
+    Reprint {
+        receipt: RecentReceipt,
+        lang: Lang,
+    },
 }
 
 pub struct Session {
@@ -226,6 +356,7 @@ pub struct Session {
     pub status: StatusState,
     /// False while the disk reserve is reached.
     pub accepting: bool,
+    pub staff: Staff,
 }
 
 impl Session {
@@ -248,14 +379,30 @@ impl Session {
             status_input: String::new(),
             status: StatusState::Idle,
             accepting: true,
+            staff: Staff::default(),
         }
     }
 
-    /// Forgets everything the citizen entered or saw, keeping the catalogue.
+    /// Forgets everything the citizen (or staff) entered or saw, keeping the
+    /// catalogue and the PIN lockout.
     fn wipe(&mut self) {
         let mut fresh = Session::new(self.catalogue.clone(), self.languages.clone());
         fresh.accepting = self.accepting;
+        fresh.staff.gate = self.staff.gate.clone();
         *self = fresh;
+    }
+
+    fn open_staff_login(&mut self, badge: Option<String>) {
+        let gate = self.staff.gate.clone();
+        self.wipe();
+        self.staff = Staff { gate, badge, ..Staff::default() };
+        self.focused = Some(PIN_INPUT.into());
+        self.screen = Screen::StaffLogin;
+    }
+
+    /// Whether staff are logged in.
+    pub fn staff_mode(&self) -> bool {
+        self.screen == Screen::Staff && self.staff.member.is_some()
     }
 
     fn clear_form(&mut self) {
@@ -309,6 +456,10 @@ impl Session {
                         Screen::Catalogue
                     }
                     Screen::Status if self.receipt.is_some() => Screen::Receipt,
+                    Screen::Staff | Screen::StaffLogin => {
+                        self.wipe();
+                        Screen::Home
+                    }
                     _ => Screen::Home,
                 };
             }
@@ -356,6 +507,11 @@ impl Session {
             Event::SetValue(id, value) => {
                 if id == STATUS_INPUT {
                     self.status_input = value;
+                } else if id == LABEL_NUMBER || id == LABEL_DATE {
+                    if self.staff_mode() {
+                        *(if id == LABEL_NUMBER { &mut self.staff.label_number } else { &mut self.staff.label_date }) =
+                            value;
+                    }
                 } else if self.form.as_ref().is_some_and(|f| f.field(&id).is_some()) {
                     self.values.insert(id.clone(), value);
                     self.touched.insert(id);
@@ -444,6 +600,10 @@ impl Session {
                 if !matches!(self.screen, Screen::Home | Screen::Status | Screen::Receipt) {
                     return vec![];
                 }
+                if let Some(badge) = staff::badge_id(&text) {
+                    self.open_staff_login(Some(badge.to_owned()));
+                    return vec![];
+                }
                 self.screen = Screen::Status;
                 self.focused = Some(STATUS_INPUT.into());
                 match receipt_code(&text) {
@@ -458,6 +618,91 @@ impl Session {
                     }
                 }
             }
+            Event::StaffEntry => {
+                if self.screen == Screen::Home {
+                    self.open_staff_login(None);
+                }
+            }
+            Event::SubmitPin { now_ms } => {
+                if self.screen != Screen::StaffLogin || self.staff.message == StaffMsg::Checking {
+                    return vec![];
+                }
+                if let Some(until_ms) = self.staff.gate.locked(now_ms) {
+                    self.staff.pin.clear();
+                    self.staff.message = StaffMsg::Locked { until_ms };
+                    return vec![];
+                }
+                if self.staff.pin.is_empty() {
+                    return vec![];
+                }
+                self.staff.message = StaffMsg::Checking;
+                let pin = std::mem::take(&mut self.staff.pin);
+                return vec![Effect::VerifyPin { badge: self.staff.badge.clone(), pin, now_ms }];
+            }
+            Event::PinChecked { member, now_ms } => {
+                if self.screen != Screen::StaffLogin {
+                    return vec![];
+                }
+                match self.staff.gate.record(member.is_some(), now_ms) {
+                    staff::Verdict::Accepted => {
+                        self.staff.member = member;
+                        self.staff.message = StaffMsg::None;
+                        self.screen = Screen::Staff;
+                        self.focused = None;
+                        return vec![Effect::DeskStatus];
+                    }
+                    staff::Verdict::Wrong { left } => self.staff.message = StaffMsg::Wrong { left },
+                    staff::Verdict::Locked { until_ms } => self.staff.message = StaffMsg::Locked { until_ms },
+                }
+            }
+            Event::StaffRefresh => {
+                if self.staff_mode() {
+                    return vec![Effect::DeskStatus];
+                }
+            }
+            Event::StaffInfo(info) => {
+                if self.staff_mode() {
+                    self.staff.desk = Some(info);
+                }
+            }
+            Event::PrintLabel => {
+                if !self.staff_mode() || self.staff.message == StaffMsg::Working {
+                    return vec![];
+                }
+                let number = self.staff.label_number.trim().to_owned();
+                let date = self.staff.label_date.trim().to_owned();
+                if number.is_empty() || number.chars().count() > 32 || !valid_date(&date) {
+                    self.staff.message = StaffMsg::BadLabel;
+                    return vec![];
+                }
+                self.staff.message = StaffMsg::Working;
+                return vec![Effect::PrintLabel { number, date }];
+            }
+            Event::Reprint(code) => {
+                if !self.staff_mode() || self.staff.message == StaffMsg::Working {
+                    return vec![];
+                }
+                let found = self.staff.desk.as_ref().and_then(|d| d.recent.iter().find(|r| r.tracking_code == code));
+                if let Some(receipt) = found.cloned() {
+                    self.staff.message = StaffMsg::Working;
+                    return vec![Effect::Reprint { receipt, lang: self.lang }];
+                }
+            }
+            Event::StaffPrinted(result) => {
+                if self.staff_mode() {
+                    self.staff.message = match result {
+                        Ok(what) => StaffMsg::Done(what),
+                        Err(p) => StaffMsg::Failed(p),
+                    };
+                    // The printer's state is what staff want to see next.
+                    return vec![Effect::DeskStatus];
+                }
+            }
+            Event::StaffExit => {
+                if matches!(self.screen, Screen::Staff | Screen::StaffLogin) {
+                    self.wipe();
+                }
+            }
             Event::StatusAnswered(code, answer) => {
                 // Ignore a late answer for a code the citizen no longer looks at.
                 if self.status == StatusState::Checking(code.clone()) {
@@ -470,7 +715,7 @@ impl Session {
 
     fn focus(&mut self, id: Option<String>) {
         if let Some(prev) = self.focused.take() {
-            if prev != STATUS_INPUT {
+            if !prev.starts_with("__") {
                 self.touched.insert(prev);
             }
         }
@@ -479,6 +724,27 @@ impl Session {
 
     fn key(&mut self, key: Key) {
         let Some(id) = self.focused.clone() else { return };
+        let (staff_target, max, digits_only) = match id.as_str() {
+            PIN_INPUT => (Some(&mut self.staff.pin), 12, true),
+            LABEL_NUMBER => (Some(&mut self.staff.label_number), 32, false),
+            LABEL_DATE => (Some(&mut self.staff.label_date), 10, false),
+            _ => (None, 0, false),
+        };
+        if let Some(target) = staff_target {
+            match key {
+                Key::Text(t) => {
+                    if target.chars().count() + t.chars().count() <= max
+                        && (!digits_only || t.chars().all(|c| c.is_ascii_digit()))
+                    {
+                        target.push_str(&t);
+                    }
+                }
+                Key::Backspace => {
+                    target.pop();
+                }
+            }
+            return;
+        }
         let target = if id == STATUS_INPUT {
             &mut self.status_input
         } else {

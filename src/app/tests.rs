@@ -166,3 +166,143 @@ fn status_checks_a_typed_code_and_refuses_a_mistyped_one() {
     s.handle(Event::StatusAnswered(code.clone(), StatusAnswer::Pending { registry_unreachable: true }));
     assert!(matches!(s.status, StatusState::Answer { .. }));
 }
+
+fn desk(recent: &[&str]) -> DeskInfo {
+    DeskInfo {
+        printer: PrinterStatus::ok(),
+        label_printer: None,
+        pending: 1,
+        rejected: 0,
+        oldest_pending_ms: None,
+        recent: recent
+            .iter()
+            .map(|c| RecentReceipt { tracking_code: (*c).into(), form_id: "petitie".into(), created_ms: 5 })
+            .collect(),
+    }
+}
+
+fn logged_in() -> Session {
+    let mut s = session();
+    s.handle(Event::StaffEntry);
+    type_text(&mut s, "4821");
+    let effects = s.handle(Event::SubmitPin { now_ms: 0 });
+    assert_eq!(effects, vec![Effect::VerifyPin { badge: None, pin: "4821".into(), now_ms: 0 }]);
+    assert_eq!(s.handle(Event::PinChecked { member: Some("Ana".into()), now_ms: 0 }), vec![Effect::DeskStatus]);
+    s.handle(Event::StaffInfo(desk(&["K7Q-4M2-X9"])));
+    s
+}
+
+#[test]
+fn the_hidden_entry_asks_for_a_pin_and_a_right_one_opens_the_desk() {
+    let mut s = session();
+    s.handle(Event::Start);
+    s.handle(Event::StaffEntry);
+    assert_eq!(s.screen, Screen::Catalogue, "only from the home screen");
+    s.handle(Event::Finish);
+    let s = {
+        let mut s = session();
+        s.handle(Event::StaffEntry);
+        assert_eq!(s.screen, Screen::StaffLogin);
+        assert_eq!(s.focused.as_deref(), Some(PIN_INPUT));
+        type_text(&mut s, "12a3");
+        assert_eq!(s.staff.pin, "123", "the PIN pad takes digits only");
+        s
+    };
+    drop(s);
+    let s = logged_in();
+    assert!(s.staff_mode());
+    assert_eq!(s.staff.member.as_deref(), Some("Ana"));
+    assert!(s.staff.pin.is_empty(), "the PIN does not stay in the session");
+}
+
+#[test]
+fn five_wrong_pins_lock_the_desk_even_across_idle_wipes() {
+    let mut s = session();
+    s.handle(Event::StaffEntry);
+    for i in 0..5 {
+        type_text(&mut s, "0000");
+        assert!(matches!(s.handle(Event::SubmitPin { now_ms: 1000 }).as_slice(), [Effect::VerifyPin { .. }]));
+        s.handle(Event::PinChecked { member: None, now_ms: 1000 });
+        if i < 4 {
+            assert_eq!(s.staff.message, StaffMsg::Wrong { left: 4 - i });
+        }
+    }
+    let until = 1000 + staff::LOCKOUT_MS;
+    assert_eq!(s.staff.message, StaffMsg::Locked { until_ms: until });
+    // Leaving and coming back does not reset the lock.
+    s.handle(Event::IdleTimeout);
+    s.handle(Event::StaffEntry);
+    type_text(&mut s, "4821");
+    assert!(s.handle(Event::SubmitPin { now_ms: until - 1 }).is_empty(), "not even checked while locked");
+    assert_eq!(s.staff.message, StaffMsg::Locked { until_ms: until });
+    type_text(&mut s, "4821");
+    assert_eq!(s.handle(Event::SubmitPin { now_ms: until }).len(), 1, "checked again once the lock ran out");
+    s.handle(Event::PinChecked { member: Some("Ana".into()), now_ms: until });
+    assert_eq!(s.screen, Screen::Staff);
+}
+
+#[test]
+fn a_staff_badge_opens_the_login_and_anything_else_is_not_from_this_kiosk() {
+    let mut s = session();
+    s.handle(Event::QrScanned("ghiseu-staff:ana-01".into()));
+    assert_eq!((s.screen, s.staff.badge.as_deref()), (Screen::StaffLogin, Some("ana-01")));
+    type_text(&mut s, "4821");
+    let effects = s.handle(Event::SubmitPin { now_ms: 0 });
+    assert_eq!(effects, vec![Effect::VerifyPin { badge: Some("ana-01".into()), pin: "4821".into(), now_ms: 0 }]);
+    let mut s = session();
+    s.handle(Event::QrScanned("WIFI:S:primarie;T:WPA;P:secret;;".into()));
+    assert_eq!((s.screen, &s.status), (Screen::Status, &StatusState::ForeignCode));
+    let texts = crate::i18n::Texts::builtin();
+    assert!(view::view(&s, &texts, "").status_message.contains("nu este de pe o chitanță a acestui panou"));
+}
+
+#[test]
+fn staff_print_labels_with_a_valid_number_and_date_and_reprint_recent_receipts() {
+    let mut s = logged_in();
+    assert!(s.handle(Event::PrintLabel).is_empty());
+    assert_eq!(s.staff.message, StaffMsg::BadLabel);
+    s.handle(Event::Focus(LABEL_NUMBER.into()));
+    type_text(&mut s, "12345");
+    s.handle(Event::Focus(LABEL_DATE.into()));
+    type_text(&mut s, "31.13.2026");
+    assert!(s.handle(Event::PrintLabel).is_empty(), "month 13");
+    s.handle(Event::SetValue(LABEL_DATE.into(), "23.11.2026".into()));
+    assert_eq!(
+        s.handle(Event::PrintLabel),
+        vec![Effect::PrintLabel { number: "12345".into(), date: "23.11.2026".into() }]
+    );
+    assert!(s.handle(Event::PrintLabel).is_empty(), "one job at a time");
+    s.handle(Event::StaffPrinted(Err(Problem::PaperOut)));
+    assert_eq!(s.staff.message, StaffMsg::Failed(Problem::PaperOut));
+    // Reprints come only from the list the queue gave: code, service, time.
+    assert!(s.handle(Event::Reprint("AAA-BBB-CC".into())).is_empty());
+    let effects = s.handle(Event::Reprint("K7Q-4M2-X9".into()));
+    assert_eq!(
+        effects,
+        vec![Effect::Reprint {
+            receipt: RecentReceipt { tracking_code: "K7Q-4M2-X9".into(), form_id: "petitie".into(), created_ms: 5 },
+            lang: Lang::Ro
+        }]
+    );
+    s.handle(Event::StaffExit);
+    assert_eq!(s.screen, Screen::Home);
+    assert!(s.staff.member.is_none() && s.staff.desk.is_none(), "nothing of the desk stays");
+}
+
+#[test]
+fn a_receipt_that_cannot_print_says_why_and_keeps_the_code_and_qr_on_screen() {
+    let mut s = session();
+    s.receipt = Some(ReceiptView {
+        tracking_code: "K7Q-4M2-X9".into(),
+        form_id: "petitie".into(),
+        created_ms: 0,
+        print: PrintState::Printing,
+    });
+    s.screen = Screen::Receipt;
+    s.handle(Event::Printed(Err(Problem::PaperOut)));
+    let v = view::view(&s, &crate::i18n::Texts::builtin(), "https://x.ro/s/");
+    assert!(v.receipt_print_failed);
+    assert!(v.receipt_print.contains("s-a terminat hârtia"), "{}", v.receipt_print);
+    assert_eq!(v.receipt_code, "K7Q-4M2-X9");
+    assert_eq!(v.receipt_url, "https://x.ro/s/K7Q-4M2-X9");
+}

@@ -3,8 +3,10 @@
 
 use super::SubmitFailure;
 use super::{
-    PrintState, ScanFailure, ScanState, Screen, Session, StatusAnswer, StatusState, SubmitState, STATUS_INPUT,
+    PrintState, ScanFailure, ScanState, Screen, Session, StaffMsg, StatusAnswer, StatusState, SubmitState, LABEL_DATE,
+    LABEL_NUMBER, PIN_INPUT, STATUS_INPUT,
 };
+use crate::devices::printer::{Paper, PrinterStatus};
 use crate::forms::{validate_all, FieldKind};
 use crate::i18n::{Lang, Texts};
 
@@ -68,6 +70,101 @@ pub struct View {
     pub keyboard_visible: bool,
     /// Shown on the home screen when new submissions are refused.
     pub home_notice: String,
+    pub staff: StaffView,
+}
+
+/// The staff screens. Texts are Romanian-first like the rest (the desk follows the kiosk language).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StaffView {
+    /// One dot per digit typed.
+    pub pin_mask: String,
+    pub message: String,
+    /// `info`, `ok`, `error`
+    pub message_kind: &'static str,
+    pub member: String,
+    pub printer: String,
+    pub printer_ok: bool,
+    pub label_printer: String,
+    pub queue: String,
+    /// (tracking code, "service · date")
+    pub recent: Vec<(String, String)>,
+    pub label_number: String,
+    pub label_date: String,
+    pub number_focused: bool,
+    pub date_focused: bool,
+}
+
+/// A printer's state in words, for staff and technicians.
+pub fn printer_text(texts: &Texts, lang: Lang, s: &PrinterStatus) -> String {
+    if let Some(p) = s.problem() {
+        return texts.get(lang, p.text_key()).to_owned();
+    }
+    if !s.answered {
+        return texts.get(lang, "printer_no_status").to_owned();
+    }
+    if s.paper == Paper::NearEnd {
+        return texts.get(lang, "printer_near_end").to_owned();
+    }
+    texts.get(lang, "printer_ready").to_owned()
+}
+
+fn staff_view(s: &Session, texts: &Texts) -> StaffView {
+    let lang = s.lang;
+    let t = |k: &str| texts.get(lang, k).to_owned();
+    let st = &s.staff;
+    let (message, message_kind) = match &st.message {
+        StaffMsg::None => (String::new(), "info"),
+        StaffMsg::Checking | StaffMsg::Working => (t("staff_working"), "info"),
+        StaffMsg::Wrong { left } => (texts.fmt(lang, "staff_pin_wrong", &[("left", &left.to_string())]), "error"),
+        StaffMsg::Locked { until_ms } => {
+            (texts.fmt(lang, "staff_locked", &[("time", &crate::print::local_time(*until_ms))]), "error")
+        }
+        StaffMsg::BadLabel => (t("staff_bad_label"), "error"),
+        StaffMsg::Done(what) => (texts.fmt(lang, "staff_printed", &[("what", what)]), "ok"),
+        StaffMsg::Failed(p) => {
+            (texts.fmt(lang, "staff_print_failed", &[("reason", texts.get(lang, p.text_key()))]), "error")
+        }
+    };
+    let desk = st.desk.as_ref();
+    StaffView {
+        pin_mask: "●".repeat(st.pin.chars().count()),
+        message,
+        message_kind,
+        member: st.member.clone().unwrap_or_default(),
+        printer: desk.map(|d| printer_text(texts, lang, &d.printer)).unwrap_or_default(),
+        printer_ok: desk.is_some_and(|d| d.printer.problem().is_none()),
+        label_printer: desk
+            .map(|d| match &d.label_printer {
+                Some(p) => printer_text(texts, lang, p),
+                None => t("staff_no_label_printer"),
+            })
+            .unwrap_or_default(),
+        queue: desk
+            .map(|d| {
+                texts.fmt(
+                    lang,
+                    "staff_queue",
+                    &[("pending", &d.pending.to_string()), ("rejected", &d.rejected.to_string())],
+                )
+            })
+            .unwrap_or_default(),
+        recent: desk
+            .map(|d| {
+                d.recent
+                    .iter()
+                    .map(|r| {
+                        let service = s.catalogue.get(&r.form_id).map(|f| f.title.get(lang).to_owned());
+                        let when = crate::print::local_datetime(r.created_ms);
+                        (r.tracking_code.clone(), format!("{} · {when}", service.unwrap_or_else(|| r.form_id.clone())))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        label_number: st.label_number.clone(),
+        label_date: st.label_date.clone(),
+        number_focused: s.focused.as_deref() == Some(LABEL_NUMBER),
+        date_focused: s.focused.as_deref() == Some(LABEL_DATE),
+    }
 }
 
 pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
@@ -164,11 +261,17 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         },
     };
     let focused_field = fields.iter().find(|f| f.focused);
-    let keyboard =
-        if s.screen == Screen::Status { "code" } else { focused_field.map(|f| f.keyboard).unwrap_or("text") };
+    let keyboard = match s.screen {
+        Screen::Status => "code",
+        Screen::StaffLogin => "digits",
+        Screen::Staff => "text",
+        _ => focused_field.map(|f| f.keyboard).unwrap_or("text"),
+    };
     let keyboard_visible = match s.screen {
         Screen::Form => focused_field.is_some(),
         Screen::Status => true,
+        Screen::StaffLogin => s.focused.as_deref() == Some(PIN_INPUT),
+        Screen::Staff => matches!(s.focused.as_deref(), Some(LABEL_NUMBER | LABEL_DATE)),
         _ => false,
     };
     View {
@@ -211,7 +314,9 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         receipt_print: match s.receipt.as_ref().map(|r| &r.print) {
             Some(PrintState::Printing) => t("receipt_printing"),
             Some(PrintState::Printed) => t("receipt_printed"),
-            Some(PrintState::Failed(reason)) => texts.fmt(lang, "receipt_print_failed", &[("reason", reason)]),
+            Some(PrintState::Failed(problem)) => {
+                texts.fmt(lang, "receipt_print_failed", &[("reason", texts.get(lang, problem.text_key()))])
+            }
             None => String::new(),
         },
         receipt_print_failed: matches!(s.receipt.as_ref().map(|r| &r.print), Some(PrintState::Failed(_))),
@@ -224,6 +329,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         keyboard,
         keyboard_visible,
         home_notice: if s.accepting { String::new() } else { t("disk_full") },
+        staff: staff_view(s, texts),
     }
 }
 

@@ -2,6 +2,8 @@
 //! incremental parser: feed it whatever a read returned (a torn half frame,
 //! two frames, garbage between them) and it hands back whole documents.
 //!
+//! - `line`: every non-empty line (CR, LF or CRLF) is a document: QR and
+//!   barcode scanners.
 //! - `lines`: MRZ lines ending in CR, LF or CRLF; a document is complete when
 //!   the last lines have an MRZ's shape (3×30, 2×36, 2×44). A blank line ends
 //!   a document that has no MRZ shape, so a bad read is still reported.
@@ -23,6 +25,7 @@ const MAX_FRAME: usize = 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Framing {
+    Line,
     Lines,
     StxEtx,
     SohLength,
@@ -50,7 +53,7 @@ impl Framer {
     pub fn push(&mut self, bytes: &[u8]) -> Vec<String> {
         self.buf.extend_from_slice(bytes);
         let docs = match self.framing {
-            Framing::Lines => self.lines(),
+            Framing::Lines | Framing::Line => self.lines(),
             Framing::StxEtx => self.stx_etx(),
             Framing::SohLength => self.soh_length(),
         };
@@ -91,6 +94,10 @@ impl Framer {
             if !self.lines.is_empty() {
                 docs.push(self.lines.drain(..).collect::<Vec<_>>().join("\n"));
             }
+            return;
+        }
+        if self.framing == Framing::Line {
+            docs.push(text);
             return;
         }
         self.lines.push(text);
@@ -247,8 +254,14 @@ mod tests {
     }
 
     #[test]
+    fn line_framing_makes_every_line_a_document() {
+        let bytes = b"https://x.ro/s/K7Q-4M2-X9\r\nghiseu-staff:ana\n\r\n";
+        all_splits(Framing::Line, bytes, &["https://x.ro/s/K7Q-4M2-X9", "ghiseu-staff:ana"]);
+    }
+
+    #[test]
     fn endless_garbage_does_not_grow_the_buffer() {
-        for framing in [Framing::Lines, Framing::StxEtx, Framing::SohLength] {
+        for framing in [Framing::Line, Framing::Lines, Framing::StxEtx, Framing::SohLength] {
             let mut f = Framer::new(framing);
             for _ in 0..100 {
                 f.push(&[b'x'; 500]);

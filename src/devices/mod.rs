@@ -6,6 +6,7 @@
 
 pub mod framing;
 pub mod printer;
+pub mod printer_sim;
 pub mod qr;
 pub mod scanner;
 pub mod serial;
@@ -24,6 +25,8 @@ pub struct Devices {
     pub id_scanner: Arc<dyn IdScanner>,
     pub printer: Arc<dyn Printer>,
     pub qr_reader: Arc<dyn QrReader>,
+    /// The registry's label printer, when one is configured.
+    pub label_printer: Option<Arc<dyn Printer>>,
 }
 
 impl Devices {
@@ -32,6 +35,8 @@ impl Devices {
             id_scanner: scanner::from_config(&cfg.id_scanner),
             printer: printer::from_config(&cfg.printer),
             qr_reader: qr::from_config(&cfg.qr_reader),
+            // ZPL/TSPL printers do not answer ESC/POS status requests.
+            label_printer: cfg.label_printer.as_ref().map(|p| printer::from_config_lang(p, false)),
         }
     }
 }

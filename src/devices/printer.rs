@@ -1,66 +1,525 @@
-//! Receipt printers: take a finished job (ESC/POS bytes and its preview).
+//! Printers: take a finished job (bytes in the printer's language and a
+//! preview of the paper) and say how the printer is (paper, cover, online).
+//!
+//! Real ESC/POS printers are reached over a [`Link`]: the USB printer class
+//! device file (`/dev/usb/lp0`), a serial line, or TCP port 9100. Each job
+//! opens the link, asks the printer's real-time status (`DLE EOT 1/2/4`,
+//! answers parsed by the `escpos` crate), refuses to send into an empty or
+//! open printer, and sends the bytes; nothing is held open between jobs, so
+//! an unplugged or rebooted printer is simply found again on the next one.
+//! A printer that never answers status (some USB clones) still prints: its
+//! status is reported as unknown. Blocking: callers run it off the UI thread.
 
-use crate::config::PrinterConfig;
-use std::io::Write;
+use crate::config::{PrinterConfig, SimPaper};
+use crate::print::JobKind;
+use escpos::utils::{RealTimeStatusRequest as Req, RealTimeStatusResponse as Resp};
+use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A rendered print job.
 #[derive(Debug, Clone)]
 pub struct PrintJob {
     /// A file-name-safe name, e.g. `receipt-K7Q-4M2-X9`.
     pub name: String,
-    pub escpos: Vec<u8>,
+    /// What goes to the printer, in the language `kind` names.
+    pub bytes: Vec<u8>,
     /// PNG of what the paper shows.
     pub preview_png: Vec<u8>,
+    pub kind: JobKind,
+}
+
+/// Paper roll state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Paper {
+    Ok,
+    NearEnd,
+    Out,
+}
+
+/// What the printer said about itself. `answered: false` means it did not
+/// answer (not connected, or a model without status): the rest is unknown.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PrinterStatus {
+    pub reachable: bool,
+    pub answered: bool,
+    pub online: bool,
+    pub paper: Paper,
+    pub cover_open: bool,
+    pub error: bool,
+    /// Why it is unreachable, for technicians (a path or address and the OS error).
+    pub detail: String,
+}
+
+/// Why a printer cannot take a job now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Unreachable,
+    PaperOut,
+    CoverOpen,
+    Offline,
+    Error,
+}
+
+impl Problem {
+    /// Key of the UI text that explains it (`printer_*` in `ui/i18n`).
+    pub fn text_key(self) -> &'static str {
+        match self {
+            Problem::Unreachable => "printer_unreachable",
+            Problem::PaperOut => "printer_paper_out",
+            Problem::CoverOpen => "printer_cover_open",
+            Problem::Offline => "printer_offline",
+            Problem::Error => "printer_error",
+        }
+    }
+}
+
+impl PrinterStatus {
+    pub fn ok() -> PrinterStatus {
+        PrinterStatus {
+            reachable: true,
+            answered: true,
+            online: true,
+            paper: Paper::Ok,
+            cover_open: false,
+            error: false,
+            detail: String::new(),
+        }
+    }
+
+    pub fn unreachable(detail: String) -> PrinterStatus {
+        PrinterStatus { reachable: false, answered: false, online: false, detail, ..PrinterStatus::ok() }
+    }
+
+    /// Reachable but silent: status unknown, printing is attempted.
+    fn silent() -> PrinterStatus {
+        PrinterStatus { answered: false, ..PrinterStatus::ok() }
+    }
+
+    /// The first reason a job cannot print, most specific first.
+    pub fn problem(&self) -> Option<Problem> {
+        if !self.reachable {
+            Some(Problem::Unreachable)
+        } else if !self.answered {
+            None
+        } else if self.paper == Paper::Out {
+            Some(Problem::PaperOut)
+        } else if self.cover_open {
+            Some(Problem::CoverOpen)
+        } else if self.error {
+            Some(Problem::Error)
+        } else if !self.online {
+            Some(Problem::Offline)
+        } else {
+            None
+        }
+    }
+
+    /// Parses the answers to `DLE EOT 1`, `2` and `4`.
+    pub fn from_bytes(printer: u8, offline_cause: u8, paper_sensor: u8) -> Result<PrinterStatus, String> {
+        let get = |req, byte, key| -> Result<bool, String> {
+            let map = Resp::parse(req, byte).map_err(|e| e.to_string())?;
+            Ok(*map.get(&key).unwrap_or(&false))
+        };
+        let online = get(Req::Printer, printer, Resp::Online)?;
+        let cover_open = !get(Req::OfflineCause, offline_cause, Resp::CoverClosed)?;
+        let stopped_paper_end = get(Req::OfflineCause, offline_cause, Resp::PrintingStopsDueToPaperEnd)?;
+        let error = get(Req::OfflineCause, offline_cause, Resp::ErrorOccurred)?;
+        let present = get(Req::RollPaperSensor, paper_sensor, Resp::RollPaperEndSensorPaperPresent)?;
+        let adequate = get(Req::RollPaperSensor, paper_sensor, Resp::RollPaperNearEndSensorPaperAdequate)?;
+        let paper = if !present || stopped_paper_end {
+            Paper::Out
+        } else if !adequate {
+            Paper::NearEnd
+        } else {
+            Paper::Ok
+        };
+        Ok(PrinterStatus { reachable: true, answered: true, online, paper, cover_open, error, detail: String::new() })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrinterError {
-    #[error("printer is offline: {0}")]
-    Offline(String),
+    #[error("printer is not reachable: {0}")]
+    Unreachable(String),
+    #[error("printer cannot print now: {0:?}")]
+    NotReady(Problem),
     #[error("printer write failed: {0}")]
     Io(#[from] std::io::Error),
 }
 
-pub trait Printer: Send + Sync {
-    fn print(&self, job: &PrintJob) -> Result<(), PrinterError>;
+impl PrinterError {
+    pub fn problem(&self) -> Problem {
+        match self {
+            PrinterError::Unreachable(_) | PrinterError::Io(_) => Problem::Unreachable,
+            PrinterError::NotReady(p) => *p,
+        }
+    }
 }
 
-/// Writes `NAME.escpos` and `NAME.png` into a folder: the paper a technician can inspect.
+pub trait Printer: Send + Sync {
+    fn print(&self, job: &PrintJob) -> Result<(), PrinterError>;
+    /// Asks the printer how it is (blocks up to about a second).
+    fn status(&self) -> PrinterStatus;
+    /// Where it is, for technicians: a path, an address, a folder.
+    fn describe(&self) -> String;
+}
+
+/// A byte pipe to a printer.
+pub trait Link: Send {
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    /// Reads what arrived within `timeout`; `Ok(0)` when nothing did.
+    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> std::io::Result<usize>;
+}
+
+struct TcpLink(std::net::TcpStream);
+
+impl Link for TcpLink {
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(bytes)?;
+        self.0.flush()
+    }
+    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> std::io::Result<usize> {
+        self.0.set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
+        match self.0.read(buf) {
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => Ok(0),
+            other => other,
+        }
+    }
+}
+
+struct SerialLink(Box<dyn serialport::SerialPort>);
+
+impl Link for SerialLink {
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(bytes)?;
+        self.0.flush()
+    }
+    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> std::io::Result<usize> {
+        self.0.set_timeout(timeout).map_err(std::io::Error::other)?;
+        match self.0.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => Ok(0),
+            other => other,
+        }
+    }
+}
+
+/// A character device (`/dev/usb/lp0`): written like a file; answers are
+/// awaited with `poll`, so a printer that never answers cannot hang us.
+struct FileLink(std::fs::File);
+
+impl Link for FileLink {
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(bytes)?;
+        self.0.flush()
+    }
+    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> std::io::Result<usize> {
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        let mut fds = [PollFd::new(&self.0, PollFlags::IN)];
+        let ts = Timespec { tv_sec: timeout.as_secs() as i64, tv_nsec: timeout.subsec_nanos() as _ };
+        if poll(&mut fds, Some(&ts))? == 0 {
+            return Ok(0);
+        }
+        self.0.read(buf)
+    }
+}
+
+/// How to reach a real printer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// USB printer class device file or any character device.
+    File(PathBuf),
+    Serial {
+        port: PathBuf,
+        baud: u32,
+    },
+    /// `host:port`, usually port 9100 (raw / JetDirect).
+    Tcp(String),
+}
+
+impl Endpoint {
+    fn open(&self, timeout: Duration) -> std::io::Result<Box<dyn Link>> {
+        Ok(match self {
+            Endpoint::File(path) => {
+                Box::new(FileLink(std::fs::OpenOptions::new().read(true).write(true).open(path)?)) as Box<dyn Link>
+            }
+            Endpoint::Serial { port, baud } => Box::new(SerialLink(
+                serialport::new(port.to_string_lossy(), *baud)
+                    .timeout(timeout)
+                    .open()
+                    .map_err(std::io::Error::other)?,
+            )),
+            Endpoint::Tcp(addr) => {
+                use std::net::ToSocketAddrs;
+                let mut last = std::io::Error::other(format!("{addr}: no address"));
+                for a in addr.to_socket_addrs()? {
+                    match std::net::TcpStream::connect_timeout(&a, timeout) {
+                        Ok(s) => {
+                            s.set_write_timeout(Some(Duration::from_secs(10)))?;
+                            return Ok(Box::new(TcpLink(s)));
+                        }
+                        Err(e) => last = e,
+                    }
+                }
+                return Err(last);
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::File(p) => write!(f, "{}", p.display()),
+            Endpoint::Serial { port, baud } => write!(f, "{} at {baud} baud", port.display()),
+            Endpoint::Tcp(a) => write!(f, "tcp://{a}"),
+        }
+    }
+}
+
+/// How long a printer has to answer a status request.
+const STATUS_WAIT: Duration = Duration::from_millis(400);
+
+/// Asks `DLE EOT n` and returns the one-byte answer, if one came in time.
+fn ask(link: &mut dyn Link, n: u8) -> std::io::Result<Option<u8>> {
+    link.send(&[0x10, 0x04, n])?;
+    let mut b = [0u8; 1];
+    Ok((link.recv(&mut b, STATUS_WAIT)? == 1).then_some(b[0]))
+}
+
+fn query(link: &mut dyn Link) -> std::io::Result<PrinterStatus> {
+    let Some(printer) = ask(link, 1)? else { return Ok(PrinterStatus::silent()) };
+    let (Some(cause), Some(paper)) = (ask(link, 2)?, ask(link, 4)?) else { return Ok(PrinterStatus::silent()) };
+    Ok(PrinterStatus::from_bytes(printer, cause, paper).unwrap_or_else(|why| {
+        tracing::warn!(%why, "printer status answer not understood");
+        PrinterStatus::silent()
+    }))
+}
+
+/// An ESC/POS printer on an [`Endpoint`].
+pub struct EscPosPrinter {
+    pub endpoint: Endpoint,
+    /// Whether to ask ESC/POS status before a job (not for ZPL/TSPL label printers).
+    pub escpos_status: bool,
+}
+
+impl EscPosPrinter {
+    fn open(&self) -> Result<Box<dyn Link>, PrinterError> {
+        self.endpoint
+            .open(Duration::from_secs(2))
+            .map_err(|e| PrinterError::Unreachable(format!("{}: {e}", self.endpoint)))
+    }
+}
+
+impl Printer for EscPosPrinter {
+    fn print(&self, job: &PrintJob) -> Result<(), PrinterError> {
+        let mut link = self.open()?;
+        let mut answers = false;
+        if self.escpos_status {
+            let status = query(link.as_mut())?;
+            if let Some(p) = status.problem() {
+                return Err(PrinterError::NotReady(p));
+            }
+            answers = status.answered;
+        }
+        link.send(&job.bytes)?;
+        if answers {
+            // One more status request after the job: its answer means the printer
+            // has taken every byte before it, so closing now loses nothing (a
+            // tty's buffer can be dropped on close), and paper that ran out
+            // during the job is reported.
+            if let Some(byte) = ask(link.as_mut(), 4)? {
+                if let Ok(s) = PrinterStatus::from_bytes(0x12, 0x12, byte) {
+                    if s.paper == Paper::Out {
+                        return Err(PrinterError::NotReady(Problem::PaperOut));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn status(&self) -> PrinterStatus {
+        let mut link = match self.open() {
+            Ok(l) => l,
+            Err(e) => return PrinterStatus::unreachable(e.to_string()),
+        };
+        if !self.escpos_status {
+            return PrinterStatus::silent();
+        }
+        query(link.as_mut()).unwrap_or_else(|e| PrinterStatus::unreachable(format!("{}: {e}", self.endpoint)))
+    }
+
+    fn describe(&self) -> String {
+        self.endpoint.to_string()
+    }
+}
+
+/// Writes `NAME.escpos` (or `.zpl`, `.tspl`) and `NAME.png` into a folder:
+/// the paper a technician can inspect. Its paper state is configurable and
+/// settable, so the demo and tests can see an empty printer.
 pub struct SimulatedPrinter {
     pub out_dir: PathBuf,
+    pub paper: Mutex<Paper>,
+}
+
+impl SimulatedPrinter {
+    pub fn new(out_dir: PathBuf, paper: Paper) -> SimulatedPrinter {
+        SimulatedPrinter { out_dir, paper: Mutex::new(paper) }
+    }
+    pub fn set_paper(&self, paper: Paper) {
+        *self.paper.lock().unwrap_or_else(|p| p.into_inner()) = paper;
+    }
 }
 
 impl Printer for SimulatedPrinter {
     fn print(&self, job: &PrintJob) -> Result<(), PrinterError> {
+        if let Some(p) = self.status().problem() {
+            return Err(PrinterError::NotReady(p));
+        }
         std::fs::create_dir_all(&self.out_dir)?;
-        std::fs::write(self.out_dir.join(format!("{}.escpos", job.name)), &job.escpos)?;
+        std::fs::write(self.out_dir.join(format!("{}.{}", job.name, job.kind.extension())), &job.bytes)?;
         std::fs::write(self.out_dir.join(format!("{}.png", job.name)), &job.preview_png)?;
         Ok(())
     }
-}
 
-/// An ESC/POS printer behind a character device (USB printer class `/dev/usb/lp0`, a tty).
-pub struct DevicePrinter {
-    pub path: PathBuf,
-}
+    fn status(&self) -> PrinterStatus {
+        PrinterStatus { paper: *self.paper.lock().unwrap_or_else(|p| p.into_inner()), ..PrinterStatus::ok() }
+    }
 
-impl Printer for DevicePrinter {
-    fn print(&self, job: &PrintJob) -> Result<(), PrinterError> {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&self.path)
-            .map_err(|e| PrinterError::Offline(format!("{}: {e}", self.path.display())))?;
-        f.write_all(&job.escpos)?;
-        f.flush()?;
-        Ok(())
+    fn describe(&self) -> String {
+        format!("simulated, into {}", self.out_dir.display())
     }
 }
 
 pub fn from_config(cfg: &PrinterConfig) -> Arc<dyn Printer> {
-    match cfg {
-        PrinterConfig::Simulated { out_dir } => Arc::new(SimulatedPrinter { out_dir: out_dir.clone() }),
-        PrinterConfig::Device { path } => Arc::new(DevicePrinter { path: path.clone() }),
+    from_config_lang(cfg, true)
+}
+
+/// A printer for `cfg`; `escpos_status` false for ZPL/TSPL label printers.
+pub fn from_config_lang(cfg: &PrinterConfig, escpos_status: bool) -> Arc<dyn Printer> {
+    let endpoint = match cfg {
+        PrinterConfig::Simulated { out_dir, paper, .. } => {
+            let paper = match paper {
+                SimPaper::Ok => Paper::Ok,
+                SimPaper::NearEnd => Paper::NearEnd,
+                SimPaper::Out => Paper::Out,
+            };
+            return Arc::new(SimulatedPrinter::new(out_dir.clone(), paper));
+        }
+        PrinterConfig::Device { path, .. } => Endpoint::File(path.clone()),
+        PrinterConfig::Serial { port, baud, .. } => Endpoint::Serial { port: port.clone(), baud: *baud },
+        PrinterConfig::Network { address, .. } => Endpoint::Tcp(address.clone()),
+    };
+    Arc::new(EscPosPrinter { endpoint, escpos_status })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::printer_sim::{SimState, Simulator};
+    use serialport::SerialPort;
+
+    fn job(bytes: &[u8]) -> PrintJob {
+        PrintJob { name: "t".into(), bytes: bytes.to_vec(), preview_png: vec![], kind: JobKind::EscPos }
+    }
+
+    #[test]
+    fn status_bytes_parse_to_paper_cover_and_online() {
+        // Fixed bits 0xx1xx10: 0x12 is "all fine" for every request.
+        assert_eq!(PrinterStatus::from_bytes(0x12, 0x12, 0x12).unwrap(), PrinterStatus::ok());
+        let s = PrinterStatus::from_bytes(0x1A, 0x16, 0x72).unwrap();
+        assert_eq!((s.online, s.cover_open, s.paper), (false, true, Paper::Out));
+        assert_eq!(s.problem(), Some(Problem::PaperOut));
+        let s = PrinterStatus::from_bytes(0x12, 0x12, 0x1E).unwrap();
+        assert_eq!((s.paper, s.problem()), (Paper::NearEnd, None));
+        assert!(PrinterStatus::from_bytes(0xFF, 0x12, 0x12).is_err(), "fixed bits are checked");
+    }
+
+    fn pty() -> (serialport::TTYPort, PathBuf) {
+        let (master, slave) = serialport::TTYPort::pair().expect("a pty pair");
+        let path = PathBuf::from(slave.name().expect("the slave has a path"));
+        drop(slave);
+        (master, path)
+    }
+
+    /// The same checks over any link the simulator serves.
+    fn paper_out_then_refilled(printer: &dyn Printer, sim: &SimState) {
+        assert_eq!(printer.status(), PrinterStatus::ok(), "{}", printer.describe());
+        printer.print(&job(b"\x1b@hello\n")).unwrap();
+        assert!(sim.wait_printed(b"\x1b@hello\n"), "{}: the job reached the printer", printer.describe());
+
+        sim.set(|s| s.paper = Paper::NearEnd);
+        assert_eq!(printer.status().paper, Paper::NearEnd);
+        printer.print(&job(b"still prints\n")).unwrap();
+        assert!(sim.wait_printed(b"still prints\n"));
+
+        sim.set(|s| s.paper = Paper::Out);
+        let err = printer.print(&job(b"lost\n")).unwrap_err();
+        assert_eq!(err.problem(), Problem::PaperOut, "{err}");
+        assert_eq!(printer.status().problem(), Some(Problem::PaperOut));
+
+        sim.set(|s| {
+            s.paper = Paper::Ok;
+            s.cover_open = true;
+        });
+        assert_eq!(printer.print(&job(b"lost\n")).unwrap_err().problem(), Problem::CoverOpen);
+        sim.set(|s| s.cover_open = false);
+        printer.print(&job(b"after refill\n")).unwrap();
+        assert!(sim.wait_printed(b"after refill\n"));
+        assert!(!sim.printed().windows(5).any(|w| w == b"lost\n"), "nothing is sent into an empty printer");
+    }
+
+    #[test]
+    fn a_serial_printer_over_a_pty_reports_paper_out_and_cover_open() {
+        let (master, path) = pty();
+        let sim = Simulator::serve_pty(master);
+        let printer = EscPosPrinter { endpoint: Endpoint::Serial { port: path, baud: 19200 }, escpos_status: true };
+        paper_out_then_refilled(&printer, &sim);
+    }
+
+    #[test]
+    fn a_device_file_printer_over_a_pty_reports_paper_out() {
+        // /dev/usb/lp0 is a character device like the pty's slave end.
+        let (master, path) = pty();
+        let sim = Simulator::serve_pty(master);
+        let printer = EscPosPrinter { endpoint: Endpoint::File(path), escpos_status: true };
+        paper_out_then_refilled(&printer, &sim);
+    }
+
+    #[test]
+    fn a_network_printer_on_port_9100_reports_paper_out() {
+        let (addr, sim) = Simulator::serve_tcp();
+        let printer = EscPosPrinter { endpoint: Endpoint::Tcp(addr.to_string()), escpos_status: true };
+        paper_out_then_refilled(&printer, &sim);
+    }
+
+    #[test]
+    fn a_missing_printer_is_unreachable_and_a_silent_one_still_prints() {
+        let printer = EscPosPrinter { endpoint: Endpoint::File("/dev/usb/no-such-lp".into()), escpos_status: true };
+        let s = printer.status();
+        assert_eq!(s.problem(), Some(Problem::Unreachable));
+        assert!(s.detail.contains("no-such-lp"), "{}", s.detail);
+        assert_eq!(printer.print(&job(b"x")).unwrap_err().problem(), Problem::Unreachable);
+
+        let (addr, sim) = Simulator::serve_tcp();
+        sim.set(|s| s.answers_status = false);
+        let printer = EscPosPrinter { endpoint: Endpoint::Tcp(addr.to_string()), escpos_status: true };
+        let s = printer.status();
+        assert!(s.reachable && !s.answered && s.problem().is_none(), "{s:?}");
+        printer.print(&job(b"blind\n")).unwrap();
+        assert!(sim.wait_printed(b"blind\n"));
+    }
+
+    #[test]
+    fn the_simulated_driver_refuses_when_its_paper_is_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = SimulatedPrinter::new(dir.path().join("out"), Paper::Ok);
+        p.print(&job(b"a")).unwrap();
+        assert!(dir.path().join("out/t.escpos").is_file());
+        p.set_paper(Paper::Out);
+        assert_eq!(p.print(&job(b"a")).unwrap_err().problem(), Problem::PaperOut);
     }
 }

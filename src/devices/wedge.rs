@@ -18,6 +18,11 @@ mod key {
     pub const COMMA: u16 = 51;
     pub const ISO_102ND: u16 = 86;
     pub const SPACE: u16 = 57;
+    pub const MINUS: u16 = 12;
+    pub const EQUAL: u16 = 13;
+    pub const SEMICOLON: u16 = 39;
+    pub const DOT: u16 = 52;
+    pub const SLASH: u16 = 53;
 }
 
 /// Turns key presses into bytes: characters, and `\r` for Enter.
@@ -46,7 +51,46 @@ impl WedgeDecoder {
             key::SPACE => b' ',
             // `<` is Shift+comma on US layouts and its own key on ISO ones.
             key::COMMA if self.shift => b'<',
+            key::COMMA => b',',
             key::ISO_102ND => b'<',
+            // What URLs and badge codes need, for QR scanners.
+            key::MINUS => {
+                if self.shift {
+                    b'_'
+                } else {
+                    b'-'
+                }
+            }
+            key::EQUAL => {
+                if self.shift {
+                    b'+'
+                } else {
+                    b'='
+                }
+            }
+            key::SEMICOLON => {
+                if self.shift {
+                    b':'
+                } else {
+                    b';'
+                }
+            }
+            key::DOT => {
+                if self.shift {
+                    b'>'
+                } else {
+                    b'.'
+                }
+            }
+            key::SLASH => {
+                if self.shift {
+                    b'?'
+                } else {
+                    b'/'
+                }
+            }
+            4 if self.shift => b'#',
+            8 if self.shift => b'&',
             2..=10 => b'1' + (code - 2) as u8,
             11 => b'0',
             16..=25 => b"qwertyuiop"[usize::from(code - 16)],
@@ -66,7 +110,20 @@ pub fn keystrokes(text: &str) -> Vec<(u16, i32)> {
         let (code, shift) = match c {
             '\n' | '\r' => (key::ENTER, false),
             '<' => (key::COMMA, true),
+            ',' => (key::COMMA, false),
             ' ' => (key::SPACE, false),
+            '-' => (key::MINUS, false),
+            '_' => (key::MINUS, true),
+            '=' => (key::EQUAL, false),
+            '+' => (key::EQUAL, true),
+            ';' => (key::SEMICOLON, false),
+            ':' => (key::SEMICOLON, true),
+            '.' => (key::DOT, false),
+            '>' => (key::DOT, true),
+            '/' => (key::SLASH, false),
+            '?' => (key::SLASH, true),
+            '#' => (4, true),
+            '&' => (8, true),
             '0' => (11, false),
             '1'..='9' => (2 + (c as u16 - '1' as u16), false),
             c if c.is_ascii_alphabetic() => {
@@ -102,16 +159,21 @@ pub struct WedgeScanner {
 
 impl WedgeScanner {
     pub fn start(device: PathBuf) -> WedgeScanner {
+        WedgeScanner::start_framed(device, Framing::Lines)
+    }
+
+    /// With `Framing::Line` for QR scanners (one code per line).
+    pub fn start_framed(device: PathBuf, framing: Framing) -> WedgeScanner {
         let (inbox, out) = inbox();
         std::thread::Builder::new()
-            .name("id-wedge".into())
-            .spawn(move || wedge_reader(device, out))
+            .name("wedge".into())
+            .spawn(move || wedge_reader(device, framing, out))
             .expect("the wedge thread starts");
         WedgeScanner { inbox }
     }
 }
 
-fn wedge_reader(path: PathBuf, out: Outbox) {
+fn wedge_reader(path: PathBuf, framing: Framing, out: Outbox) {
     let mut backoff = Duration::from_millis(200);
     loop {
         let opened = evdev::Device::open(&path).and_then(|mut d| d.grab().map(|_| d));
@@ -127,7 +189,7 @@ fn wedge_reader(path: PathBuf, out: Outbox) {
         out.set_health(Health::Ok);
         backoff = Duration::from_millis(200);
         let mut decoder = WedgeDecoder::default();
-        let mut framer = Framer::new(Framing::Lines);
+        let mut framer = Framer::new(framing);
         let why = loop {
             let events = match dev.fetch_events() {
                 Ok(evs) => evs.collect::<Vec<_>>(),
@@ -176,6 +238,20 @@ mod tests {
             }
         }
         assert_eq!(docs, [td2.trim_end()]);
+    }
+
+    #[test]
+    fn a_qr_scanners_url_and_badge_type_back_to_themselves() {
+        let text = "https://primarie.example.ro/s/K7Q-4M2-X9?a=1&b_c\nghiseu-staff:ana-01\n";
+        let mut d = WedgeDecoder::default();
+        let mut f = Framer::new(Framing::Line);
+        let mut docs = vec![];
+        for (code, value) in keystrokes(text) {
+            if let Some(b) = d.key(code, value) {
+                docs.extend(f.push(&[b]));
+            }
+        }
+        assert_eq!(docs, ["https://primarie.example.ro/s/K7Q-4M2-X9?a=1&b_c", "ghiseu-staff:ana-01"]);
     }
 
     #[test]

@@ -1,29 +1,58 @@
-//! Receipts: layout as data, then rendered two ways from the same blocks:
-//! ESC/POS bytes for the thermal printer, and a raster preview (PNG) of the
-//! same content for technicians, tests and the headless demo.
+//! Printing: receipts and registry labels. Layouts are data ([`Block`]s for
+//! receipts, [`label::LabelData`] for labels), rendered for a printer
+//! [`profile::Profile`]: ESC/POS bytes for thermal receipt printers
+//! (`escpos.rs`), ZPL / TSPL / ESC/POS rasters for labels (`label.rs`), and a
+//! raster preview (PNG) of the same paper for technicians, tests and the
+//! headless demo (`raster.rs`). Pure: no device is touched here.
 
 pub mod escpos;
+pub mod label;
+pub mod profile;
 pub mod raster;
 
 use crate::i18n::{Lang, Texts};
+pub use profile::Profile;
+use std::sync::Arc;
 
-/// Paper width in dots: 80 mm at 203 dpi.
-pub const PAPER_DOTS: u32 = 576;
+/// A print job for `blocks` on `profile`'s printer: the ESC/POS bytes and a PNG of the same paper.
+pub fn job(name: String, blocks: &[Block], profile: &Profile) -> crate::devices::PrintJob {
+    let preview = raster::render(blocks, profile.paper_dots());
+    let preview_png = match profile.text {
+        // Exactly the dots that go out.
+        profile::TextMode::Raster => preview.to_mono().to_png(),
+        profile::TextMode::Native => preview.to_png(),
+    };
+    crate::devices::PrintJob { name, bytes: escpos::render(blocks, profile), preview_png, kind: JobKind::EscPos }
+}
 
-/// A print job for `blocks`: the ESC/POS bytes and a PNG of the same paper.
-pub fn job(name: String, blocks: &[Block]) -> crate::devices::PrintJob {
-    crate::devices::PrintJob {
-        name,
-        escpos: escpos::render(blocks),
-        preview_png: raster::render(blocks, PAPER_DOTS).to_png(),
+/// The printer language a job's bytes are in (the simulated printer names files after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    EscPos,
+    Zpl,
+    Tspl,
+}
+
+impl JobKind {
+    pub fn extension(self) -> &'static str {
+        match self {
+            JobKind::EscPos => "escpos",
+            JobKind::Zpl => "zpl",
+            JobKind::Tspl => "tspl",
+        }
     }
 }
 
 /// One block of a printed layout, top to bottom.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
-    Text { text: String, style: Style },
+    Text {
+        text: String,
+        style: Style,
+    },
     Qr(String),
+    /// The municipality's logo, greyscale; printed as a raster.
+    Logo(Arc<raster::Bitmap>),
     Rule,
     Feed,
 }
@@ -49,12 +78,19 @@ pub struct ReceiptData {
     pub deadline_days: u32,
     pub status_url: String,
     pub lang: Lang,
+    pub logo: Option<Arc<raster::Bitmap>>,
+    /// A copy printed later by staff: marked as such.
+    pub duplicate: bool,
 }
 
 pub fn receipt_layout(r: &ReceiptData, texts: &Texts) -> Vec<Block> {
     let t = |k: &str| texts.get(r.lang, k).to_owned();
     let text = |text: String, style| Block::Text { text, style };
-    vec![
+    let mut blocks = vec![];
+    if let Some(logo) = &r.logo {
+        blocks.push(Block::Logo(logo.clone()));
+    }
+    blocks.extend([
         text(r.municipality.clone(), Style::Title),
         Block::Rule,
         text(t("receipt_title"), Style::Normal),
@@ -73,7 +109,33 @@ pub fn receipt_layout(r: &ReceiptData, texts: &Texts) -> Vec<Block> {
         ),
         text(t("receipt_next"), Style::Small),
         Block::Rule,
-    ]
+    ]);
+    if r.duplicate {
+        blocks.push(text(t("receipt_duplicate"), Style::Small));
+    }
+    blocks
+}
+
+/// A receipt with made-up content, for `ghiseu print receipt --sample` and tests.
+pub fn sample_receipt(municipality: &str, status_url_base: &str, lang: Lang) -> ReceiptData {
+    ReceiptData {
+        municipality: municipality.into(),
+        service: "Petiție (OG 27/2002)".into(),
+        tracking_code: "K7Q-4M2-X9".into(),
+        created: "23.11.2026 14:05".into(),
+        legal_basis: "OG 27/2002, art. 8".into(),
+        deadline_days: 30,
+        status_url: format!("{status_url_base}K7Q-4M2-X9"),
+        lang,
+        logo: None,
+        duplicate: false,
+    }
+}
+
+/// Formats a Unix time in milliseconds as local `HH:MM`.
+pub fn local_time(ms: i64) -> String {
+    let ts = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    ts.to_zoned(jiff::tz::TimeZone::system()).strftime("%H:%M").to_string()
 }
 
 /// Formats a Unix time in milliseconds as local `DD.MM.YYYY HH:MM`.

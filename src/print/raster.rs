@@ -10,6 +10,7 @@ const REGULAR: &[u8] = include_bytes!("../../ui/fonts/DejaVuSans.ttf");
 const BOLD: &[u8] = include_bytes!("../../ui/fonts/DejaVuSans-Bold.ttf");
 
 /// A greyscale image, 0 = black, 255 = white.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bitmap {
     pub width: u32,
     pub height: u32,
@@ -17,10 +18,10 @@ pub struct Bitmap {
 }
 
 impl Bitmap {
-    fn new(width: u32, height: u32) -> Bitmap {
+    pub fn new(width: u32, height: u32) -> Bitmap {
         Bitmap { width, height, pixels: vec![255; (width * height) as usize] }
     }
-    fn darken(&mut self, x: i32, y: i32, coverage: f32) {
+    pub fn darken(&mut self, x: i32, y: i32, coverage: f32) {
         if x < 0 || y < 0 || x >= self.width as i32 || y >= self.height as i32 {
             return;
         }
@@ -30,6 +31,103 @@ impl Bitmap {
     }
     pub fn to_png(&self) -> Vec<u8> {
         crate::png::encode_gray(self.width, self.height, &self.pixels)
+    }
+
+    /// Thresholds to 1 bit: what a thermal head prints.
+    pub fn to_mono(&self) -> Mono {
+        let mut m = Mono::new(self.width, self.height);
+        for y in 0..self.height {
+            for x in 0..self.width {
+                if self.pixels[(y * self.width + x) as usize] < 128 {
+                    m.set(x, y);
+                }
+            }
+        }
+        m
+    }
+
+    /// Reads a PNG (a municipality's logo) as greyscale, transparent parts white.
+    pub fn from_png(bytes: &[u8]) -> Result<Bitmap, String> {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+        let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+        let mut buf = vec![0; reader.output_buffer_size().ok_or("image too large")?];
+        let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+        let channels = info.color_type.samples();
+        let (w, h) = (info.width, info.height);
+        let mut out = Bitmap::new(w, h);
+        for (i, px) in buf[..info.buffer_size()].chunks(channels).enumerate().take((w * h) as usize) {
+            let (luma, alpha) = match px {
+                [g] => (*g as f32, 255.0),
+                [g, a] => (*g as f32, *a as f32),
+                [r, g, b] => (0.299 * *r as f32 + 0.587 * *g as f32 + 0.114 * *b as f32, 255.0),
+                [r, g, b, a, ..] => (0.299 * *r as f32 + 0.587 * *g as f32 + 0.114 * *b as f32, *a as f32),
+                _ => (255.0, 255.0),
+            };
+            let a = alpha / 255.0;
+            out.pixels[i] = (luma * a + 255.0 * (1.0 - a)) as u8;
+        }
+        Ok(out)
+    }
+
+    /// Scales down (nearest neighbour) to at most `max_w` × `max_h`, keeping the aspect.
+    pub fn fit(&self, max_w: u32, max_h: u32) -> Bitmap {
+        let scale = (max_w as f32 / self.width as f32).min(max_h as f32 / self.height as f32).min(1.0);
+        let (w, h) = (((self.width as f32 * scale) as u32).max(1), ((self.height as f32 * scale) as u32).max(1));
+        let mut out = Bitmap::new(w, h);
+        for y in 0..h {
+            for x in 0..w {
+                let sx = (x as f32 / scale) as u32;
+                let sy = (y as f32 / scale) as u32;
+                out.pixels[(y * w + x) as usize] =
+                    self.pixels[(sy.min(self.height - 1) * self.width + sx.min(self.width - 1)) as usize];
+            }
+        }
+        out
+    }
+}
+
+/// A 1-bit image, rows packed MSB first, a set bit is a black dot: the
+/// layout `GS v 0`, ZPL `^GF` and TSPL `BITMAP` all start from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mono {
+    pub width: u32,
+    pub height: u32,
+    pub bits: Vec<u8>,
+}
+
+impl Mono {
+    pub fn new(width: u32, height: u32) -> Mono {
+        Mono { width, height, bits: vec![0; (width.div_ceil(8) * height) as usize] }
+    }
+    pub fn row_bytes(&self) -> usize {
+        self.width.div_ceil(8) as usize
+    }
+    pub fn set(&mut self, x: u32, y: u32) {
+        if x < self.width && y < self.height {
+            let i = y as usize * self.row_bytes() + x as usize / 8;
+            self.bits[i] |= 0x80 >> (x % 8);
+        }
+    }
+    pub fn get(&self, x: u32, y: u32) -> bool {
+        self.bits[y as usize * self.row_bytes() + x as usize / 8] & (0x80 >> (x % 8)) != 0
+    }
+    /// Rows `from..to` as their own image (for printing in bands).
+    pub fn rows(&self, from: u32, to: u32) -> Mono {
+        let rb = self.row_bytes();
+        Mono { width: self.width, height: to - from, bits: self.bits[from as usize * rb..to as usize * rb].to_vec() }
+    }
+    /// Exactly what the head prints, as a black-and-white PNG.
+    pub fn to_png(&self) -> Vec<u8> {
+        let mut gray = vec![255u8; (self.width * self.height) as usize];
+        for y in 0..self.height {
+            for x in 0..self.width {
+                if self.get(x, y) {
+                    gray[(y * self.width + x) as usize] = 0;
+                }
+            }
+        }
+        crate::png::encode_gray(self.width, self.height, &gray)
     }
 }
 
@@ -69,9 +167,76 @@ fn wrap(text: &str, measure: impl Fn(&str) -> f32, max: f32) -> Vec<String> {
 struct Pen<'a> {
     bmp: Bitmap,
     y: f32,
+    fonts: Fonts<'a>,
+    margin: f32,
+}
+
+/// The shipped fonts, parsed.
+pub struct Fonts<'a> {
     regular: FontRef<'a>,
     bold: FontRef<'a>,
-    margin: f32,
+}
+
+impl Fonts<'static> {
+    pub fn load() -> Fonts<'static> {
+        Fonts {
+            regular: FontRef::try_from_slice(REGULAR).expect("the shipped font parses"),
+            bold: FontRef::try_from_slice(BOLD).expect("the shipped font parses"),
+        }
+    }
+}
+
+impl Fonts<'_> {
+    /// Width of `s` in pixels at `px`.
+    pub fn measure(&self, s: &str, px: f32, bold: bool) -> f32 {
+        let font = if bold { &self.bold } else { &self.regular };
+        let scaled = font.as_scaled(PxScale::from(px));
+        let mut w = 0.0;
+        let mut prev = None;
+        for c in s.chars() {
+            let id = scaled.glyph_id(c);
+            if let Some(p) = prev {
+                w += scaled.kern(p, id);
+            }
+            w += scaled.h_advance(id);
+            prev = Some(id);
+        }
+        w
+    }
+
+    /// Line height at `px` (ascent to the next line's ascent).
+    pub fn line_height(&self, px: f32, bold: bool) -> f32 {
+        let font = if bold { &self.bold } else { &self.regular };
+        let scaled = font.as_scaled(PxScale::from(px));
+        scaled.height() + scaled.line_gap()
+    }
+
+    /// Draws one line with its top at `y`.
+    pub fn draw(&self, bmp: &mut Bitmap, x: f32, y: f32, line: &str, px: f32, bold: bool) {
+        let font = if bold { &self.bold } else { &self.regular };
+        let scaled = font.as_scaled(PxScale::from(px));
+        let baseline = y + scaled.ascent();
+        let mut x = x;
+        let mut prev = None;
+        for c in line.chars() {
+            let id = scaled.glyph_id(c);
+            if let Some(p) = prev {
+                x += scaled.kern(p, id);
+            }
+            let glyph = id.with_scale_and_position(PxScale::from(px), ab_glyph::point(x, baseline));
+            x += scaled.h_advance(id);
+            prev = Some(id);
+            if let Some(outlined) = font.outline_glyph(glyph) {
+                let b = outlined.px_bounds();
+                outlined.draw(|gx, gy, cov| bmp.darken(b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32, cov));
+            }
+        }
+    }
+
+    /// Splits `text` into lines no wider than `max` pixels.
+    pub fn wrap(&self, text: &str, px: f32, bold: bool, max: f32) -> Vec<String> {
+        wrap(text, |s| self.measure(s, px, bold), max)
+    }
 }
 
 impl Pen<'_> {
@@ -82,43 +247,12 @@ impl Pen<'_> {
             Style::Normal => (24.0, false, false),
             Style::Small => (20.0, false, false),
         };
-        let font = if bold { &self.bold } else { &self.regular };
-        let scaled = font.as_scaled(PxScale::from(px));
-        let measure = |s: &str| {
-            let mut w = 0.0;
-            let mut prev = None;
-            for c in s.chars() {
-                let id = scaled.glyph_id(c);
-                if let Some(p) = prev {
-                    w += scaled.kern(p, id);
-                }
-                w += scaled.h_advance(id);
-                prev = Some(id);
-            }
-            w
-        };
         let avail = self.bmp.width as f32 - 2.0 * self.margin;
-        for line in wrap(text, measure, avail) {
-            let w = measure(&line);
-            let mut x = if center { (self.bmp.width as f32 - w) / 2.0 } else { self.margin };
-            let baseline = self.y + scaled.ascent();
-            let mut prev = None;
-            for c in line.chars() {
-                let id = scaled.glyph_id(c);
-                if let Some(p) = prev {
-                    x += scaled.kern(p, id);
-                }
-                let glyph = id.with_scale_and_position(PxScale::from(px), ab_glyph::point(x, baseline));
-                x += scaled.h_advance(id);
-                prev = Some(id);
-                if let Some(outlined) = font.outline_glyph(glyph) {
-                    let b = outlined.px_bounds();
-                    let bmp = &mut self.bmp;
-                    outlined
-                        .draw(|gx, gy, cov| bmp.darken(b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32, cov));
-                }
-            }
-            self.y += scaled.height() + scaled.line_gap() + 4.0;
+        for line in self.fonts.wrap(text, px, bold, avail) {
+            let w = self.fonts.measure(&line, px, bold);
+            let x = if center { (self.bmp.width as f32 - w) / 2.0 } else { self.margin };
+            self.fonts.draw(&mut self.bmp, x, self.y, &line, px, bold);
+            self.y += self.fonts.line_height(px, bold) + 4.0;
         }
     }
 
@@ -145,14 +279,23 @@ impl Pen<'_> {
 
 /// Renders blocks onto paper `width` dots wide; the height follows the content.
 pub fn render(blocks: &[Block], width: u32) -> Bitmap {
-    let regular = FontRef::try_from_slice(REGULAR).expect("the shipped font parses");
-    let bold = FontRef::try_from_slice(BOLD).expect("the shipped font parses");
     // Draw on a tall page, then crop to what was used.
-    let mut pen = Pen { bmp: Bitmap::new(width, 4000), y: 16.0, regular, bold, margin: 16.0 };
+    let mut pen = Pen { bmp: Bitmap::new(width, 4000), y: 16.0, fonts: Fonts::load(), margin: 16.0 };
     for b in blocks {
         match b {
             Block::Text { text, style } => pen.text(text, *style),
             Block::Qr(data) => pen.qr(data),
+            Block::Logo(img) => {
+                let x0 = (width.saturating_sub(img.width) / 2) as i32;
+                let y0 = pen.y as i32;
+                for y in 0..img.height {
+                    for x in 0..img.width {
+                        let v = img.pixels[(y * img.width + x) as usize];
+                        pen.bmp.darken(x0 + x as i32, y0 + y as i32, 1.0 - v as f32 / 255.0);
+                    }
+                }
+                pen.y += img.height as f32 + 12.0;
+            }
             Block::Rule => {
                 let y = (pen.y + 8.0) as i32;
                 for x in 8..(width as i32 - 8) {

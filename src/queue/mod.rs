@@ -360,6 +360,16 @@ impl Queue {
             .optional()?)
     }
 
+    /// The latest submissions, newest first: tracking code, form and time only
+    /// (what their receipts carried), for staff reprints.
+    pub fn recent(&self, limit: usize) -> Result<Vec<(String, String, i64)>, QueueError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT tracking_code, form_id, created_ms FROM submissions ORDER BY created_ms DESC, rowid DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn counts(&self) -> Result<Counts, QueueError> {
         let mut c = Counts::default();
         let mut stmt = self.conn.prepare("SELECT state, COUNT(*), MIN(created_ms) FROM submissions GROUP BY state")?;

@@ -2,11 +2,12 @@
 //! the event that reports its result. Personal data passes through here
 //! (answers, MRZ) but is never logged.
 
-use crate::app::{Effect, Event, ScanFailure, StatusAnswer, SubmitFailure};
+use crate::app::{DeskInfo, Effect, Event, RecentReceipt, ScanFailure, StatusAnswer, SubmitFailure};
 use crate::devices::{Devices, ScanError};
 use crate::i18n::Texts;
 use crate::intake::api::Stage;
-use crate::print::{receipt_layout, ReceiptData};
+use crate::print::label::{LabelData, LabelLang, LabelQr};
+use crate::print::{raster::Bitmap, receipt_layout, Profile, ReceiptData};
 use crate::queue::{Queue, State};
 use crate::upload::IntakeClient;
 use std::sync::{Arc, Mutex};
@@ -29,6 +30,32 @@ pub struct Effects {
     pub status_url_base: String,
     pub status_timeout: Duration,
     pub scan_timeout: Duration,
+    pub print: Arc<PrintSettings>,
+    pub catalogue: Arc<crate::forms::Catalogue>,
+    /// Who may open the staff desk (names, Argon2 hashes, badges).
+    pub staff: Arc<Vec<crate::app::staff::Member>>,
+}
+
+/// How receipts and labels are printed, from the configuration.
+#[derive(Debug, Clone)]
+pub struct PrintSettings {
+    pub receipt_profile: Profile,
+    pub label_profile: Profile,
+    pub label_lang: LabelLang,
+    pub label_qr: LabelQr,
+    pub logo: Option<Arc<Bitmap>>,
+}
+
+impl PrintSettings {
+    pub fn from_config(cfg: &crate::config::Config) -> PrintSettings {
+        PrintSettings {
+            receipt_profile: cfg.receipt_profile().expect("checked at load"),
+            label_profile: cfg.label_profile().expect("checked at load"),
+            label_lang: cfg.labels.language.unwrap_or(LabelLang::Zpl),
+            label_qr: cfg.labels.qr.clone(),
+            logo: cfg.logo().map(Arc::new),
+        }
+    }
 }
 
 impl Effects {
@@ -74,33 +101,120 @@ impl Effects {
                 }
             }),
             Effect::PrintReceipt { tracking_code, form, created_ms, lang } => self.runtime.spawn_blocking(move || {
-                let data = ReceiptData {
-                    municipality: me.municipality.clone(),
-                    service: form.title.get(lang).to_owned(),
-                    tracking_code: tracking_code.clone(),
-                    created: crate::print::local_datetime(created_ms),
-                    legal_basis: form.legal_basis.clone(),
-                    deadline_days: form.deadline_days,
-                    status_url: crate::app::view::status_url(&me.status_url_base, &tracking_code),
-                    lang,
-                };
-                let blocks = receipt_layout(&data, &me.texts);
-                let job = crate::print::job(format!("receipt-{tracking_code}"), &blocks);
-                match me.devices.printer.print(&job) {
+                let receipt =
+                    RecentReceipt { tracking_code: tracking_code.clone(), form_id: form.id.clone(), created_ms };
+                match me.print_receipt(&receipt, lang, false) {
                     Ok(()) => {
                         tracing::info!(tracking = %tracking_code, "receipt printed");
                         Event::Printed(Ok(()))
                     }
                     Err(e) => {
                         tracing::warn!(tracking = %tracking_code, error = %e, "receipt not printed");
-                        Event::Printed(Err(e.to_string()))
+                        Event::Printed(Err(e.problem()))
                     }
                 }
             }),
+            Effect::VerifyPin { badge, pin, now_ms } => self.runtime.spawn_blocking(move || {
+                let found = crate::app::staff::verify_pin(&me.staff, badge.as_deref(), &pin);
+                let member = found.map(|i| me.staff[i].name.clone());
+                // Who tried is not personal data of citizens, but the PIN never appears.
+                tracing::info!(ok = member.is_some(), badge = badge.is_some(), "staff PIN checked");
+                Event::PinChecked { member, now_ms }
+            }),
+            Effect::DeskStatus => self.runtime.spawn_blocking(move || Event::StaffInfo(me.desk_info())),
+            Effect::PrintLabel { number, date } => self.runtime.spawn_blocking(move || {
+                let Some(printer) = me.devices.label_printer.clone() else {
+                    return Event::StaffPrinted(Err(crate::devices::printer::Problem::Unreachable));
+                };
+                let s = &me.print;
+                let label = LabelData {
+                    qr: s.label_qr.content(&number, &date),
+                    number: number.clone(),
+                    date: date.clone(),
+                    municipality: me.municipality.clone(),
+                };
+                let job = crate::print::label::job(&label, &s.label_profile, s.label_lang);
+                match printer.print(&job) {
+                    Ok(()) => {
+                        tracing::info!(%number, "registry label printed");
+                        Event::StaffPrinted(Ok(format!("{number} / {date}")))
+                    }
+                    Err(e) => {
+                        tracing::warn!(%number, error = %e, "registry label not printed");
+                        Event::StaffPrinted(Err(e.problem()))
+                    }
+                }
+            }),
+            Effect::Reprint { receipt, lang } => {
+                self.runtime.spawn_blocking(move || match me.print_receipt(&receipt, lang, true) {
+                    Ok(()) => {
+                        tracing::info!(tracking = %receipt.tracking_code, "receipt reprinted by staff");
+                        Event::StaffPrinted(Ok(receipt.tracking_code))
+                    }
+                    Err(e) => {
+                        tracing::warn!(tracking = %receipt.tracking_code, error = %e, "receipt reprint failed");
+                        Event::StaffPrinted(Err(e.problem()))
+                    }
+                })
+            }
             Effect::QueryStatus(code) => self.runtime.spawn(async move {
                 let answer = me.status(&code).await;
                 Event::StatusAnswered(code, answer)
             }),
+        }
+    }
+
+    /// Prints (or reprints) a receipt: built from the tracking code, the
+    /// form and the time only, so a reprint carries exactly what the first had.
+    fn print_receipt(
+        &self,
+        r: &RecentReceipt,
+        lang: crate::i18n::Lang,
+        duplicate: bool,
+    ) -> Result<(), crate::devices::PrinterError> {
+        let form = self.catalogue_form(&r.form_id);
+        let data = ReceiptData {
+            municipality: self.municipality.clone(),
+            service: form.as_ref().map(|f| f.title.get(lang).to_owned()).unwrap_or_else(|| r.form_id.clone()),
+            tracking_code: r.tracking_code.clone(),
+            created: crate::print::local_datetime(r.created_ms),
+            legal_basis: form.as_ref().map(|f| f.legal_basis.clone()).unwrap_or_default(),
+            deadline_days: form.as_ref().map(|f| f.deadline_days).unwrap_or(30),
+            status_url: crate::app::view::status_url(&self.status_url_base, &r.tracking_code),
+            lang,
+            logo: self.print.logo.clone(),
+            duplicate,
+        };
+        let blocks = receipt_layout(&data, &self.texts);
+        let name =
+            if duplicate { format!("receipt-{}-dup", r.tracking_code) } else { format!("receipt-{}", r.tracking_code) };
+        let job = crate::print::job(name, &blocks, &self.print.receipt_profile);
+        self.devices.printer.print(&job)
+    }
+
+    fn catalogue_form(&self, id: &str) -> Option<Arc<crate::forms::FormDef>> {
+        self.catalogue.get(id).cloned()
+    }
+
+    /// Printer and queue state for the staff desk (blocking).
+    fn desk_info(&self) -> DeskInfo {
+        let printer = self.devices.printer.status();
+        let label_printer = self.devices.label_printer.as_ref().map(|p| p.status());
+        let q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let counts = q.counts().unwrap_or_default();
+        let recent = q
+            .recent(8)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(tracking_code, form_id, created_ms)| RecentReceipt { tracking_code, form_id, created_ms })
+            .collect();
+        DeskInfo {
+            printer,
+            label_printer,
+            pending: counts.pending,
+            rejected: counts.rejected,
+            oldest_pending_ms: counts.oldest_pending_ms,
+            recent,
         }
     }
 

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-pub use effects::Effects;
+pub use effects::{Effects, PrintSettings};
 
 slint::include_modules!();
 
@@ -35,6 +35,8 @@ struct Inner {
     last_qr_url: RefCell<String>,
     idle: slint::Timer,
     idle_timeout: Duration,
+    /// Staff mode leaves itself sooner: an unattended desk is a risk.
+    staff_idle_timeout: Duration,
     capacity: slint::Timer,
 }
 
@@ -46,6 +48,7 @@ impl KioskUi {
         municipality: &str,
         status_url_base: String,
         idle_timeout: Duration,
+        staff_idle_timeout: Duration,
     ) -> Result<KioskUi, slint::PlatformError> {
         let window = AppWindow::new()?;
         window.global::<Kiosk>().set_municipality(municipality.into());
@@ -58,6 +61,7 @@ impl KioskUi {
             last_qr_url: RefCell::default(),
             idle: slint::Timer::default(),
             idle_timeout,
+            staff_idle_timeout,
             capacity: slint::Timer::default(),
         });
         bind(&window, &inner);
@@ -134,6 +138,12 @@ fn bind(window: &AppWindow, inner: &Rc<Inner>) {
     on!(on_set_consent, |on| Event::SetConsent(on));
     on!(on_submit, || Event::Submit);
     on!(on_check_status, || Event::CheckStatus);
+    on!(on_staff_entry, || Event::StaffEntry);
+    on!(on_submit_pin, || Event::SubmitPin { now_ms: crate::now_ms() });
+    on!(on_staff_refresh, || Event::StaffRefresh);
+    on!(on_staff_exit, || Event::StaffExit);
+    on!(on_print_label, || Event::PrintLabel);
+    on!(on_reprint, |code| Event::Reprint(code.into()));
     let weak = Rc::downgrade(inner);
     k.on_activity(move || {
         if let Some(inner) = weak.upgrade() {
@@ -174,7 +184,9 @@ impl Inner {
     /// Restarts the idle countdown; on expiry the session is wiped.
     fn arm_idle_timer(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
-        self.idle.start(slint::TimerMode::SingleShot, self.idle_timeout, move || {
+        let staff = matches!(self.session.borrow().screen, crate::app::Screen::Staff | crate::app::Screen::StaffLogin);
+        let timeout = if staff { self.staff_idle_timeout.min(self.idle_timeout) } else { self.idle_timeout };
+        self.idle.start(slint::TimerMode::SingleShot, timeout, move || {
             if let Some(inner) = weak.upgrade() {
                 if inner.session.borrow().screen != crate::app::Screen::Home {
                     inner.dispatch(Event::IdleTimeout);
@@ -323,6 +335,45 @@ fn apply(w: &AppWindow, v: &View, texts: &Texts) {
     k.set_keyboard(s(v.keyboard));
     k.set_keyboard_visible(v.keyboard_visible);
     k.set_home_notice(s(&v.home_notice));
+    let st = &v.staff;
+    k.set_staff_labels(staff_labels(texts, v.lang));
+    k.set_staff_pin_mask(s(&st.pin_mask));
+    k.set_staff_message(s(&st.message));
+    k.set_staff_message_kind(s(st.message_kind));
+    k.set_staff_member(s(&st.member));
+    k.set_staff_printer(s(&st.printer));
+    k.set_staff_printer_ok(st.printer_ok);
+    k.set_staff_label_printer(s(&st.label_printer));
+    k.set_staff_queue(s(&st.queue));
+    set_rows(
+        k.get_staff_recent(),
+        st.recent.iter().map(|(code, detail)| RecentItem { code: s(code), detail: s(detail) }).collect(),
+        |m| k.set_staff_recent(m),
+    );
+    k.set_staff_label_number(s(&st.label_number));
+    k.set_staff_label_date(s(&st.label_date));
+    k.set_staff_number_focused(st.number_focused);
+    k.set_staff_date_focused(st.date_focused);
+}
+
+fn staff_labels(texts: &Texts, lang: crate::i18n::Lang) -> StaffLabels {
+    let t = |k: &str| s(texts.get(lang, k));
+    StaffLabels {
+        login_title: t("staff_login_title"),
+        pin_label: t("staff_pin_label"),
+        pin_ok: t("staff_pin_ok"),
+        title: t("staff_title"),
+        exit: t("staff_exit"),
+        refresh: t("staff_refresh"),
+        printer: t("staff_printer"),
+        label_printer: t("staff_label_printer"),
+        label_title: t("staff_label_title"),
+        label_number: t("staff_label_number"),
+        label_date: t("staff_label_date"),
+        label_print: t("staff_label_print"),
+        recent_title: t("staff_recent_title"),
+        reprint: t("staff_reprint"),
+    }
 }
 
 /// The receipt's QR code as an image (black modules on white, 4-module quiet zone).
