@@ -462,7 +462,7 @@ impl Config {
         })
     }
 
-    /// The receipt printer's profile (default `epson-tm-t20iii`).
+    /// The receipt printer's profile (default `generic-80`).
     pub fn receipt_profile(&self) -> Result<crate::print::Profile, String> {
         self.profile_named(self.devices.printer.profile(), crate::print::profile::DEFAULT_PROFILE)
     }
@@ -587,6 +587,38 @@ kiosk_key = "kiosk.pem"
         std::fs::write(dir.path().join("municipality.pub"), "age1notakey").unwrap();
         let err = Config::parse(GOOD, &dir.path().join("k.toml")).unwrap_err().to_string();
         assert!(err.contains("security.municipality_recipient"), "{err}");
+    }
+
+    #[test]
+    fn printer_profiles_staff_and_labels_are_checked_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        write_board(dir.path());
+        let hash = crate::app::staff::hash_pin("4821");
+        let text = format!(
+            "{GOOD}\n[devices.printer]\ndriver = \"network\"\naddress = \"10.0.0.5:9100\"\nprofile = \"bixolon-58\"\n\
+             [devices.label_printer]\ndriver = \"serial\"\nport = \"/dev/ttyUSB1\"\nprofile = \"tsc-203\"\n\
+             [print.profiles.bixolon-58]\npaper_mm = 58\ncode_page = \"cp1250\"\ncode_page_number = 47\n\
+             [labels]\nlanguage = \"tspl\"\nqr = {{ content = \"url\", base = \"https://r.ro/d/\" }}\n\
+             [[staff.members]]\nname = \"Ana\"\npin_hash = \"{hash}\"\nbadge = \"ana-01\"\n"
+        );
+        let cfg = Config::parse(&text, &dir.path().join("k.toml")).unwrap();
+        let p = cfg.receipt_profile().unwrap();
+        assert_eq!((p.name.as_str(), p.code_page_number, p.paper_dots()), ("bixolon-58", 47, 384));
+        assert_eq!(cfg.label_profile().unwrap().label_dots(), (320, 240));
+        assert_eq!(cfg.labels.qr.content("7", "01.01.2026"), "https://r.ro/d/7");
+        assert_eq!(cfg.staff.members[0].badge.as_deref(), Some("ana-01"));
+
+        let err =
+            Config::parse(&text.replace("bixolon-58\"\n[devices", "bixolon\"\n[devices"), &dir.path().join("k.toml"))
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("devices.printer.profile") && err.contains("unknown printer profile `bixolon`"), "{err}");
+        let err = Config::parse(&text.replace(&hash, "4821"), &dir.path().join("k.toml")).unwrap_err().to_string();
+        assert!(err.contains("staff.members.pin_hash") && !err.contains("4821\""), "{err}");
+        let err = Config::parse(&text.replace("paper_mm = 58", "paper_mm = 57"), &dir.path().join("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("print.profiles") && err.contains("58 or 80"), "{err}");
     }
 
     #[test]

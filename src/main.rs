@@ -120,7 +120,7 @@ enum PrintCommand {
         /// A receipt with made-up content (the only kind this command writes).
         #[arg(long, required = true)]
         sample: bool,
-        /// Printer profile (default: the configured printer's, else epson-tm-t20iii).
+        /// Printer profile (default: the configured printer's, else generic-80).
         #[arg(long)]
         profile: Option<String>,
         /// Configuration to take the municipality, status link, logo and profiles from.

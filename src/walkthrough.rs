@@ -92,6 +92,30 @@ impl Citizen {
         found.map_err(|e| anyhow!(e))
     }
 
+    /// Holds a finger down at `(x, y)` until `until` holds on the UI (or 10 s
+    /// pass), then lifts it: a long press, timed by the UI's own timer.
+    pub fn long_press(
+        &self,
+        x: f32,
+        y: f32,
+        what: &str,
+        until: impl Fn(&AppWindow) -> bool + Send + Clone + 'static,
+    ) -> Result<()> {
+        let position = slint::LogicalPosition::new(x, y);
+        self.on_ui(move |w| {
+            let win = w.window();
+            win.dispatch_event(WindowEvent::PointerMoved { position });
+            win.dispatch_event(WindowEvent::PointerPressed { position, button: PointerEventButton::Left });
+        })?;
+        let held = self.wait_for(what, Duration::from_secs(10), until);
+        self.on_ui(move |w| {
+            let win = w.window();
+            win.dispatch_event(WindowEvent::PointerReleased { position, button: PointerEventButton::Left });
+            win.dispatch_event(WindowEvent::PointerExited);
+        })?;
+        held
+    }
+
     /// Focuses the field labelled `label`: touches it when it is on screen,
     /// otherwise moves through the form with the keyboard's «Gata» key.
     pub fn focus_field(&self, label: &str) -> Result<()> {

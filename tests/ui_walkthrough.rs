@@ -5,6 +5,7 @@
 mod common;
 
 use ghiseu::config::Config;
+use ghiseu::devices::printer::{Paper, SimulatedPrinter};
 use ghiseu::devices::Devices;
 use ghiseu::ui::Kiosk;
 use ghiseu::walkthrough::Citizen;
@@ -20,17 +21,39 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
     let intake_dir = dir.path().join("intake");
-    let cfg = Config::load(&common::write_config(dir.path(), &format!("http://{addr}"))).unwrap();
+    let cfg_path = common::write_config(dir.path(), &format!("http://{addr}"));
+    let mut text = std::fs::read_to_string(&cfg_path).unwrap();
+    text.push_str(&format!(
+        "\n[[staff.members]]\nname = \"Ana Pop\"\npin_hash = \"{}\"\nbadge = \"ana-01\"\n",
+        ghiseu::app::staff::hash_pin("4821")
+    ));
+    std::fs::write(&cfg_path, text).unwrap();
+    let cfg = Config::load(&cfg_path).unwrap();
     let d = intake_dir.clone();
     rt.spawn(async move { ghiseu::intake::serve(listener, &d, None, std::future::pending()).await });
 
     ghiseu::kiosk::use_headless_platform().unwrap();
     let qr = std::sync::Arc::new(ghiseu::devices::qr::SimulatedQrReader::default());
-    let devices = Devices { qr_reader: qr.clone(), ..Devices::from_config(&cfg.devices) };
+    // Printers the test can empty and refill.
+    let printer = std::sync::Arc::new(SimulatedPrinter::new(dir.path().join("printer"), Paper::Out));
+    let labels = std::sync::Arc::new(SimulatedPrinter::new(dir.path().join("labels"), Paper::Ok));
+    let devices = Devices {
+        qr_reader: qr.clone(),
+        printer: printer.clone(),
+        label_printer: Some(labels.clone()),
+        ..Devices::from_config(&cfg.devices)
+    };
     let kiosk = ghiseu::kiosk::build(&cfg, rt.handle().clone(), devices).unwrap();
     kiosk.ui.window.show().unwrap();
     let weak = kiosk.ui.window.as_weak();
-    let shots = dir.path().join("shots");
+    let printer_dir = dir.path().join("printer");
+    let dir_has = |dir: &std::path::Path, prefix: &str| {
+        std::fs::read_dir(dir)
+            .map(|r| r.flatten().any(|e| e.file_name().to_string_lossy().starts_with(prefix)))
+            .unwrap_or(false)
+    };
+    // GHISEU_KEEP_SHOTS=DIR keeps the screenshots for a look by eye.
+    let shots = std::env::var_os("GHISEU_KEEP_SHOTS").map(Into::into).unwrap_or_else(|| dir.path().join("shots"));
     std::fs::create_dir_all(&shots).unwrap();
     let citizen = std::thread::spawn(move || -> anyhow::Result<_> {
         let mut c = Citizen::new(weak, ghiseu::i18n::Texts::builtin(), Some(shots));
@@ -59,11 +82,54 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
         c.tap("Terminat")?;
         assert_eq!(kiosk(|k| k.get_screen().into())?, "home");
 
-        // The walk-through proper.
+        // The walk-through proper, with the receipt printer out of paper: the
+        // citizen is told, keeps the code and QR on screen, the submission goes on.
         let walk = c.petition("Bd. Independenței 5, Ploiești", TEXT, Duration::from_secs(20))?;
+        let print = c.on_ui(|w| w.global::<Kiosk>().get_receipt_print().to_string())?;
+        assert!(print.contains("s-a terminat hârtia") && print.contains("Notați codul"), "{print}");
+        assert!(!dir_has(&printer_dir, "receipt-"), "nothing printed into an empty printer");
+
+        // Staff: hold the top-left corner, a wrong PIN, then the right one.
+        c.tap("Terminat")?;
+        c.long_press(40.0, 40.0, "the staff login", |w| w.global::<Kiosk>().get_screen() == "staff-login")?;
+        c.type_text("1111")?;
+        c.tap("Intră")?;
+        c.wait_for("the wrong-PIN message", Duration::from_secs(10), |w| {
+            w.global::<Kiosk>().get_staff_message().contains("PIN greșit. Mai aveți 4")
+        })?;
+        c.type_text("4821")?;
+        c.tap("Intră")?;
+        c.wait_for("the staff desk", Duration::from_secs(10), |w| w.global::<Kiosk>().get_screen() == "staff")?;
+        c.wait_for("the printer's state", Duration::from_secs(10), |w| {
+            w.global::<Kiosk>().get_staff_printer() == "s-a terminat hârtia"
+        })?;
+        c.screenshot("09-staff")?;
+
+        // A registry label.
+        c.tap("Număr de înregistrare")?;
+        c.type_text("12345")?;
+        c.tap("Data (ZZ.LL.AAAA)")?;
+        c.type_text("23.11.2026")?;
+        c.tap("Tipărește eticheta")?;
+        c.wait_for("the label printed", Duration::from_secs(10), |w| {
+            w.global::<Kiosk>().get_staff_message() == "Tipărit: 12345 / 23.11.2026"
+        })?;
+
+        // The paper is refilled; staff reprint the citizen's receipt.
+        printer.set_paper(Paper::Ok);
+        c.tap("Actualizează")?;
+        c.wait_for("the printer ready", Duration::from_secs(10), |w| {
+            w.global::<Kiosk>().get_staff_printer() == "Gata de tipărire"
+        })?;
+        c.tap(&format!("Retipărește {}", walk.tracking_code))?;
+        let code = walk.tracking_code.clone();
+        c.wait_for("the reprint", Duration::from_secs(10), move |w| {
+            w.global::<Kiosk>().get_staff_message() == format!("Tipărit: {code}").as_str()
+        })?;
+        c.tap("Ieșire")?;
+        assert_eq!(c.screen()?, "home");
 
         // Later, someone scans the receipt's QR at the kiosk: its status opens.
-        c.tap("Terminat")?;
         qr.inject(&format!("http://example/s/{}", walk.tracking_code));
         c.wait_for("the scanned receipt's status", Duration::from_secs(10), |w| {
             w.global::<Kiosk>().get_status_kind() == "registered"
@@ -103,4 +169,14 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
     assert_eq!(s.body.answers["cnp"], "2850509204996");
     assert_eq!(s.body.answers["adresa"], "Bd. Independenței 5, Ploiești");
     assert_eq!(walk.screenshots.len(), 7);
+
+    // The label and the reprint reached their printers.
+    assert!(dir.path().join("labels/label-12345.zpl").is_file());
+    let dup = dir.path().join(format!("printer/receipt-{}-dup.escpos", walk.tracking_code));
+    let bytes = std::fs::read(&dup).unwrap();
+    assert!(bytes.windows(8).any(|w| w == b"DUPLICAT"), "a reprint says so");
+    // No more personal data than the receipt had: nothing the citizen typed.
+    for typed in ["Popescu", "Independen", "2850509204996", "trotuar"] {
+        assert!(!bytes.windows(typed.len()).any(|w| w == typed.as_bytes()), "{typed} on a reprint");
+    }
 }

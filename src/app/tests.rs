@@ -306,3 +306,17 @@ fn a_receipt_that_cannot_print_says_why_and_keeps_the_code_and_qr_on_screen() {
     assert_eq!(v.receipt_code, "K7Q-4M2-X9");
     assert_eq!(v.receipt_url, "https://x.ro/s/K7Q-4M2-X9");
 }
+
+#[test]
+fn staff_mode_leaves_itself_on_idle_and_the_desk_is_forgotten() {
+    let mut s = logged_in();
+    s.staff.label_number = "12345".into();
+    s.handle(Event::IdleTimeout);
+    assert_eq!(s.screen, Screen::Home);
+    assert!(!s.staff_mode());
+    assert_eq!(s.staff.member, None);
+    assert!(s.staff.desk.is_none() && s.staff.label_number.is_empty());
+    // Desk actions do nothing once out of staff mode.
+    assert!(s.handle(Event::StaffRefresh).is_empty());
+    assert!(s.handle(Event::Reprint("K7Q-4M2-X9".into())).is_empty());
+}

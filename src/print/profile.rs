@@ -98,8 +98,9 @@ fn default_label_h() -> u32 {
     30
 }
 
-/// The profile used when the configuration names none.
-pub const DEFAULT_PROFILE: &str = "epson-tm-t20iii";
+/// The profile used when the configuration names none: CP852 at 18 is what
+/// Epson and nearly every clone understand.
+pub const DEFAULT_PROFILE: &str = "generic-80";
 
 impl Profile {
     fn builtin(name: &str, paper_mm: u32, dpi: u32, code_page: CodePage, n: u8, text: TextMode) -> Profile {
@@ -144,6 +145,7 @@ impl Profile {
         let mut tsc = Profile::builtin("tsc-203", 104, 203, Cp1250, 45, Native);
         (tsc.label_width_mm, tsc.label_height_mm) = (40, 30);
         vec![
+            Profile::builtin("generic-80", 80, 203, Cp852, 18, Native),
             // Epson TM-T20II/III: CP1250 at 45 (CP852 at 18 also works).
             Profile::builtin("epson-tm-t20iii", 80, 203, Cp1250, 45, Native),
             // TM-T88IV knows only CP852 among the Central European pages.
