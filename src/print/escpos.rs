@@ -118,8 +118,12 @@ pub fn render(blocks: &[Block], profile: &Profile) -> Vec<u8> {
 }
 
 fn start(p: &mut Printer<Memory>, profile: &Profile) -> escpos::errors::Result<()> {
-    // ESC t at this model's number; the crate already encodes in the profile's page.
-    p.init()?.custom(&[0x1B, b't', profile.code_page_number])?;
+    p.init()?;
+    if profile.cancel_kanji {
+        p.custom(&[0x1C, b'.'])?;
+    }
+    // ESC t at this model's number.
+    p.custom(&[0x1B, b't', profile.code_page_number])?;
     Ok(())
 }
 
@@ -225,6 +229,22 @@ mod tests {
         // 384 dots = 48 bytes a row.
         assert_eq!(&bytes[at + 3..at + 6], &[0, 48, 0]);
         assert!(!bytes.windows(4).any(|w| w == b"Prim"), "text went out as text");
+    }
+
+    #[test]
+    fn a_logo_goes_out_as_a_raster_scaled_to_the_paper_and_shows_on_the_preview() {
+        // A 1000×100 black bar: wider than 58 mm paper, so it is scaled to 384 dots.
+        let logo = std::sync::Arc::new(raster::Bitmap { width: 1000, height: 100, pixels: vec![0; 100_000] });
+        let blocks = [Block::Logo(logo), Block::Text { text: "Primăria".into(), style: Style::Title }];
+        let bytes = render(&blocks, &profile("generic-58"));
+        let at = bytes.windows(3).position(|w| w == [0x1D, b'v', b'0']).expect("GS v 0");
+        // 384 dots = 48 bytes a row, 1000→384 keeps the aspect: 38 rows, all black.
+        assert_eq!(&bytes[at + 3..at + 8], &[0, 48, 0, 38, 0]);
+        assert!(bytes[at + 8..at + 8 + 48 * 38].iter().all(|&b| b == 0xFF));
+        let preview = raster::render(&blocks, 384);
+        assert!(preview.pixels[..384 * 16].iter().all(|&p| p == 255), "top margin");
+        let row = |y: usize| preview.pixels[y * 384..(y + 1) * 384].iter().filter(|&&p| p == 0).count();
+        assert_eq!((row(16), row(16 + 37), row(16 + 38)), (384, 384, 0), "the logo is 38 rows in the preview too");
     }
 
     #[test]

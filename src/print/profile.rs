@@ -69,6 +69,10 @@ pub struct Profile {
     pub code_page_number: u8,
     #[serde(default = "default_text")]
     pub text: TextMode,
+    /// Send `FS .` after init: some Xprinter-type clones start in a Chinese
+    /// double-byte mode that would print our code page bytes as ideograms.
+    #[serde(default)]
+    pub cancel_kanji: bool,
     /// Label stock, for label printers.
     #[serde(default = "default_label_w")]
     pub label_width_mm: u32,
@@ -111,6 +115,7 @@ impl Profile {
             code_page,
             code_page_number: n,
             text,
+            cancel_kanji: false,
             label_width_mm: 50,
             label_height_mm: 30,
         }
@@ -151,8 +156,8 @@ impl Profile {
             // TM-T88IV knows only CP852 among the Central European pages.
             Profile::builtin("epson-tm-t88iv", 80, 203, Cp852, 18, Native),
             // Cheap 58 mm clones (Xprinter, Goojprt): CP852 at 18, CP1250 at 72.
-            Profile::builtin("generic-58", 58, 203, Cp852, 18, Native),
-            Profile::builtin("generic-58-cp1250", 58, 203, Cp1250, 72, Native),
+            Profile { cancel_kanji: true, ..Profile::builtin("generic-58", 58, 203, Cp852, 18, Native) },
+            Profile { cancel_kanji: true, ..Profile::builtin("generic-58-cp1250", 58, 203, Cp1250, 72, Native) },
             // For printers whose fonts have no ă/ș/ț at all: text as raster.
             Profile::builtin("raster-80", 80, 203, Cp852, 18, Raster),
             Profile::builtin("raster-58", 58, 203, Cp852, 18, Raster),

@@ -286,6 +286,8 @@ pub fn render(blocks: &[Block], width: u32) -> Bitmap {
             Block::Text { text, style } => pen.text(text, *style),
             Block::Qr(data) => pen.qr(data),
             Block::Logo(img) => {
+                // The same scaling as the ESC/POS raster: at most the paper wide, 160 dots high.
+                let img = &img.fit(width, 160);
                 let x0 = (width.saturating_sub(img.width) / 2) as i32;
                 let y0 = pen.y as i32;
                 for y in 0..img.height {
