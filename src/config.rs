@@ -254,6 +254,16 @@ pub enum QrReaderConfig {
     },
     /// A QR scanner that types as a USB keyboard, read (and grabbed) through evdev.
     KeyboardWedge { device: PathBuf },
+    /// A V4L2 camera (`/dev/video0`); frames are decoded with ZBar.
+    Camera {
+        device: PathBuf,
+        #[serde(default = "default_camera_width")]
+        width: u32,
+        #[serde(default = "default_camera_height")]
+        height: u32,
+        #[serde(default = "default_frame_interval")]
+        interval_ms: u64,
+    },
     /// The camera path fed from image files (PNG, PGM): a stand-in camera for
     /// demos and bench tests; frames are decoded with ZBar.
     Images {
@@ -296,6 +306,12 @@ fn default_retention_days() -> u64 {
 }
 fn default_baud() -> u32 {
     9600
+}
+fn default_camera_width() -> u32 {
+    640
+}
+fn default_camera_height() -> u32 {
+    480
 }
 fn default_frame_interval() -> u64 {
     200

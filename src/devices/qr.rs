@@ -6,13 +6,14 @@
 //! tested without one: a [`FrameSource`] yields grayscale frames, [`decode`]
 //! finds QR codes in a frame with ZBar (`zbar-rust`), and a [`Debounce`] keeps
 //! a code held in front of the lens from being reported on every frame.
-//! Frames come from image files ([`ImageFiles`], tests and the demo); a V4L2
-//! source needs the `v4l` crate (bindgen, libclang) and is not built yet.
+//! Frames come from a V4L2 camera ([`V4lCamera`], `GREY` or the Y of
+//! `YUYV`, reopened when it vanishes) or from image files ([`ImageFiles`],
+//! tests and the demo: no camera can be emulated on our build machines).
 //! What a code *means* (receipt, staff badge, foreign) is decided by the
 //! session, not here.
 
 use super::framing::Framing;
-use super::scanner::{inbox, Health, IdScanner, Inbox, Outbox};
+use super::scanner::{inbox_for, Health, IdScanner, Inbox, Outbox};
 use crate::config::QrReaderConfig;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
@@ -150,6 +151,93 @@ impl FrameSource for ImageFiles {
     }
 }
 
+/// The luma plane of a captured buffer: `GREY` as is (minus row padding),
+/// `YUYV` every other byte.
+pub fn luma_from(buf: &[u8], fourcc: [u8; 4], width: u32, height: u32, stride: u32) -> Option<Vec<u8>> {
+    let (w, h, stride) = (width as usize, height as usize, stride as usize);
+    let bpp = match &fourcc {
+        b"GREY" => 1,
+        b"YUYV" => 2,
+        _ => return None,
+    };
+    let stride = stride.max(w * bpp);
+    if buf.len() < stride * (h - 1) + w * bpp {
+        return None;
+    }
+    let mut out = Vec::with_capacity(w * h);
+    for y in 0..h {
+        let row = &buf[y * stride..y * stride + w * bpp];
+        out.extend(row.iter().step_by(bpp));
+    }
+    Some(out)
+}
+
+/// A V4L2 camera, asked for `GREY` frames (falling back to `YUYV`). When it
+/// cannot be opened or a capture fails, it is reopened, at most every 2 s.
+pub struct V4lCamera {
+    path: PathBuf,
+    width: u32,
+    height: u32,
+    open: Option<(v4l::io::mmap::Stream<'static>, v4l::Format)>,
+    last_try: Option<Instant>,
+}
+
+impl V4lCamera {
+    pub fn new(path: PathBuf, width: u32, height: u32) -> V4lCamera {
+        V4lCamera { path, width, height, open: None, last_try: None }
+    }
+
+    fn open(&self) -> Result<(v4l::io::mmap::Stream<'static>, v4l::Format), String> {
+        use v4l::video::Capture;
+        let err = |e: std::io::Error| format!("{}: {e}", self.path.display());
+        let dev = v4l::Device::with_path(&self.path).map_err(err)?;
+        let mut want = dev.format().map_err(err)?;
+        want.width = self.width;
+        want.height = self.height;
+        let mut got = None;
+        for fourcc in [b"GREY", b"YUYV"] {
+            want.fourcc = v4l::FourCC::new(fourcc);
+            let f = dev.set_format(&want).map_err(err)?;
+            if &f.fourcc.repr == fourcc {
+                got = Some(f);
+                break;
+            }
+        }
+        let format = got.ok_or_else(|| format!("{}: offers neither GREY nor YUYV frames", self.path.display()))?;
+        let mut stream = v4l::io::mmap::Stream::with_buffers(&dev, v4l::buffer::Type::VideoCapture, 4).map_err(err)?;
+        stream.set_timeout(Duration::from_secs(2));
+        Ok((stream, format))
+    }
+}
+
+impl FrameSource for V4lCamera {
+    fn next_frame(&mut self) -> Result<Option<Frame>, String> {
+        use v4l::io::traits::CaptureStream;
+        if self.open.is_none() {
+            if self.last_try.is_some_and(|t| t.elapsed() < Duration::from_secs(2)) {
+                return Err(format!("{}: waiting to reopen", self.path.display()));
+            }
+            self.last_try = Some(Instant::now());
+            self.open = Some(self.open()?);
+        }
+        let (stream, format) = self.open.as_mut().expect("opened above");
+        let (fourcc, w, h, stride) = (format.fourcc.repr, format.width, format.height, format.stride);
+        match stream.next() {
+            Ok((buf, meta)) => {
+                let used = (meta.bytesused as usize).min(buf.len());
+                let used = if used == 0 { buf.len() } else { used };
+                luma_from(&buf[..used], fourcc, w, h, stride)
+                    .map(|luma| Some(Frame { width: w, height: h, luma }))
+                    .ok_or_else(|| format!("{}: a short frame", self.path.display()))
+            }
+            Err(e) => {
+                self.open = None;
+                Err(format!("{}: {e}", self.path.display()))
+            }
+        }
+    }
+}
+
 /// The QR codes ZBar finds in a frame.
 pub fn decode(frame: &Frame) -> Vec<String> {
     let mut scanner = zbar_rust::ZBarImageScanner::new();
@@ -191,7 +279,7 @@ pub struct CameraQrReader {
 impl CameraQrReader {
     /// `pause` between frames keeps the CPU free (a kiosk needs a few frames a second).
     pub fn start(mut source: Box<dyn FrameSource>, pause: Duration) -> CameraQrReader {
-        let (inbox, out) = inbox();
+        let (inbox, out) = inbox_for("QR camera");
         std::thread::Builder::new()
             .name("qr-camera".into())
             .spawn(move || camera_loop(source.as_mut(), pause, out))
@@ -240,6 +328,10 @@ pub fn from_config(cfg: &QrReaderConfig) -> Arc<dyn QrReader> {
         QrReaderConfig::KeyboardWedge { device } => {
             Arc::new(LineScanner(Box::new(super::wedge::WedgeScanner::start_framed(device.clone(), Framing::Line))))
         }
+        QrReaderConfig::Camera { device, width, height, interval_ms } => Arc::new(CameraQrReader::start(
+            Box::new(V4lCamera::new(device.clone(), *width, *height)),
+            Duration::from_millis(*interval_ms),
+        )),
         QrReaderConfig::Images { files, interval_ms } => Arc::new(CameraQrReader::start(
             Box::new(ImageFiles::new(files.clone())),
             Duration::from_millis(*interval_ms),
@@ -276,6 +368,31 @@ mod tests {
     fn zbar_finds_the_qr_in_a_frame_and_nothing_in_an_empty_one() {
         assert_eq!(decode(&photo_of("https://x.ro/s/K7Q-4M2-X9")), ["https://x.ro/s/K7Q-4M2-X9"]);
         assert!(decode(&Frame { width: 64, height: 64, luma: vec![200; 64 * 64] }).is_empty());
+    }
+
+    #[test]
+    fn camera_buffers_become_luma_planes() {
+        // GREY with 2 bytes of row padding; YUYV keeps the Y bytes.
+        assert_eq!(luma_from(&[1, 2, 0, 0, 3, 4, 0, 0], *b"GREY", 2, 2, 4), Some(vec![1, 2, 3, 4]));
+        assert_eq!(luma_from(&[10, 128, 20, 128, 30, 128, 40, 128], *b"YUYV", 2, 2, 4), Some(vec![10, 20, 30, 40]));
+        assert_eq!(luma_from(&[1, 2, 3], *b"GREY", 2, 2, 2), None, "short");
+        assert_eq!(luma_from(&[0; 16], *b"MJPG", 2, 2, 2), None);
+    }
+
+    #[test]
+    fn a_missing_camera_is_reported_and_never_hangs() {
+        let reader = from_config(&QrReaderConfig::Camera {
+            device: "/dev/no-such-video".into(),
+            width: 640,
+            height: 480,
+            interval_ms: 10,
+        });
+        assert_eq!(reader.next_code(Duration::from_millis(100)), None);
+        let start = Instant::now();
+        while matches!(reader.health(), Health::Starting) && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(matches!(reader.health(), Health::Disconnected(why) if why.contains("no-such-video")));
     }
 
     #[test]

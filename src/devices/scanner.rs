@@ -47,12 +47,14 @@ pub(super) struct Inbox {
 pub(super) struct Outbox {
     tx: mpsc::Sender<(Instant, String)>,
     health: Arc<Mutex<Health>>,
+    /// What the logs call the device ("ID scanner", "QR reader", …).
+    device: &'static str,
 }
 
-pub(super) fn inbox() -> (Inbox, Outbox) {
+pub(super) fn inbox_for(device: &'static str) -> (Inbox, Outbox) {
     let (tx, rx) = mpsc::channel();
     let health = Arc::new(Mutex::new(Health::Starting));
-    (Inbox { rx: Mutex::new(rx), health: health.clone() }, Outbox { tx, health })
+    (Inbox { rx: Mutex::new(rx), health: health.clone() }, Outbox { tx, health, device })
 }
 
 impl Outbox {
@@ -66,8 +68,8 @@ impl Outbox {
         let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner());
         if *h != new {
             match &new {
-                Health::Ok => tracing::info!("ID scanner connected"),
-                Health::Disconnected(why) => tracing::warn!(%why, "ID scanner disconnected; retrying"),
+                Health::Ok => tracing::info!(device = self.device, "connected"),
+                Health::Disconnected(why) => tracing::warn!(device = self.device, %why, "disconnected; retrying"),
                 Health::Starting => {}
             }
             *h = new;

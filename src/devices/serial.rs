@@ -8,7 +8,7 @@
 //! unplugged and plugged back works again without a restart.
 
 use super::framing::{Framer, Framing};
-use super::scanner::{inbox, Health, IdScanner, Inbox, Outbox, ScanError};
+use super::scanner::{inbox_for, Health, IdScanner, Inbox, Outbox, ScanError};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +23,7 @@ pub struct SerialScanner {
 impl SerialScanner {
     /// Starts the reader thread for `path`.
     pub fn start(path: PathBuf, baud: u32, framing: Framing) -> SerialScanner {
-        let (inbox, out) = inbox();
+        let (inbox, out) = inbox_for(if framing == Framing::Line { "QR reader" } else { "ID scanner" });
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
         std::thread::Builder::new()

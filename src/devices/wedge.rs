@@ -4,7 +4,7 @@
 //! ([`WedgeDecoder`], pure) and framed as lines like a serial scanner.
 
 use super::framing::{Framer, Framing};
-use super::scanner::{inbox, Health, IdScanner, Inbox, Outbox, ScanError};
+use super::scanner::{inbox_for, Health, IdScanner, Inbox, Outbox, ScanError};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -164,7 +164,7 @@ impl WedgeScanner {
 
     /// With `Framing::Line` for QR scanners (one code per line).
     pub fn start_framed(device: PathBuf, framing: Framing) -> WedgeScanner {
-        let (inbox, out) = inbox();
+        let (inbox, out) = inbox_for(if framing == Framing::Line { "QR reader" } else { "ID scanner" });
         std::thread::Builder::new()
             .name("wedge".into())
             .spawn(move || wedge_reader(device, framing, out))
