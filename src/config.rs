@@ -109,6 +109,9 @@ pub struct DevicesConfig {
     /// The registry's label printer (staff desk); none when absent.
     #[serde(default)]
     pub label_printer: Option<PrinterConfig>,
+    /// The label printer's language (from `[labels] language`), so its status is asked in it.
+    #[serde(skip)]
+    pub label_language: crate::print::label::LabelLang,
 }
 
 /// Printing: the municipality's logo and printer profiles beyond the built-in ones.
@@ -364,6 +367,7 @@ impl Config {
         let mut cfg: Config =
             toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
         cfg.source = path.to_owned();
+        cfg.devices.label_language = cfg.labels.language.unwrap_or_default();
         let base = path.parent().unwrap_or(Path::new(".")).to_owned();
         let abs = |p: &mut PathBuf| {
             if p.is_relative() {

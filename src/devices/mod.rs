@@ -35,8 +35,11 @@ impl Devices {
             id_scanner: scanner::from_config(&cfg.id_scanner),
             printer: printer::from_config(&cfg.printer),
             qr_reader: qr::from_config(&cfg.qr_reader),
-            // ZPL/TSPL printers do not answer ESC/POS status requests.
-            label_printer: cfg.label_printer.as_ref().map(|p| printer::from_config_lang(p, false)),
+            // Label printers are asked for their status in their own language.
+            label_printer: cfg
+                .label_printer
+                .as_ref()
+                .map(|p| printer::from_config_lang(p, printer::StatusProtocol::for_kind(cfg.label_language.kind()))),
         }
     }
 }

@@ -8,7 +8,9 @@
 //! open printer, and sends the bytes; nothing is held open between jobs, so
 //! an unplugged or rebooted printer is simply found again on the next one.
 //! A printer that never answers status (some USB clones) still prints: its
-//! status is reported as unknown. Blocking: callers run it off the UI thread.
+//! status is reported as unknown. Label printers are asked in their own
+//! language: TSPL `ESC !?` (one status byte) and ZPL `~HS` (host status
+//! strings). Blocking: callers run it off the UI thread.
 
 use crate::config::{PrinterConfig, SimPaper};
 use crate::print::JobKind;
@@ -289,6 +291,95 @@ fn ask(link: &mut dyn Link, n: u8) -> std::io::Result<Option<u8>> {
     Ok((link.recv(&mut b, STATUS_WAIT)? == 1).then_some(b[0]))
 }
 
+/// How a printer is asked for its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusProtocol {
+    /// `DLE EOT 1/2/4` (receipt printers).
+    EscPos,
+    /// `ESC !?`: one byte (TSC and TSPL clones).
+    Tspl,
+    /// `~HS`: three STX…ETX strings (Zebra).
+    Zpl,
+}
+
+impl StatusProtocol {
+    pub fn for_kind(kind: JobKind) -> StatusProtocol {
+        match kind {
+            JobKind::EscPos => StatusProtocol::EscPos,
+            JobKind::Zpl => StatusProtocol::Zpl,
+            JobKind::Tspl => StatusProtocol::Tspl,
+        }
+    }
+}
+
+/// Parses the TSPL `ESC !?` byte: bit 0 head open, 1 paper jam, 2 out of
+/// paper, 3 out of ribbon, 4 paused, 5 printing, 6 cover open, 7 other error.
+pub fn tspl_status(byte: u8) -> PrinterStatus {
+    PrinterStatus {
+        online: byte & 0x10 == 0,
+        paper: if byte & 0x04 != 0 { Paper::Out } else { Paper::Ok },
+        cover_open: byte & 0x41 != 0,
+        error: byte & 0x8A != 0,
+        ..PrinterStatus::ok()
+    }
+}
+
+/// Parses a ZPL `~HS` answer: string 1 field 2 is "paper out", field 3
+/// "paused"; string 2 field 3 is "head up" (open); string 1 fields 11/12 and
+/// string 2 field 4 (ribbon out) are errors. None when it is not a `~HS` answer.
+pub fn zpl_status(answer: &[u8]) -> Option<PrinterStatus> {
+    let text = String::from_utf8_lossy(answer);
+    let strings: Vec<Vec<&str>> = text
+        .split('\u{2}')
+        .filter_map(|s| s.split('\u{3}').next())
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.split(',').map(str::trim).collect())
+        .collect();
+    let (s1, s2) = (strings.first()?, strings.get(1)?);
+    if s1.len() < 12 || s2.len() < 4 {
+        return None;
+    }
+    let flag = |v: &str| v == "1";
+    Some(PrinterStatus {
+        online: !flag(s1[2]),
+        paper: if flag(s1[1]) { Paper::Out } else { Paper::Ok },
+        cover_open: flag(s2[2]),
+        error: flag(s2[3]) || flag(s1[9]) || flag(s1[10]) || flag(s1[11]),
+        ..PrinterStatus::ok()
+    })
+}
+
+/// Reads until `done` says the answer is complete or nothing more comes.
+fn read_answer(link: &mut dyn Link, done: impl Fn(&[u8]) -> bool) -> std::io::Result<Vec<u8>> {
+    let mut out = vec![];
+    let mut buf = [0u8; 256];
+    while !done(&out) && out.len() < 4096 {
+        let n = link.recv(&mut buf, STATUS_WAIT)?;
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    Ok(out)
+}
+
+fn query_as(link: &mut dyn Link, protocol: StatusProtocol) -> std::io::Result<PrinterStatus> {
+    match protocol {
+        StatusProtocol::EscPos => query(link),
+        StatusProtocol::Tspl => {
+            link.send(&[0x1B, b'!', b'?'])?;
+            let mut b = [0u8; 1];
+            Ok(if link.recv(&mut b, STATUS_WAIT)? == 1 { tspl_status(b[0]) } else { PrinterStatus::silent() })
+        }
+        StatusProtocol::Zpl => {
+            link.send(b"~HS")?;
+            let answer = read_answer(link, |a| a.iter().filter(|&&b| b == 3).count() >= 3)?;
+            Ok(zpl_status(&answer).unwrap_or_else(PrinterStatus::silent))
+        }
+    }
+}
+
 fn query(link: &mut dyn Link) -> std::io::Result<PrinterStatus> {
     let Some(printer) = ask(link, 1)? else { return Ok(PrinterStatus::silent()) };
     let (Some(cause), Some(paper)) = (ask(link, 2)?, ask(link, 4)?) else { return Ok(PrinterStatus::silent()) };
@@ -298,11 +389,10 @@ fn query(link: &mut dyn Link) -> std::io::Result<PrinterStatus> {
     }))
 }
 
-/// An ESC/POS printer on an [`Endpoint`].
+/// A printer on an [`Endpoint`], asked for its status in its language.
 pub struct EscPosPrinter {
     pub endpoint: Endpoint,
-    /// Whether to ask ESC/POS status before a job (not for ZPL/TSPL label printers).
-    pub escpos_status: bool,
+    pub status: StatusProtocol,
 }
 
 impl EscPosPrinter {
@@ -316,16 +406,12 @@ impl EscPosPrinter {
 impl Printer for EscPosPrinter {
     fn print(&self, job: &PrintJob) -> Result<(), PrinterError> {
         let mut link = self.open()?;
-        let mut answers = false;
-        if self.escpos_status {
-            let status = query(link.as_mut())?;
-            if let Some(p) = status.problem() {
-                return Err(PrinterError::NotReady(p));
-            }
-            answers = status.answered;
+        let status = query_as(link.as_mut(), self.status)?;
+        if let Some(p) = status.problem() {
+            return Err(PrinterError::NotReady(p));
         }
         link.send(&job.bytes)?;
-        if answers {
+        if status.answered && self.status == StatusProtocol::EscPos {
             // One more status request after the job: its answer means the printer
             // has taken every byte before it, so closing now loses nothing (a
             // tty's buffer can be dropped on close), and paper that ran out
@@ -346,10 +432,8 @@ impl Printer for EscPosPrinter {
             Ok(l) => l,
             Err(e) => return PrinterStatus::unreachable(e.to_string()),
         };
-        if !self.escpos_status {
-            return PrinterStatus::silent();
-        }
-        query(link.as_mut()).unwrap_or_else(|e| PrinterStatus::unreachable(format!("{}: {e}", self.endpoint)))
+        query_as(link.as_mut(), self.status)
+            .unwrap_or_else(|e| PrinterStatus::unreachable(format!("{}: {e}", self.endpoint)))
     }
 
     fn describe(&self) -> String {
@@ -395,11 +479,11 @@ impl Printer for SimulatedPrinter {
 }
 
 pub fn from_config(cfg: &PrinterConfig) -> Arc<dyn Printer> {
-    from_config_lang(cfg, true)
+    from_config_lang(cfg, StatusProtocol::EscPos)
 }
 
-/// A printer for `cfg`; `escpos_status` false for ZPL/TSPL label printers.
-pub fn from_config_lang(cfg: &PrinterConfig, escpos_status: bool) -> Arc<dyn Printer> {
+/// A printer for `cfg` whose status is asked with `status`.
+pub fn from_config_lang(cfg: &PrinterConfig, status: StatusProtocol) -> Arc<dyn Printer> {
     let endpoint = match cfg {
         PrinterConfig::Simulated { out_dir, paper, .. } => {
             let paper = match paper {
@@ -413,7 +497,7 @@ pub fn from_config_lang(cfg: &PrinterConfig, escpos_status: bool) -> Arc<dyn Pri
         PrinterConfig::Serial { port, baud, .. } => Endpoint::Serial { port: port.clone(), baud: *baud },
         PrinterConfig::Network { address, .. } => Endpoint::Tcp(address.clone()),
     };
-    Arc::new(EscPosPrinter { endpoint, escpos_status })
+    Arc::new(EscPosPrinter { endpoint, status })
 }
 
 #[cfg(test)]
@@ -476,7 +560,8 @@ mod tests {
     fn a_serial_printer_over_a_pty_reports_paper_out_and_cover_open() {
         let (master, path) = pty();
         let sim = Simulator::serve_pty(master);
-        let printer = EscPosPrinter { endpoint: Endpoint::Serial { port: path, baud: 19200 }, escpos_status: true };
+        let printer =
+            EscPosPrinter { endpoint: Endpoint::Serial { port: path, baud: 19200 }, status: StatusProtocol::EscPos };
         paper_out_then_refilled(&printer, &sim);
     }
 
@@ -485,20 +570,21 @@ mod tests {
         // /dev/usb/lp0 is a character device like the pty's slave end.
         let (master, path) = pty();
         let sim = Simulator::serve_pty(master);
-        let printer = EscPosPrinter { endpoint: Endpoint::File(path), escpos_status: true };
+        let printer = EscPosPrinter { endpoint: Endpoint::File(path), status: StatusProtocol::EscPos };
         paper_out_then_refilled(&printer, &sim);
     }
 
     #[test]
     fn a_network_printer_on_port_9100_reports_paper_out() {
         let (addr, sim) = Simulator::serve_tcp();
-        let printer = EscPosPrinter { endpoint: Endpoint::Tcp(addr.to_string()), escpos_status: true };
+        let printer = EscPosPrinter { endpoint: Endpoint::Tcp(addr.to_string()), status: StatusProtocol::EscPos };
         paper_out_then_refilled(&printer, &sim);
     }
 
     #[test]
     fn a_missing_printer_is_unreachable_and_a_silent_one_still_prints() {
-        let printer = EscPosPrinter { endpoint: Endpoint::File("/dev/usb/no-such-lp".into()), escpos_status: true };
+        let printer =
+            EscPosPrinter { endpoint: Endpoint::File("/dev/usb/no-such-lp".into()), status: StatusProtocol::EscPos };
         let s = printer.status();
         assert_eq!(s.problem(), Some(Problem::Unreachable));
         assert!(s.detail.contains("no-such-lp"), "{}", s.detail);
@@ -506,11 +592,36 @@ mod tests {
 
         let (addr, sim) = Simulator::serve_tcp();
         sim.set(|s| s.answers_status = false);
-        let printer = EscPosPrinter { endpoint: Endpoint::Tcp(addr.to_string()), escpos_status: true };
+        let printer = EscPosPrinter { endpoint: Endpoint::Tcp(addr.to_string()), status: StatusProtocol::EscPos };
         let s = printer.status();
         assert!(s.reachable && !s.answered && s.problem().is_none(), "{s:?}");
         printer.print(&job(b"blind\n")).unwrap();
         assert!(sim.wait_printed(b"blind\n"));
+    }
+
+    #[test]
+    fn label_printers_report_paper_out_in_tspl_and_zpl() {
+        for (protocol, kind) in [(StatusProtocol::Tspl, JobKind::Tspl), (StatusProtocol::Zpl, JobKind::Zpl)] {
+            let (addr, sim) = Simulator::serve_tcp();
+            let printer = EscPosPrinter { endpoint: Endpoint::Tcp(addr.to_string()), status: protocol };
+            assert_eq!(printer.status(), PrinterStatus::ok(), "{protocol:?}");
+            let label = PrintJob { kind, ..job(b"^XA^FO0,0^XZ\n") };
+            printer.print(&label).unwrap();
+            assert!(sim.wait_printed(b"^XA^FO0,0^XZ\n"), "{protocol:?}");
+            sim.set(|s| s.paper = Paper::Out);
+            assert_eq!(printer.status().problem(), Some(Problem::PaperOut), "{protocol:?}");
+            assert_eq!(printer.print(&label).unwrap_err().problem(), Problem::PaperOut, "{protocol:?}");
+            sim.set(|s| {
+                s.paper = Paper::Ok;
+                s.cover_open = true;
+            });
+            assert_eq!(printer.status().problem(), Some(Problem::CoverOpen), "{protocol:?}");
+        }
+        // A `~HS` answer laid out as the ZPL manual describes it (paper out flag set).
+        let hs = b"\x02030,1,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n";
+        assert_eq!(zpl_status(hs).unwrap().problem(), Some(Problem::PaperOut));
+        assert_eq!(tspl_status(0x00), PrinterStatus::ok());
+        assert_eq!(tspl_status(0x01).problem(), Some(Problem::CoverOpen), "head open");
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! A simulated ESC/POS printer on the wire: it answers real-time status
-//! requests (`DLE EOT 1/2/4`) from its paper and cover state and keeps every
+//! A simulated printer on the wire: it answers real-time status requests
+//! (ESC/POS `DLE EOT 1/2/4`, TSPL `ESC !?`, ZPL `~HS`) from its paper and
+//! cover state and keeps every
 //! byte it receives. It serves the far end of a pseudo-terminal (serial and
 //! device-file drivers) or a TCP listener (port-9100 driver), so the real
 //! drivers are tested without hardware. Always compiled, like every simulated
@@ -21,6 +22,19 @@ pub struct SimPrinter {
 }
 
 impl SimPrinter {
+    /// The TSPL `ESC !?` byte.
+    fn tspl(&self) -> u8 {
+        (if self.paper == Paper::Out { 0x04 } else { 0 }) | if self.cover_open { 0x40 } else { 0 }
+    }
+
+    /// The ZPL `~HS` strings (paper out in string 1, head up in string 2).
+    fn zpl(&self) -> Vec<u8> {
+        let out = u8::from(self.paper == Paper::Out);
+        let up = u8::from(self.cover_open);
+        format!("\x02030,{out},0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,{up},0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n")
+            .into_bytes()
+    }
+
     /// The answer to `DLE EOT n`: fixed bits `0xx1xx10` plus the state's bits.
     fn answer(&self, n: u8) -> Option<u8> {
         let base = 0x12u8;
@@ -98,13 +112,21 @@ impl Wire {
         self.tail.extend_from_slice(bytes);
         let mut i = 0;
         while i + 2 < self.tail.len() {
-            if self.tail[i] == 0x10 && self.tail[i + 1] == 0x04 {
-                if s.answers_status {
-                    answers.extend(s.answer(self.tail[i + 2]));
+            let three = &self.tail[i..i + 3];
+            let answer = match three {
+                [0x10, 0x04, n] => Some(s.answer(*n).map(|b| vec![b]).unwrap_or_default()),
+                [0x1B, b'!', b'?'] => Some(vec![s.tspl()]),
+                b"~HS" => Some(s.zpl()),
+                _ => None,
+            };
+            match answer {
+                Some(a) => {
+                    if s.answers_status {
+                        answers.extend(a);
+                    }
+                    i += 3;
                 }
-                i += 3;
-            } else {
-                i += 1;
+                None => i += 1,
             }
         }
         self.tail.drain(..i);

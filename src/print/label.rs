@@ -63,9 +63,10 @@ impl LabelQr {
 }
 
 /// The printer language of a label printer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LabelLang {
+    #[default]
     Zpl,
     Tspl,
     Escpos,
