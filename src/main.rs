@@ -641,11 +641,19 @@ fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<E
             "# Written by `ghiseu demo`.\n[kiosk]\nid = \"demo-01\"\nmunicipality = \"Primăria Municipiului Demo\"\n\
              board = \"board.toml\"\ndata_dir = \"kiosk\"\n\n[intake]\nurl = \"http://{addr}\"\n\n\
              [security]\nmunicipality_recipient = \"keys/municipality.pub\"\nkiosk_key = \"keys/kiosk.pem\"\n\n\
-             [devices.id_scanner]\ndriver = \"simulated\"\n\n[devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n"
+             [devices.id_scanner]\ndriver = \"simulated\"\n\n[devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n\n\
+             [devices.label_printer]\ndriver = \"simulated\"\nout_dir = \"labels\"\n\n\
+             # The staff desk: hold the top-left corner 3 s (or show badge `ghiseu-staff:demo`), PIN 1234.\n\
+             [[staff.members]]\nname = \"Demo\"\npin_hash = \"{pin_hash}\"\nbadge = \"demo\"\n",
+            pin_hash = ghiseu::app::staff::hash_pin("1234")
         ),
     )?;
     let cfg = Config::load(&cfg_path)?;
     println!("ghiseu demo: data in {}, intake on http://{addr}", data.display());
+    println!(
+        "  staff desk: hold the top-left corner for 3 s, PIN 1234; labels go to {}",
+        data.join("labels").display()
+    );
     let walk = kiosk(&cfg, &rt, headless, Duration::from_secs(30))?;
     let _ = stop_tx.send(());
     let _ = rt.block_on(server);
