@@ -517,10 +517,10 @@ fn print_command(cmd: PrintCommand) -> Result<ExitCode> {
             }
             let (w, h) = profile.label_dots();
             println!(
-                "{}: {} bytes of {:?}, {w}×{h} dots at {} dpi (profile {})",
+                "{}: {} bytes of {}, {w}×{h} dots at {} dpi (profile {})",
                 out.display(),
                 job.bytes.len(),
-                lang,
+                format!("{lang:?}").to_lowercase(),
                 profile.dpi,
                 profile.name
             );

@@ -93,6 +93,21 @@ pub async fn run(cfg: &Config, devices: &Devices, card_wait: Duration) -> Vec<Ch
     .unwrap_or_else(|e| Err(e.to_string()));
     checks.push(check("printer", print));
 
+    if let Some(labels) = devices.label_printer.clone() {
+        // Status only: a test label would waste a sticker.
+        let status = tokio::task::spawn_blocking(move || {
+            let s = labels.status();
+            let text = crate::app::view::printer_text(&crate::i18n::Texts::builtin(), crate::i18n::Lang::En, &s);
+            match s.problem() {
+                None => Ok(format!("{}: {text}", labels.describe())),
+                Some(_) => Err(format!("{}: {text} {}", labels.describe(), s.detail)),
+            }
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        checks.push(check("label_printer", status));
+    }
+
     let url = format!("{}/health", cfg.intake.url.trim_end_matches('/'));
     let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client builds");
     let intake = match client.get(&url).send().await {
