@@ -141,6 +141,18 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
         })?;
         let message = c.on_ui(|w| w.global::<Kiosk>().get_status_message().to_string())?;
         assert!(message.contains("nu este de pe o chitanță"), "{message}");
+        // A staff badge's QR opens the staff login (a PIN is still needed).
+        c.tap("Terminat")?;
+        qr.inject("ghiseu-staff:ana-01");
+        c.wait_for("the staff login from a badge", Duration::from_secs(10), |w| {
+            w.global::<Kiosk>().get_screen() == "staff-login"
+        })?;
+        c.type_text("4821")?;
+        c.tap("Intră")?;
+        c.wait_for("the staff desk from a badge", Duration::from_secs(10), |w| {
+            w.global::<Kiosk>().get_screen() == "staff"
+        })?;
+        c.tap("Ieșire")?;
         Ok(walk)
     });
     let quit = {
