@@ -642,6 +642,30 @@ kiosk_key = "kiosk.pem"
     }
 
     #[test]
+    fn qr_readers_of_every_kind_parse() {
+        let dir = tempfile::tempdir().unwrap();
+        write_board(dir.path());
+        for (table, check) in [
+            ("driver = \"serial\"\nport = \"/dev/ttyACM0\"", "serial"),
+            ("driver = \"keyboard-wedge\"\ndevice = \"/dev/input/event3\"", "wedge"),
+            ("driver = \"camera\"\ndevice = \"/dev/video0\"", "camera"),
+            ("driver = \"images\"\nfiles = [\"frames/a.png\"]", "images"),
+        ] {
+            let cfg = Config::parse(&format!("{GOOD}\n[devices.qr_reader]\n{table}\n"), &dir.path().join("k.toml"))
+                .unwrap_or_else(|e| panic!("{check}: {e}"));
+            match (&cfg.devices.qr_reader, check) {
+                (QrReaderConfig::Serial { baud: 9600, .. }, "serial")
+                | (QrReaderConfig::KeyboardWedge { .. }, "wedge") => {}
+                (QrReaderConfig::Camera { width: 640, height: 480, .. }, "camera") => {}
+                (QrReaderConfig::Images { files, .. }, "images") => {
+                    assert_eq!(files[0], dir.path().join("frames/a.png"))
+                }
+                (other, _) => panic!("{check}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn a_bad_intake_url_names_the_key() {
         let dir = tempfile::tempdir().unwrap();
         write_board(dir.path());
