@@ -132,6 +132,8 @@ enum FormsCommand {
     /// Lints a forms folder: exit 0 when every file is valid, otherwise each
     /// problem as `file:line: what` and exit 1.
     Check { dir: PathBuf },
+    /// Prints the JSON Schema of form files (published as forms/form.schema.json).
+    Schema,
 }
 
 #[derive(Subcommand)]
@@ -299,6 +301,10 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         }
+        Command::Forms { command: FormsCommand::Schema } => {
+            print!("{}", ghiseu::forms::json_schema());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Mrz => {
             let mut input = String::new();
             std::io::stdin().read_to_string(&mut input)?;
@@ -325,7 +331,8 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             std::io::stdin().read_to_string(&mut input)?;
             let answers: std::collections::BTreeMap<String, String> =
                 serde_json::from_str(&input).context("stdin must be a JSON object of field id to text")?;
-            let errors = ghiseu::forms::validate_all(form, &answers);
+            let today = jiff::Zoned::now().date();
+            let errors = ghiseu::forms::validate_all(form, &answers, today);
             if !errors.is_empty() {
                 let texts = ghiseu::i18n::Texts::builtin();
                 for (field, e) in &errors {
@@ -336,7 +343,10 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             let sealer = cfg.sealer()?;
             ghiseu::queue::check_space(&cfg.kiosk.data_dir, cfg.kiosk.min_free_mb)?;
             let mut q = ghiseu::queue::Queue::open(&cfg.queue_path())?;
-            let receipt = ghiseu::queue::submit(&mut q, &sealer, form, lang, answers, ghiseu::now_ms())?;
+            let answers = form.answers_to_send(&answers);
+            let letterhead =
+                cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?));
+            let receipt = ghiseu::queue::submit(&mut q, &sealer, &letterhead, form, lang, answers, ghiseu::now_ms())?;
             // Printed only now: the commit is on disk.
             println!("{}", receipt.tracking_code);
             Ok(ExitCode::SUCCESS)
@@ -525,7 +535,7 @@ fn kiosk(
         return Ok(None);
     };
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    ghiseu::kiosk::use_headless_platform()?;
+    ghiseu::kiosk::use_headless_platform(false)?;
     let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
     k.ui.window.show()?;
     let weak = k.ui.window.as_weak();

@@ -83,7 +83,16 @@ fn postgres_store_and_an_upload_through_it() {
         ("telefon".to_owned(), "0722123456".to_owned()),
         ("subiect".to_owned(), "Autorizație de construire".to_owned()),
     ]);
-    let r = ghiseu::queue::submit(&mut q, &cfg.sealer().unwrap(), &form, ghiseu::i18n::Lang::Hu, answers, 5).unwrap();
+    let r = ghiseu::queue::submit(
+        &mut q,
+        &cfg.sealer().unwrap(),
+        &cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::builtin())),
+        &form,
+        ghiseu::i18n::Lang::Hu,
+        answers,
+        5,
+    )
+    .unwrap();
     drop(q);
     let out = std::process::Command::new(common::bin())
         .args(["uploader", "--drain", "--config"])
