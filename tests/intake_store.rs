@@ -25,6 +25,7 @@ fn body(n: u32, text: &str) -> (Vec<u8>, SubmissionBody) {
         lang: ghiseu::i18n::Lang::Ro,
         created_ms: 1,
         answers: BTreeMap::from([("continut".to_owned(), text.to_owned())]),
+        pdf: None,
     };
     (serde_json::to_vec(&b).unwrap(), b)
 }
