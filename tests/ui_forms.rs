@@ -74,7 +74,14 @@ fn every_shipped_form_is_filled_and_sent_and_idle_wipes_the_session() {
                 assert!(get(&c, |k| k.get_missing().into())?.starts_with("Completați: "));
                 c.screenshot("form-error")?;
             }
+            if i == 0 {
+                // The signature pad, open over the form.
+                c.on_ui(|w| w.global::<Kiosk>().invoke_focus("semnatura".into()))?;
+                c.screenshot("signature-pad")?;
+                c.on_ui(|w| w.global::<Kiosk>().invoke_focus("".into()))?;
+            }
             c.fill_required()?;
+            c.screenshot(&format!("form-{id}-filled"))?;
             c.tap("Continuă")?;
             c.wait_for("the review", Duration::from_secs(5), |w| w.global::<Kiosk>().get_screen() == "review")?;
             c.tap("Sunt de acord cu prelucrarea datelor mele personale")?;
