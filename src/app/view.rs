@@ -125,7 +125,12 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         .iter()
         .flat_map(|form| form.visible_fields(&s.values).map(move |f| (form, f)))
         .map(|(form, f)| {
-            let shown = s.show_all_errors || s.touched.contains(&f.id);
+            // Shown once the citizen has left the field (or pressed Continue), and
+            // while typing as soon as it is wrong rather than unfinished.
+            let focused = s.focused.as_deref() == Some(f.id.as_str());
+            let shown = s.show_all_errors
+                || (s.touched.contains(&f.id) && !focused)
+                || (focused && errors.get(&f.id).is_some_and(|e| !e.is_incomplete()));
             let value = s.values.get(&f.id).cloned().unwrap_or_default();
             let section = match &f.section {
                 Some(id) if last_section != Some(id) => {
@@ -461,6 +466,24 @@ mod tests {
         assert_eq!(v.confirm_nationality, "România");
         assert_eq!(v.confirm_expiry, "09.05.2030");
         assert!(v.confirm_warning.contains("09.05.2030"), "{}", v.confirm_warning);
+    }
+
+    #[test]
+    fn errors_show_while_typing_only_when_wrong_not_unfinished() {
+        let texts = Texts::builtin();
+        let mut s = Session::new(Arc::new(Catalogue::builtin()), vec![Lang::Ro]);
+        s.handle(Event::PickService("petitie".into()));
+        s.handle(Event::Focus("cnp".into()));
+        let cnp_error = |s: &Session| view(s, &texts, "").fields.iter().find(|f| f.id == "cnp").unwrap().error.clone();
+        for c in "285050920499".chars() {
+            s.handle(Event::Key(crate::app::Key::Text(c.to_string())));
+        }
+        assert_eq!(cnp_error(&s), "", "twelve digits: still typing");
+        s.handle(Event::Key(crate::app::Key::Text("5".into())));
+        assert_eq!(cnp_error(&s), "Cifra de control ar trebui să fie 6", "the thirteenth digit is checked at once");
+        s.handle(Event::Key(crate::app::Key::Backspace));
+        s.handle(Event::NextField);
+        assert_eq!(cnp_error(&s), "CNP-ul are 13 cifre; ați introdus 12", "after leaving, unfinished is an error");
     }
 
     #[test]

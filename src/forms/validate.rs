@@ -35,6 +35,15 @@ pub enum FieldError {
 }
 
 impl FieldError {
+    /// Problems that only mean "not finished yet" (too short, a CNP or a date
+    /// still being typed): not shown while the citizen is typing the field.
+    pub fn is_incomplete(&self) -> bool {
+        matches!(
+            self,
+            FieldError::Required | FieldError::TooShort { .. } | FieldError::DateFormat | FieldError::Cnp(CnpError::Length(_))
+        )
+    }
+
     pub fn message(&self, texts: &Texts, lang: Lang) -> String {
         match self {
             FieldError::Required => texts.get(lang, "err_required").to_owned(),
