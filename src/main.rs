@@ -33,6 +33,10 @@ enum Command {
         /// Port of the embedded intake (default: any free port).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Open straight at a screen: `catalogue`, `status` or `form:ID` (for
+        /// measurements and screenshots). Headless, writes that one screen.
+        #[arg(long)]
+        screen: Option<String>,
     },
     /// The kiosk as a panel runs it.
     Run {
@@ -209,11 +213,11 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn dispatch(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Demo { data, headless, port } => demo(data, headless, port),
+        Command::Demo { data, headless, port, screen } => demo(data, headless, port, screen),
         Command::Run { config, headless } => {
             let cfg = Config::load(&config)?;
             let rt = runtime()?;
-            kiosk(&cfg, &rt, headless, Duration::from_secs(2)).map(|_| ExitCode::SUCCESS)
+            kiosk(&cfg, &rt, headless, Duration::from_secs(2), None).map(|_| ExitCode::SUCCESS)
         }
         Command::Intake { admin: Some(admin), .. } => intake_admin(admin),
         Command::Intake { admin: None, listen, data, tls_cert, tls_key, database } => {
@@ -452,7 +456,7 @@ fn has_display() -> bool {
 
 const DEMO_BOARD: &str = include_str!("../board/desktop.toml");
 
-fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<ExitCode> {
+fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen: Option<String>) -> Result<ExitCode> {
     let _tmp;
     let data = match data {
         Some(d) => d,
@@ -491,7 +495,8 @@ fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<E
     )?;
     let cfg = Config::load(&cfg_path)?;
     println!("ghiseu demo: data in {}, intake on http://{addr}", data.display());
-    let walk = kiosk(&cfg, &rt, headless, Duration::from_secs(30))?;
+    let screen = screen.map(|s| opening_events(&cfg, &s)).transpose()?;
+    let walk = kiosk(&cfg, &rt, headless, Duration::from_secs(30), screen)?;
     let _ = stop_tx.send(());
     let _ = rt.block_on(server);
     let Some((walk, out)) = walk else { return Ok(ExitCode::SUCCESS) };
@@ -509,13 +514,34 @@ fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<E
     }
 }
 
+/// The events that open `--screen NAME` from the home screen.
+fn opening_events(cfg: &Config, screen: &str) -> Result<Vec<ghiseu::app::Event>> {
+    use ghiseu::app::Event;
+    Ok(match screen.split_once(':') {
+        None if screen == "home" => vec![],
+        None if screen == "catalogue" => vec![Event::Start],
+        None if screen == "status" => vec![Event::OpenStatus],
+        Some(("form", id)) => {
+            let catalogue = ghiseu::kiosk::catalogue(cfg)?;
+            if catalogue.get(id).is_none() {
+                let ids: Vec<&str> = catalogue.forms.iter().map(|f| f.id.as_str()).collect();
+                bail!("--screen form:{id}: no such form; this kiosk offers: {}", ids.join(", "));
+            }
+            vec![Event::Start, Event::PickService(id.to_owned())]
+        }
+        _ => bail!("--screen `{screen}`: expected home, catalogue, status or form:ID"),
+    })
+}
+
 /// Runs the kiosk: in a window, or headless with the scripted citizen.
-/// Returns the walk-through when headless.
+/// Returns the walk-through when headless. With `screen`, opens straight at
+/// that screen (headless: writes it as `screen.png` and stops).
 fn kiosk(
     cfg: &Config,
     rt: &tokio::runtime::Runtime,
     headless: Option<PathBuf>,
     wait_registered: Duration,
+    screen: Option<Vec<ghiseu::app::Event>>,
 ) -> Result<Option<(ghiseu::walkthrough::Walk, PathBuf)>> {
     let headless = match headless {
         Some(dir) => Some(dir),
@@ -530,6 +556,9 @@ fn kiosk(
     let Some(out) = headless else {
         let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
         k.ui.window.window().set_size(slint::PhysicalSize::new(board.display.width, board.display.height));
+        for event in screen.into_iter().flatten() {
+            k.ui.dispatch(event);
+        }
         k.ui.window.run()?;
         k.shutdown();
         return Ok(None);
@@ -538,6 +567,17 @@ fn kiosk(
     ghiseu::kiosk::use_headless_platform(false)?;
     let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
     k.ui.window.show()?;
+    if let Some(events) = screen {
+        for event in events {
+            k.ui.dispatch(event);
+        }
+        let shot = k.ui.window.window().take_snapshot()?;
+        let path = out.join("screen.png");
+        ghiseu::png::write_rgba(&path, shot.width(), shot.height(), shot.as_bytes())?;
+        println!("ghiseu demo: wrote {}", path.display());
+        k.shutdown();
+        return Ok(None);
+    }
     let weak = k.ui.window.as_weak();
     let texts = ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?;
     let shots = out.clone();

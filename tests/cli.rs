@@ -280,3 +280,19 @@ fn forms_check_passes_the_shipped_forms_and_points_at_each_broken_line() {
     }
     assert_eq!(out.lines().count(), 13, "{out}");
 }
+
+#[test]
+fn demo_opens_straight_at_a_form_and_names_the_forms_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shot");
+    let ok =
+        Command::new(bin()).args(["demo", "--screen", "form:informatii-544", "--headless"]).arg(&out).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let (w, h, colours) = common::png_stats(&out.join("screen.png"));
+    assert_eq!((w, h), (1280, 800));
+    assert!(colours > 20, "a real screen, not a blank one");
+    let bad = Command::new(bin()).args(["demo", "--screen", "form:nope", "--headless"]).arg(&out).output().unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("no such form") && err.contains("informatii-544"), "{err}");
+}

@@ -40,7 +40,10 @@ impl FieldError {
     pub fn is_incomplete(&self) -> bool {
         matches!(
             self,
-            FieldError::Required | FieldError::TooShort { .. } | FieldError::DateFormat | FieldError::Cnp(CnpError::Length(_))
+            FieldError::Required
+                | FieldError::TooShort { .. }
+                | FieldError::DateFormat
+                | FieldError::Cnp(CnpError::Length(_))
         )
     }
 
