@@ -24,6 +24,11 @@ fn main() -> anyhow::Result<()> {
         key: ghiseu::crypto::KioskKey::load(&keys.join("kiosk.pem"))?,
     };
     let queue_path = dir.path().join("queue.sqlite");
+    let letterhead = ghiseu::pdf::Letterhead {
+        municipality: "Primăria de test".into(),
+        status_url_base: "https://registratura.example/s/".into(),
+        texts: std::sync::Arc::new(ghiseu::i18n::Texts::builtin()),
+    };
     let mut q = ghiseu::queue::Queue::open(&queue_path)?;
     let form = ghiseu::forms::Catalogue::builtin().get("sesizare").unwrap().clone();
     eprintln!("committing {n} submissions…");
@@ -34,7 +39,7 @@ fn main() -> anyhow::Result<()> {
             ("locatie".to_owned(), format!("Str. Morii {i}")),
             ("descriere".to_owned(), "Stâlp de iluminat căzut pe trotuar.".to_owned()),
         ]);
-        ghiseu::queue::submit(&mut q, &sealer, &form, ghiseu::i18n::Lang::Ro, answers, i as i64)?;
+        ghiseu::queue::submit(&mut q, &sealer, &letterhead, &form, ghiseu::i18n::Lang::Ro, answers, i as i64)?;
     }
     let payloads: Vec<(String, Vec<u8>)> = q.due(i64::MAX, n)?.into_iter().map(|p| (p.key, p.payload)).collect();
     drop(q);

@@ -36,7 +36,7 @@ fn main() -> anyhow::Result<()> {
     )?;
     let cfg = Config::load(&cfg_path)?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    ghiseu::kiosk::use_headless_platform()?;
+    ghiseu::kiosk::use_headless_platform(false)?;
     let kiosk = ghiseu::kiosk::build(&cfg, rt.handle().clone(), Devices::from_config(&cfg.devices))?;
     kiosk.ui.window.show()?;
     let weak = kiosk.ui.window.as_weak();

@@ -18,6 +18,11 @@ fn main() -> anyhow::Result<()> {
         recipient: ghiseu::crypto::load_recipient(&dir.path().join("keys/municipality.pub"))?,
         key: ghiseu::crypto::KioskKey::load(&dir.path().join("keys/kiosk.pem"))?,
     };
+    let letterhead = ghiseu::pdf::Letterhead {
+        municipality: "Primăria de test".into(),
+        status_url_base: "https://registratura.example/s/".into(),
+        texts: std::sync::Arc::new(ghiseu::i18n::Texts::builtin()),
+    };
     let mut q = ghiseu::queue::Queue::open(&dir.path().join("queue.sqlite"))?;
     let form = ghiseu::forms::Catalogue::builtin().get("petitie").unwrap().clone();
     let answers: BTreeMap<String, String> = [
@@ -33,7 +38,15 @@ fn main() -> anyhow::Result<()> {
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        ghiseu::queue::submit(&mut q, &sealer, &form, ghiseu::i18n::Lang::Ro, answers.clone(), ghiseu::now_ms())?;
+        ghiseu::queue::submit(
+            &mut q,
+            &sealer,
+            &letterhead,
+            &form,
+            ghiseu::i18n::Lang::Ro,
+            answers.clone(),
+            ghiseu::now_ms(),
+        )?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);

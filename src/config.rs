@@ -57,9 +57,12 @@ pub struct KioskConfig {
     pub texts_dir: Option<PathBuf>,
     #[serde(default = "default_languages")]
     pub languages: Vec<String>,
-    /// Seconds without a touch before the session is wiped.
+    /// Seconds without a touch before the "Mai sunteți aici?" warning.
     #[serde(default = "default_idle")]
     pub idle_timeout_secs: u64,
+    /// Seconds the warning counts down before everything entered is wiped.
+    #[serde(default = "default_idle_warning")]
+    pub idle_warning_secs: u64,
     /// Disk space kept free: below it, new submissions are refused (with a
     /// message) before the disk can fill up.
     #[serde(default = "default_min_free_mb")]
@@ -301,6 +304,9 @@ fn default_idle() -> u64 {
 fn default_status_timeout() -> u64 {
     3
 }
+fn default_idle_warning() -> u64 {
+    20
+}
 fn default_min_free_mb() -> u64 {
     200
 }
@@ -434,6 +440,9 @@ impl Config {
         if self.kiosk.idle_timeout_secs < 15 {
             return Err(self.invalid("kiosk.idle_timeout_secs", "must be at least 15 seconds"));
         }
+        if !(5..=120).contains(&self.kiosk.idle_warning_secs) {
+            return Err(self.invalid("kiosk.idle_warning_secs", "must be between 5 and 120 seconds"));
+        }
         let url = reqwest::Url::parse(&self.intake.url)
             .map_err(|e| self.invalid("intake.url", format!("`{}` is not a URL: {e}", self.intake.url)))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -519,6 +528,15 @@ impl Config {
     }
 
     /// The sealing and signing keys this configuration names (checked at load).
+    /// What the registry's PDFs carry: the municipality and the receipts' status link.
+    pub fn letterhead(&self, texts: std::sync::Arc<crate::i18n::Texts>) -> crate::pdf::Letterhead {
+        crate::pdf::Letterhead {
+            municipality: self.kiosk.municipality.clone(),
+            status_url_base: self.status_url_base(),
+            texts,
+        }
+    }
+
     pub fn sealer(&self) -> Result<crate::crypto::Sealer, crate::crypto::KeyError> {
         Ok(crate::crypto::Sealer {
             kiosk_id: self.kiosk.id.clone(),

@@ -34,10 +34,15 @@ pub fn catalogue(cfg: &Config) -> anyhow::Result<Catalogue> {
         Some(dir) => Catalogue::load_dir(dir).with_context(|| format!("reading forms folder {}", dir.display()))?,
         None => Catalogue::builtin(),
     };
+    log_broken(&c);
+    Ok(c)
+}
+
+/// Each disabled form file, for the technician reading the journal.
+pub fn log_broken(c: &Catalogue) {
     for b in &c.broken {
         tracing::error!(file = %b.file.display(), problem = %b.message, "form disabled");
     }
-    Ok(c)
 }
 
 /// Builds the kiosk. Call on the UI thread once the Slint platform is chosen.
@@ -69,6 +74,8 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         intake: cfg.intake_client(Duration::from_secs(cfg.intake.status_timeout_secs)),
         wake_uploader: wake,
         sealer: Arc::new(cfg.sealer()?),
+        letterhead: Arc::new(cfg.letterhead(texts.clone())),
+        forms_dir: cfg.kiosk.forms_dir.clone(),
         data_dir: cfg.kiosk.data_dir.clone(),
         min_free_mb: cfg.kiosk.min_free_mb,
         municipality: cfg.kiosk.municipality.clone(),
@@ -96,6 +103,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         &cfg.kiosk.municipality,
         status_url_base,
         Duration::from_secs(cfg.kiosk.idle_timeout_secs),
+        cfg.kiosk.idle_warning_secs as u32,
         Duration::from_secs(cfg.staff.idle_timeout_secs),
     )?;
     Ok(Kiosk { ui, devices, shutdown })
@@ -103,9 +111,11 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
 
 /// Chooses the off-screen renderer: the real UI, drawn by Slint's software
 /// renderer into memory, with no display. Must run before any window exists.
-pub fn use_headless_platform() -> anyhow::Result<()> {
+/// With `mock_time`, Slint's timers (the idle countdown) only move when a
+/// test advances the clock with `i_slint_backend_testing::mock_elapsed_time`.
+pub fn use_headless_platform(mock_time: bool) -> anyhow::Result<()> {
     let backend = i_slint_backend_testing::TestingBackend::new(i_slint_backend_testing::TestingBackendOptions {
-        mock_time: false,
+        mock_time,
         threading: true,
         renderer_name: Some("software".into()),
     });

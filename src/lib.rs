@@ -12,6 +12,7 @@
 //! - [`queue`]: the durable SQLite outbox of submissions.
 //! - [`upload`]: the background uploader and its retry policy.
 //! - [`intake`]: the reference intake server (the registry side).
+//! - [`pdf`]: the registry's PDF/A-3b copy of each request, made on the kiosk.
 //! - [`print`]: receipt layout and its rendering to ESC/POS bytes and to a PNG preview.
 //! - [`devices`]: device traits (ID scanner, printer, QR reader) with real and simulated drivers.
 //! - [`ui`]: the Slint adapter that binds the session to `ui/*.slint`, and the effect runner.
@@ -29,6 +30,7 @@ pub mod i18n;
 pub mod identity;
 pub mod intake;
 pub mod kiosk;
+pub mod pdf;
 pub mod png;
 pub mod print;
 pub mod queue;

@@ -33,6 +33,10 @@ enum Command {
         /// Port of the embedded intake (default: any free port).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Open straight at a screen: `catalogue`, `status` or `form:ID` (for
+        /// measurements and screenshots). Headless, writes that one screen.
+        #[arg(long)]
+        screen: Option<String>,
     },
     /// The kiosk as a panel runs it.
     Run {
@@ -198,6 +202,8 @@ enum FormsCommand {
     /// Lints a forms folder: exit 0 when every file is valid, otherwise each
     /// problem as `file:line: what` and exit 1.
     Check { dir: PathBuf },
+    /// Prints the JSON Schema of form files (published as forms/form.schema.json).
+    Schema,
 }
 
 #[derive(Subcommand)]
@@ -273,11 +279,11 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn dispatch(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Demo { data, headless, port } => demo(data, headless, port),
+        Command::Demo { data, headless, port, screen } => demo(data, headless, port, screen),
         Command::Run { config, headless } => {
             let cfg = Config::load(&config)?;
             let rt = runtime()?;
-            kiosk(&cfg, &rt, headless, Duration::from_secs(2)).map(|_| ExitCode::SUCCESS)
+            kiosk(&cfg, &rt, headless, Duration::from_secs(2), None).map(|_| ExitCode::SUCCESS)
         }
         Command::Intake { admin: Some(admin), .. } => intake_admin(admin),
         Command::Intake { admin: None, listen, data, tls_cert, tls_key, database } => {
@@ -365,6 +371,10 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         }
+        Command::Forms { command: FormsCommand::Schema } => {
+            print!("{}", ghiseu::forms::json_schema());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Mrz => {
             let mut input = String::new();
             std::io::stdin().read_to_string(&mut input)?;
@@ -391,7 +401,8 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             std::io::stdin().read_to_string(&mut input)?;
             let answers: std::collections::BTreeMap<String, String> =
                 serde_json::from_str(&input).context("stdin must be a JSON object of field id to text")?;
-            let errors = ghiseu::forms::validate_all(form, &answers);
+            let today = jiff::Zoned::now().date();
+            let errors = ghiseu::forms::validate_all(form, &answers, today);
             if !errors.is_empty() {
                 let texts = ghiseu::i18n::Texts::builtin();
                 for (field, e) in &errors {
@@ -402,7 +413,10 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             let sealer = cfg.sealer()?;
             ghiseu::queue::check_space(&cfg.kiosk.data_dir, cfg.kiosk.min_free_mb)?;
             let mut q = ghiseu::queue::Queue::open(&cfg.queue_path())?;
-            let receipt = ghiseu::queue::submit(&mut q, &sealer, form, lang, answers, ghiseu::now_ms())?;
+            let answers = form.answers_to_send(&answers);
+            let letterhead =
+                cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?));
+            let receipt = ghiseu::queue::submit(&mut q, &sealer, &letterhead, form, lang, answers, ghiseu::now_ms())?;
             // Printed only now: the commit is on disk.
             println!("{}", receipt.tracking_code);
             Ok(ExitCode::SUCCESS)
@@ -607,7 +621,7 @@ fn has_display() -> bool {
 
 const DEMO_BOARD: &str = include_str!("../board/desktop.toml");
 
-fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<ExitCode> {
+fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen: Option<String>) -> Result<ExitCode> {
     let _tmp;
     let data = match data {
         Some(d) => d,
@@ -654,7 +668,8 @@ fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<E
         "  staff desk: hold the top-left corner for 3 s, PIN 1234; labels go to {}",
         data.join("labels").display()
     );
-    let walk = kiosk(&cfg, &rt, headless, Duration::from_secs(30))?;
+    let screen = screen.map(|s| opening_events(&cfg, &s)).transpose()?;
+    let walk = kiosk(&cfg, &rt, headless, Duration::from_secs(30), screen)?;
     let _ = stop_tx.send(());
     let _ = rt.block_on(server);
     let Some((walk, out)) = walk else { return Ok(ExitCode::SUCCESS) };
@@ -672,13 +687,34 @@ fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16) -> Result<E
     }
 }
 
+/// The events that open `--screen NAME` from the home screen.
+fn opening_events(cfg: &Config, screen: &str) -> Result<Vec<ghiseu::app::Event>> {
+    use ghiseu::app::Event;
+    Ok(match screen.split_once(':') {
+        None if screen == "home" => vec![],
+        None if screen == "catalogue" => vec![Event::Start],
+        None if screen == "status" => vec![Event::OpenStatus],
+        Some(("form", id)) => {
+            let catalogue = ghiseu::kiosk::catalogue(cfg)?;
+            if catalogue.get(id).is_none() {
+                let ids: Vec<&str> = catalogue.forms.iter().map(|f| f.id.as_str()).collect();
+                bail!("--screen form:{id}: no such form; this kiosk offers: {}", ids.join(", "));
+            }
+            vec![Event::Start, Event::PickService(id.to_owned())]
+        }
+        _ => bail!("--screen `{screen}`: expected home, catalogue, status or form:ID"),
+    })
+}
+
 /// Runs the kiosk: in a window, or headless with the scripted citizen.
-/// Returns the walk-through when headless.
+/// Returns the walk-through when headless. With `screen`, opens straight at
+/// that screen (headless: writes it as `screen.png` and stops).
 fn kiosk(
     cfg: &Config,
     rt: &tokio::runtime::Runtime,
     headless: Option<PathBuf>,
     wait_registered: Duration,
+    screen: Option<Vec<ghiseu::app::Event>>,
 ) -> Result<Option<(ghiseu::walkthrough::Walk, PathBuf)>> {
     let headless = match headless {
         Some(dir) => Some(dir),
@@ -693,14 +729,28 @@ fn kiosk(
     let Some(out) = headless else {
         let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
         k.ui.window.window().set_size(slint::PhysicalSize::new(board.display.width, board.display.height));
+        for event in screen.into_iter().flatten() {
+            k.ui.dispatch(event);
+        }
         k.ui.window.run()?;
         k.shutdown();
         return Ok(None);
     };
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    ghiseu::kiosk::use_headless_platform()?;
+    ghiseu::kiosk::use_headless_platform(false)?;
     let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
     k.ui.window.show()?;
+    if let Some(events) = screen {
+        for event in events {
+            k.ui.dispatch(event);
+        }
+        let shot = k.ui.window.window().take_snapshot()?;
+        let path = out.join("screen.png");
+        ghiseu::png::write_rgba(&path, shot.width(), shot.height(), shot.as_bytes())?;
+        println!("ghiseu demo: wrote {}", path.display());
+        k.shutdown();
+        return Ok(None);
+    }
     let weak = k.ui.window.as_weak();
     let texts = ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?;
     let shots = out.clone();

@@ -59,6 +59,40 @@ impl Citizen {
         self.texts.get(self.lang, key).to_owned()
     }
 
+    /// Opens a service from the catalogue: touches its card when it is on
+    /// screen, otherwise (a long catalogue scrolls) picks it through the UI's
+    /// own callback, since Slint's element queries misread the positions and
+    /// labels of repeated elements scrolled out of a Flickable.
+    pub fn open_service(&self, title: &str) -> Result<()> {
+        if self.tap(title).is_ok() && self.screen()? == "form" {
+            return Ok(());
+        }
+        let title = title.to_owned();
+        self.on_ui(move |w| {
+            let k = w.global::<Kiosk>();
+            let id = k.get_services().iter().find(|s| s.title == title.as_str()).map(|s| s.id.clone());
+            id.map(|id| k.invoke_pick_service(id)).ok_or_else(|| format!("no service `{title}` in the catalogue"))
+        })?
+        .map_err(|e| anyhow!(e))
+    }
+
+    /// Touches the option `option` of the field labelled `field` (a choice,
+    /// multiple choice or yes/no field), through the UI's own callback.
+    pub fn choose(&self, field: &str, option: &str) -> Result<()> {
+        let (field, option) = (field.to_owned(), option.to_owned());
+        self.on_ui(move |w| {
+            let k = w.global::<Kiosk>();
+            let f = k.get_fields().iter().find(|f| f.label == field.as_str());
+            let Some(f) = f else { return Err(format!("no field labelled `{field}`")) };
+            let Some(o) = f.options.iter().find(|o| o.label == option.as_str()) else {
+                return Err(format!("`{field}` has no option `{option}`"));
+            };
+            k.invoke_choose(f.id.clone(), o.value.clone());
+            Ok(())
+        })?
+        .map_err(|e| anyhow!(e))
+    }
+
     /// Touches the control labelled `label`: a pointer press and release at its
     /// centre, so layout and hit-testing are exercised, not only the callback.
     pub fn tap(&self, label: &str) -> Result<()> {
@@ -67,10 +101,31 @@ impl Citizen {
             let el = ElementHandle::find_by_accessible_label(w, &label).find(|e| {
                 matches!(
                     e.accessible_role(),
-                    Some(AccessibleRole::Button | AccessibleRole::Checkbox | AccessibleRole::TextInput)
+                    Some(
+                        AccessibleRole::Button
+                            | AccessibleRole::Checkbox
+                            | AccessibleRole::RadioButton
+                            | AccessibleRole::TextInput
+                    )
                 )
             });
-            let Some(el) = el else { return Err(format!("no control labelled `{label}` on screen")) };
+            let Some(el) = el else {
+                let near: Vec<String> = i_slint_backend_testing::ElementQuery::from_root(w)
+                    .match_descendants()
+                    .find_all()
+                    .iter()
+                    .filter(|e| e.accessible_label().is_some_and(|l| l.contains(&label) || label.contains(l.as_str())))
+                    .map(|e| {
+                        format!(
+                            "{:?} {:?} ({:?})",
+                            e.accessible_role(),
+                            e.accessible_label(),
+                            e.accessible_description()
+                        )
+                    })
+                    .collect();
+                return Err(format!("no control labelled `{label}` on screen (similar: {near:?})"));
+            };
             if el.accessible_enabled() == Some(false) {
                 return Err(format!("`{label}` is disabled"));
             }
@@ -126,29 +181,34 @@ impl Citizen {
             if focused {
                 return Ok(());
             }
-            if self.touch_field(label).is_ok() {
+            let touched = self.touch_field(label);
+            if touched.is_ok() {
                 continue;
             }
-            self.tap(&self.label("key_done"))?;
+            self.tap(&self.label("key_done")).map_err(|e| anyhow!("{e}; touching the field: {touched:?}"))?;
         }
         bail!("could not reach the field `{label}`")
     }
 
+    /// Touches the field labelled `label` through the UI's own callback, as
+    /// an assistive client's default action does. (Slint 1.18's element
+    /// queries read the same label for every field of the form's repeater,
+    /// so fields are found in the model the UI shows instead.)
     fn touch_field(&self, label: &str) -> Result<()> {
         let label = label.to_owned();
         self.on_ui(move |w| {
-            let el = ElementHandle::find_by_accessible_label(w, &label)
-                .find(|e| e.accessible_role() == Some(AccessibleRole::TextInput));
-            el.map(|e| e.invoke_accessible_default_action()).ok_or_else(|| {
-                let fields: Vec<String> = i_slint_backend_testing::ElementQuery::from_root(w)
-                    .match_descendants()
-                    .match_accessible_role(AccessibleRole::TextInput)
-                    .find_all()
-                    .iter()
-                    .filter_map(|e| e.accessible_label().map(|l| l.to_string()))
-                    .collect();
-                format!("no field labelled `{label}` (fields on screen: {fields:?})")
-            })
+            let k = w.global::<Kiosk>();
+            let fields = k.get_fields();
+            match fields.iter().find(|f| f.label == label.as_str()) {
+                Some(f) => {
+                    k.invoke_focus(f.id.clone());
+                    Ok(())
+                }
+                None => Err(format!(
+                    "no field labelled `{label}` (fields: {:?})",
+                    fields.iter().map(|f| f.label.to_string()).collect::<Vec<_>>()
+                )),
+            }
         })?
         .map_err(|e| anyhow!(e))
     }
@@ -164,6 +224,88 @@ impl Citizen {
             }
         }
         Ok(())
+    }
+
+    /// Signs the signature field labelled `field`: opens the pad, draws a
+    /// line and a loop with pointer presses and moves, and closes it.
+    pub fn sign(&self, field: &str) -> Result<()> {
+        self.touch_field(field)?;
+        self.wait_for("the signature pad", Duration::from_secs(5), |w| {
+            !w.global::<Kiosk>().get_signing_id().is_empty()
+        })?;
+        let pad = self.label("sign_here");
+        let drawn = self.on_ui(move |w| {
+            let el = ElementHandle::find_by_accessible_label(w, &pad)
+                .find(|e| e.accessible_role() == Some(AccessibleRole::Image))
+                .ok_or_else(|| "no signature pad on screen".to_owned())?;
+            let (pos, size) = (el.absolute_position(), el.size());
+            let at = |fx: f32, fy: f32| slint::LogicalPosition::new(pos.x + size.width * fx, pos.y + size.height * fy);
+            let win = w.window();
+            for stroke in [
+                (0..=20).map(|i| (0.1 + i as f32 * 0.02, 0.6 - (i as f32 * 0.3).sin() * 0.2)).collect::<Vec<_>>(),
+                (0..=12).map(|i| (0.55 + (i as f32 * 0.5).cos() * 0.1, 0.5 + (i as f32 * 0.5).sin() * 0.2)).collect(),
+            ] {
+                let (x, y) = stroke[0];
+                win.dispatch_event(WindowEvent::PointerMoved { position: at(x, y) });
+                win.dispatch_event(WindowEvent::PointerPressed {
+                    position: at(x, y),
+                    button: PointerEventButton::Left,
+                });
+                for &(x, y) in &stroke[1..] {
+                    win.dispatch_event(WindowEvent::PointerMoved { position: at(x, y) });
+                }
+                let (x, y) = stroke[stroke.len() - 1];
+                win.dispatch_event(WindowEvent::PointerReleased {
+                    position: at(x, y),
+                    button: PointerEventButton::Left,
+                });
+            }
+            win.dispatch_event(WindowEvent::PointerExited);
+            Ok::<_, String>(w.global::<Kiosk>().get_signing_value().to_string())
+        })?;
+        let path = drawn.map_err(|e| anyhow!(e))?;
+        if path.matches('M').count() < 2 {
+            bail!("the signature pad took no strokes (path `{path}`)");
+        }
+        self.tap(&self.label("key_done"))?;
+        self.wait_for("the signature pad to close", Duration::from_secs(5), |w| {
+            w.global::<Kiosk>().get_signing_id().is_empty()
+        })
+    }
+
+    /// Fills every required field that is still empty, by its type, the way a
+    /// person would: typing on the keyboard, touching options, picking the
+    /// county on its pad, signing with a finger. Fields a choice reveals are
+    /// filled as they appear.
+    pub fn fill_required(&mut self) -> Result<()> {
+        let mut last = None;
+        for _ in 0..60 {
+            let next = self.on_ui(|w| {
+                w.global::<Kiosk>().get_fields().iter().find(|f| f.required && f.value.is_empty()).map(|f| {
+                    let first = f.options.iter().next().map(|o| o.label.to_string()).unwrap_or_default();
+                    (f.id.to_string(), f.kind.to_string(), f.label.to_string(), first)
+                })
+            })?;
+            let Some((id, kind, label, first_option)) = next else { return Ok(()) };
+            if last.as_ref() == Some(&id) {
+                bail!("the field `{label}` stayed empty after filling it");
+            }
+            self.say(format!("form: {kind} «{label}»"));
+            match kind.as_str() {
+                "choice" | "multi-choice" | "yes-no" => self.choose(&label, &first_option)?,
+                "county" => {
+                    self.focus_field(&label)?;
+                    self.tap("Cluj")?;
+                }
+                "signature" => self.sign(&label)?,
+                _ => {
+                    self.focus_field(&label)?;
+                    self.type_text(&sample(&kind))?;
+                }
+            }
+            last = Some(id);
+        }
+        bail!("the form kept asking for more fields")
     }
 
     /// Waits until `cond` holds on the UI, or fails after `timeout`.
@@ -242,6 +384,15 @@ impl Citizen {
         self.say("form: typing the petition");
         self.focus_field("Conținutul petiției")?;
         self.type_text(text)?;
+        self.focus_field("Localitatea")?;
+        self.type_text("Ploiești")?;
+        self.say("form: the county on its pad");
+        self.focus_field("Județul")?;
+        shot(self, "04-form-county")?;
+        self.tap("Prahova")?;
+        self.say("form: the rest of the required fields (choices, signature)");
+        self.fill_required()?;
+        self.focus_field("Conținutul petiției")?;
         shot(self, "04-form")?;
         self.tap(&self.label("continue"))?;
         self.wait_for("the review screen", Duration::from_secs(5), |w| w.global::<Kiosk>().get_screen() == "review")?;
@@ -290,4 +441,21 @@ pub fn copy_receipt(printer_dir: &Path, code: &str, out: &Path) -> Result<PathBu
     let dst = out.join("08-receipt-print.png");
     std::fs::copy(&src, &dst).with_context(|| format!("copying {}", src.display()))?;
     Ok(dst)
+}
+
+/// What a scripted citizen types into a field of this type.
+pub fn sample(kind: &str) -> String {
+    match kind {
+        "textarea" => "Vă rog să verificați și să remediați situația.".into(),
+        "email" => "ana.pop@exemplu.ro".into(),
+        "phone" => "0722123456".into(),
+        "cnp" => "2850509204996".into(),
+        "number" => "2".into(),
+        // Digits only: the dots come by themselves. Three days ago fits every shipped limit.
+        "date" => {
+            let d = jiff::Zoned::now().date().saturating_sub(jiff::Span::new().days(3));
+            format!("{:02}{:02}{}", d.day(), d.month(), d.year())
+        }
+        _ => "Strada Mărășești 7".into(),
+    }
 }

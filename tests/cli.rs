@@ -244,7 +244,7 @@ fn a_nearly_full_disk_refuses_new_submissions_and_says_why() {
         .stdin
         .take()
         .unwrap()
-        .write_all(br#"{"nume":"Ionescu","prenume":"Ana","locatie":"Str. Morii 3","descriere":"Groapa in asfalt."}"#)
+        .write_all(r#"{"categorie":"iluminat","locatie":"Str. Morii 3","pericol":"da","descriere":"Stâlp de iluminat căzut.","nume":"Ionescu","prenume":"Ana","adresa":"Str. Morii 5, Cluj-Napoca"}"#.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -272,8 +272,27 @@ fn forms_check_passes_the_shipped_forms_and_points_at_each_broken_line() {
         "tests/forms-broken/c-missing.toml:6: `title` needs a Romanian text",
         "tests/forms-broken/c-missing.toml:7: unknown key `colour`",
         "tests/forms-broken/d-duplicate-id.toml:2: form id `petitie-greseli` is also used by",
+        "tests/forms-broken/e-conditions.toml:14: field `raspuns`: a `choice` needs at least two `options`",
+        "tests/forms-broken/e-conditions.toml:19: field `email`: `show_if` names field `raspunsul`, which does not exist",
+        "tests/forms-broken/e-conditions.toml:25: field `nume`: section `petent` is not defined in `[[sections]]`",
     ] {
         assert!(out.lines().any(|l| l.starts_with(expected)), "missing `{expected}` in:\n{out}");
     }
-    assert_eq!(out.lines().count(), 10, "{out}");
+    assert_eq!(out.lines().count(), 13, "{out}");
+}
+
+#[test]
+fn demo_opens_straight_at_a_form_and_names_the_forms_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shot");
+    let ok =
+        Command::new(bin()).args(["demo", "--screen", "form:informatii-544", "--headless"]).arg(&out).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let (w, h, colours) = common::png_stats(&out.join("screen.png"));
+    assert_eq!((w, h), (1280, 800));
+    assert!(colours > 20, "a real screen, not a blank one");
+    let bad = Command::new(bin()).args(["demo", "--screen", "form:nope", "--headless"]).arg(&out).output().unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("no such form") && err.contains("informatii-544"), "{err}");
 }

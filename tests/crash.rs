@@ -13,8 +13,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ANSWERS: &str =
-    r#"{"nume":"Ionescu","prenume":"Ana","locatie":"Str. Morii 3","descriere":"Stâlp de iluminat căzut."}"#;
+const ANSWERS: &str = r#"{"categorie":"iluminat","locatie":"Str. Morii 3","pericol":"da","descriere":"Stâlp de iluminat căzut.","nume":"Ionescu","prenume":"Ana","adresa":"Str. Morii 5, Cluj-Napoca"}"#;
 
 #[test]
 fn sigkill_at_random_instants_loses_and_duplicates_nothing() {

@@ -32,7 +32,16 @@ fn bench() -> Bench {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-    let r = ghiseu::queue::submit(&mut q, &cfg.sealer().unwrap(), &form, ghiseu::i18n::Lang::Ro, answers, 1).unwrap();
+    let r = ghiseu::queue::submit(
+        &mut q,
+        &cfg.sealer().unwrap(),
+        &cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::builtin())),
+        &form,
+        ghiseu::i18n::Lang::Ro,
+        answers,
+        1,
+    )
+    .unwrap();
     Bench { _dir: dir, dir: path, cfg, queue: Arc::new(Mutex::new(q)), code: r.tracking_code }
 }
 

@@ -25,6 +25,7 @@ fn body(n: u32, text: &str) -> (Vec<u8>, SubmissionBody) {
         lang: ghiseu::i18n::Lang::Ro,
         created_ms: 1,
         answers: BTreeMap::from([("continut".to_owned(), text.to_owned())]),
+        pdf: None,
     };
     (serde_json::to_vec(&b).unwrap(), b)
 }
@@ -83,7 +84,16 @@ fn postgres_store_and_an_upload_through_it() {
         ("telefon".to_owned(), "0722123456".to_owned()),
         ("subiect".to_owned(), "Autorizație de construire".to_owned()),
     ]);
-    let r = ghiseu::queue::submit(&mut q, &cfg.sealer().unwrap(), &form, ghiseu::i18n::Lang::Hu, answers, 5).unwrap();
+    let r = ghiseu::queue::submit(
+        &mut q,
+        &cfg.sealer().unwrap(),
+        &cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::builtin())),
+        &form,
+        ghiseu::i18n::Lang::Hu,
+        answers,
+        5,
+    )
+    .unwrap();
     drop(q);
     let out = std::process::Command::new(common::bin())
         .args(["uploader", "--drain", "--config"])

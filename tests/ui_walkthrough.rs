@@ -32,7 +32,7 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
     let d = intake_dir.clone();
     rt.spawn(async move { ghiseu::intake::serve(listener, &d, None, std::future::pending()).await });
 
-    ghiseu::kiosk::use_headless_platform().unwrap();
+    ghiseu::kiosk::use_headless_platform(false).unwrap();
     let qr = std::sync::Arc::new(ghiseu::devices::qr::SimulatedQrReader::default());
     // Printers the test can empty and refill.
     let printer = std::sync::Arc::new(SimulatedPrinter::new(dir.path().join("printer"), Paper::Out));
@@ -180,7 +180,11 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
     assert_eq!(s.body.answers["nume"], "Popescu");
     assert_eq!(s.body.answers["cnp"], "2850509204996");
     assert_eq!(s.body.answers["adresa"], "Bd. Independenței 5, Ploiești");
-    assert_eq!(walk.screenshots.len(), 7);
+    assert_eq!(s.body.answers["judet"], "PH");
+    assert_eq!(s.body.answers["localitate"], "Ploiești");
+    assert!(s.body.answers["semnatura"].starts_with('M'), "the signature is a vector path");
+    assert!(std::fs::metadata(intake_dir.join(format!("documents/{}.pdf", walk.tracking_code))).unwrap().len() > 1000);
+    assert_eq!(walk.screenshots.len(), 8);
 
     // The label and the reprint reached their printers.
     assert!(dir.path().join("labels/label-12345.zpl").is_file());

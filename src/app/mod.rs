@@ -11,7 +11,7 @@ pub mod staff;
 pub mod view;
 
 use crate::devices::printer::{PrinterStatus, Problem};
-use crate::forms::{validate_all, validate_field, Catalogue, FormDef, Prefill};
+use crate::forms::{validate_all, validate_field, Catalogue, FieldKind, FormDef, Prefill};
 use crate::i18n::Lang;
 use crate::identity::Identity;
 use crate::intake::api::Stage;
@@ -54,6 +54,12 @@ pub const STATUS_INPUT: &str = "__status";
 pub const PIN_INPUT: &str = "__pin";
 pub const LABEL_NUMBER: &str = "__label_number";
 pub const LABEL_DATE: &str = "__label_date";
+/// Key of the catalogue's search box, used as a focus target.
+pub const SEARCH_INPUT: &str = "__search";
+/// A signature's drawing box, in the units of its SVG path.
+pub const SIGNATURE_BOX: (f32, f32) = (600.0, 200.0);
+/// A signature longer than this (in path characters) takes no more strokes.
+const SIGNATURE_MAX: usize = 16_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Key {
@@ -247,7 +253,15 @@ pub enum Event {
     Back,
     /// "Terminat": wipe everything and go home.
     Finish,
+    /// The citizen has been idle: a warning counts down the seconds left.
+    IdleWarning(u32),
+    /// "Da, continui" on the warning, or any touch while it shows.
+    StillHere,
     IdleTimeout,
+    /// The forms folder changed on disk.
+    CatalogueChanged(Arc<Catalogue>),
+    /// A category on the catalogue screen (`None`: all).
+    PickCategory(Option<String>),
     PickService(String),
     ScanRequested,
     ScanFinished(Result<Identity, ScanFailure>),
@@ -259,6 +273,18 @@ pub enum Event {
     Key(Key),
     /// Sets a field's whole value (a paste, an accessibility client).
     SetValue(String, String),
+    /// A touch on an option of a choice, multiple choice, yes/no or county
+    /// field: chooses it (a multiple choice toggles it).
+    Choose(String, String),
+    /// A point of a signature drawn with a finger, in [`SIGNATURE_BOX`] units;
+    /// `new_stroke` when the finger has just touched down.
+    Sign {
+        field: String,
+        x: f32,
+        y: f32,
+        new_stroke: bool,
+    },
+    ClearSignature(String),
     /// Form → review, if the form validates.
     Continue,
     /// Review → form, focusing a field.
@@ -357,6 +383,12 @@ pub struct Session {
     /// False while the disk reserve is reached.
     pub accepting: bool,
     pub staff: Staff,
+    /// Today, for date limits (set by the adapter; tests pin it).
+    pub today: jiff::civil::Date,
+    /// Seconds left before an idle wipe, while the warning shows.
+    pub idle_warning: Option<u32>,
+    pub search: String,
+    pub category: Option<String>,
 }
 
 impl Session {
@@ -380,6 +412,10 @@ impl Session {
             status: StatusState::Idle,
             accepting: true,
             staff: Staff::default(),
+            today: jiff::Zoned::now().date(),
+            idle_warning: None,
+            search: String::new(),
+            category: None,
         }
     }
 
@@ -389,6 +425,7 @@ impl Session {
         let mut fresh = Session::new(self.catalogue.clone(), self.languages.clone());
         fresh.accepting = self.accepting;
         fresh.staff.gate = self.staff.gate.clone();
+        fresh.today = self.today;
         *self = fresh;
     }
 
@@ -420,7 +457,7 @@ impl Session {
     pub fn can_submit(&self) -> bool {
         self.consent
             && self.submit != SubmitState::Saving
-            && self.form.as_ref().is_some_and(|f| validate_all(f, &self.values).is_empty())
+            && self.form.as_ref().is_some_and(|f| validate_all(f, &self.values, self.today).is_empty())
     }
 
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
@@ -434,6 +471,8 @@ impl Session {
                 // A full panel says so on the home screen instead of taking a form it cannot keep.
                 if self.accepting {
                     self.clear_form();
+                    self.search.clear();
+                    self.category = None;
                     self.screen = Screen::Catalogue;
                 }
             }
@@ -464,10 +503,24 @@ impl Session {
                 };
             }
             Event::Finish | Event::IdleTimeout => self.wipe(),
+            Event::IdleWarning(left) => {
+                // Only when there is something to wipe.
+                if self.screen != Screen::Home {
+                    self.idle_warning = Some(left);
+                }
+            }
+            Event::StillHere => self.idle_warning = None,
+            Event::CatalogueChanged(c) => {
+                // A citizen in the middle of a form keeps the version they started.
+                self.catalogue = c;
+            }
+            Event::PickCategory(c) => {
+                self.category = c.filter(|c| self.catalogue.forms.iter().any(|f| &f.category == c));
+            }
             Event::PickService(id) => {
                 if let Some(form) = self.catalogue.get(&id).cloned() {
                     self.clear_form();
-                    self.focused = form.fields.first().map(|f| f.id.clone());
+                    self.focused = form.fields.iter().find(|f| focusable(f.kind)).map(|f| f.id.clone());
                     self.form = Some(form);
                     self.screen = Screen::Form;
                 }
@@ -496,9 +549,12 @@ impl Session {
             Event::Focus(id) => self.focus((!id.is_empty()).then_some(id)),
             Event::NextField => {
                 let next = match (&self.form, &self.focused) {
-                    (Some(form), Some(cur)) if self.screen == Screen::Form => {
-                        form.fields.iter().skip_while(|f| &f.id != cur).nth(1).map(|f| f.id.clone())
-                    }
+                    (Some(form), Some(cur)) if self.screen == Screen::Form => form
+                        .visible_fields(&self.values)
+                        .skip_while(|f| &f.id != cur)
+                        .skip(1)
+                        .find(|f| focusable(f.kind))
+                        .map(|f| f.id.clone()),
                     _ => None,
                 };
                 self.focus(next);
@@ -512,14 +568,24 @@ impl Session {
                         *(if id == LABEL_NUMBER { &mut self.staff.label_number } else { &mut self.staff.label_date }) =
                             value;
                     }
+                } else if id == SEARCH_INPUT {
+                    self.search = value;
                 } else if self.form.as_ref().is_some_and(|f| f.field(&id).is_some()) {
                     self.values.insert(id.clone(), value);
                     self.touched.insert(id);
                 }
             }
+            Event::Choose(id, value) => self.choose(&id, &value),
+            Event::Sign { field, x, y, new_stroke } => self.sign(&field, x, y, new_stroke),
+            Event::ClearSignature(id) => {
+                if self.field_kind(&id) == Some(FieldKind::Signature) {
+                    self.values.remove(&id);
+                    self.touched.insert(id);
+                }
+            }
             Event::Continue => {
                 if let Some(form) = &self.form {
-                    let errors = validate_all(form, &self.values);
+                    let errors = validate_all(form, &self.values, self.today);
                     if errors.is_empty() {
                         self.screen = Screen::Review;
                         self.focused = None;
@@ -541,14 +607,7 @@ impl Session {
                 if self.screen == Screen::Review && self.can_submit() {
                     self.submit = SubmitState::Saving;
                     let form = self.form.clone().expect("review has a form");
-                    let answers = form
-                        .fields
-                        .iter()
-                        .filter_map(|f| {
-                            let v = self.values.get(&f.id)?.trim();
-                            (!v.is_empty()).then(|| (f.id.clone(), v.to_owned()))
-                        })
-                        .collect();
+                    let answers = form.answers_to_send(&self.values);
                     return vec![Effect::Persist { form, lang: self.lang, answers }];
                 }
             }
@@ -722,6 +781,61 @@ impl Session {
         self.focused = id;
     }
 
+    fn field_kind(&self, id: &str) -> Option<FieldKind> {
+        self.form.as_ref()?.field(id).map(|f| f.kind)
+    }
+
+    fn choose(&mut self, id: &str, value: &str) {
+        let Some(field) = self.form.as_ref().and_then(|f| f.field(id)).cloned() else { return };
+        let new = match field.kind {
+            FieldKind::Choice if field.option(value).is_some() => value.to_owned(),
+            FieldKind::YesNo if matches!(value, "da" | "nu") => value.to_owned(),
+            FieldKind::County if crate::forms::counties::name(value).is_some() => value.to_owned(),
+            FieldKind::MultiChoice if field.option(value).is_some() => {
+                let current = self.values.get(id).cloned().unwrap_or_default();
+                let mut chosen: BTreeSet<&str> = current.split(',').filter(|v| !v.is_empty()).collect();
+                if !chosen.remove(value) {
+                    chosen.insert(value);
+                }
+                // In the order of the options, whatever the order of the touches.
+                field
+                    .options
+                    .iter()
+                    .filter(|o| chosen.contains(o.value.as_str()))
+                    .map(|o| o.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+            _ => return,
+        };
+        self.values.insert(id.to_owned(), new);
+        self.touched.insert(id.to_owned());
+        if field.kind == FieldKind::County && self.focused.as_deref() == Some(id) {
+            // The county pad closes on a choice and the next field takes the keyboard.
+            self.handle(Event::NextField);
+        }
+    }
+
+    fn sign(&mut self, id: &str, x: f32, y: f32, new_stroke: bool) {
+        if self.field_kind(id) != Some(FieldKind::Signature) {
+            return;
+        }
+        let (x, y) = (x.clamp(0.0, SIGNATURE_BOX.0).round(), y.clamp(0.0, SIGNATURE_BOX.1).round());
+        let path = self.values.entry(id.to_owned()).or_default();
+        if path.len() > SIGNATURE_MAX {
+            return;
+        }
+        if new_stroke || path.is_empty() {
+            if !path.is_empty() {
+                path.push(' ');
+            }
+            path.push_str(&format!("M{x} {y}"));
+        } else {
+            path.push_str(&format!(" L{x} {y}"));
+        }
+        self.touched.insert(id.to_owned());
+    }
+
     fn key(&mut self, key: Key) {
         let Some(id) = self.focused.clone() else { return };
         let (staff_target, max, digits_only) = match id.as_str() {
@@ -745,11 +859,17 @@ impl Session {
             }
             return;
         }
+        let date = self.field_kind(&id) == Some(FieldKind::Date);
         let target = if id == STATUS_INPUT {
             &mut self.status_input
+        } else if id == SEARCH_INPUT {
+            &mut self.search
         } else {
             let Some(field) = self.form.as_ref().and_then(|f| f.field(&id)) else { return };
-            let max = field.max_len.unwrap_or(10_000);
+            if !field.kind.typed() {
+                return;
+            }
+            let max = field.max_len.unwrap_or(if field.kind == FieldKind::Date { 10 } else { 10_000 });
             let value = self.values.entry(id).or_default();
             if let Key::Text(t) = &key {
                 if value.chars().count() + t.chars().count() > max {
@@ -759,7 +879,20 @@ impl Session {
             value
         };
         match key {
-            Key::Text(t) => target.push_str(&t),
+            Key::Text(t) => {
+                if date && t == "." && (target.is_empty() || target.ends_with('.')) {
+                    return;
+                }
+                target.push_str(&t);
+                // Dates are typed as digits; the dots come by themselves (ZZ.LL.AAAA).
+                if date
+                    && (target.len() == 2 || target.len() == 5)
+                    && target.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    && !target.ends_with('.')
+                {
+                    target.push('.');
+                }
+            }
             Key::Backspace => {
                 target.pop();
             }
@@ -780,7 +913,7 @@ impl Session {
                 None => None,
             };
             if let Some(v) = value.filter(|v| !v.is_empty()) {
-                if validate_field(f, &v).is_none() {
+                if validate_field(f, &v, self.today).is_none() {
                     self.values.insert(f.id.clone(), v);
                     self.touched.insert(f.id.clone());
                 }
@@ -795,3 +928,8 @@ impl Session {
 
 #[cfg(test)]
 mod tests;
+
+/// Fields that take the keyboard (or the county pad) when touched.
+fn focusable(kind: FieldKind) -> bool {
+    kind.typed() || kind == FieldKind::County
+}

@@ -32,13 +32,29 @@ fn a_petition_from_home_to_receipt() {
     assert_eq!(s.values["nume"], "Popescu");
     assert_eq!(s.values["prenume"], "Maria Elena");
     assert_eq!(s.values["cnp"], "2850509204996");
-    assert_eq!(s.focused.as_deref(), Some("adresa"), "focus moves to the first empty field");
-    type_text(&mut s, "Str. Ștefan cel Mare 1, Iași");
+    assert_eq!(s.focused.as_deref(), Some("judet"), "focus moves to the first empty field");
+    s.handle(Event::Choose("judet".into(), "IS".into()));
+    assert_eq!(s.values["judet"], "IS");
+    assert_eq!(s.focused.as_deref(), Some("localitate"), "a county choice moves on to the next field");
+    type_text(&mut s, "Iași");
     s.handle(Event::NextField);
-    assert_eq!(s.focused.as_deref(), Some("email"));
+    assert_eq!(s.focused.as_deref(), Some("adresa"));
+    type_text(&mut s, "Str. Ștefan cel Mare 1");
     s.handle(Event::NextField);
-    assert_eq!(s.focused.as_deref(), Some("continut"));
+    assert_eq!(s.focused.as_deref(), Some("telefon"));
+    s.handle(Event::NextField);
+    assert_eq!(s.focused.as_deref(), Some("continut"), "touch-only fields are skipped by «Gata»");
     type_text(&mut s, "Vă rog să reparați iluminatul public pe strada noastră.");
+    s.handle(Event::Choose("tip".into(), "sesizare".into()));
+    s.handle(Event::Choose("raspuns".into(), "email".into()));
+    s.handle(Event::Focus("email".into()));
+    type_text(&mut s, "maria@exemplu.ro");
+    s.handle(Event::Focus("semnatura".into()));
+    s.handle(Event::Sign { field: "semnatura".into(), x: 10.0, y: 20.0, new_stroke: true });
+    s.handle(Event::Sign { field: "semnatura".into(), x: 30.4, y: 25.6, new_stroke: false });
+    s.handle(Event::Sign { field: "semnatura".into(), x: 900.0, y: -5.0, new_stroke: false });
+    assert_eq!(s.values["semnatura"], "M10 20 L30 26 L600 0", "points rounded and kept inside the box");
+    s.handle(Event::Focus(String::new()));
     s.handle(Event::Continue);
     assert_eq!(s.screen, Screen::Review);
     assert!(!s.can_submit(), "no consent yet");
@@ -46,7 +62,9 @@ fn a_petition_from_home_to_receipt() {
     s.handle(Event::SetConsent(true));
     let effects = s.handle(Event::Submit);
     let Effect::Persist { answers, .. } = &effects[0] else { panic!("{effects:?}") };
-    assert_eq!(answers["adresa"], "Str. Ștefan cel Mare 1, Iași");
+    assert_eq!(answers["adresa"], "Str. Ștefan cel Mare 1");
+    assert_eq!(answers["email"], "maria@exemplu.ro");
+    assert!(!answers.contains_key("telefon"), "empty fields are not sent");
     let receipt = Receipt { key: "k".into(), tracking_code: "K7Q-4M2-X9".into(), created_ms: 1 };
     let effects = s.handle(Event::Submitted(Ok(receipt)));
     assert!(matches!(effects[0], Effect::PrintReceipt { .. }));
@@ -73,7 +91,13 @@ fn a_failed_save_keeps_everything_typed() {
     s.handle(Event::ConfirmIdentity(true));
     s.handle(Event::SetValue("adresa".into(), "Str. Lungă 2".into()));
     s.handle(Event::SetValue("continut".into(), "Text suficient de lung.".into()));
+    s.handle(Event::SetValue("localitate".into(), "Iași".into()));
+    s.handle(Event::Choose("judet".into(), "IS".into()));
+    s.handle(Event::Choose("tip".into(), "cerere".into()));
+    s.handle(Event::Choose("raspuns".into(), "posta".into()));
+    s.handle(Event::Sign { field: "semnatura".into(), x: 1.0, y: 1.0, new_stroke: true });
     s.handle(Event::Continue);
+    assert_eq!(s.screen, Screen::Review);
     s.handle(Event::SetConsent(true));
     s.handle(Event::Submit);
     s.handle(Event::Submitted(Err(SubmitFailure::DiskFull)));
@@ -319,4 +343,82 @@ fn staff_mode_leaves_itself_on_idle_and_the_desk_is_forgotten() {
     // Desk actions do nothing once out of staff mode.
     assert!(s.handle(Event::StaffRefresh).is_empty());
     assert!(s.handle(Event::Reprint("K7Q-4M2-X9".into())).is_empty());
+}
+
+#[test]
+fn a_hidden_field_is_neither_required_nor_sent() {
+    let mut s = session();
+    s.handle(Event::PickService("informatii-544".into()));
+    s.handle(Event::Choose("raspuns".into(), "email".into()));
+    s.handle(Event::Focus("email".into()));
+    type_text(&mut s, "ana@exemplu.ro");
+    // The citizen changes their mind: by post. The e-mail disappears from what is sent.
+    s.handle(Event::Choose("raspuns".into(), "posta".into()));
+    let form = s.form.clone().unwrap();
+    let sent = form.answers_to_send(&s.values);
+    assert!(!sent.contains_key("email"));
+    let errors = crate::forms::validate_all(&form, &s.values, s.today);
+    assert!(errors.contains_key("adresa") && !errors.contains_key("email"), "{errors:?}");
+}
+
+#[test]
+fn multiple_choice_toggles_in_option_order_and_dates_type_their_dots() {
+    let mut s = session();
+    s.handle(Event::PickService("reclamatie-administrativa".into()));
+    s.handle(Event::Focus("data_cerere".into()));
+    type_text(&mut s, "01");
+    assert_eq!(s.values["data_cerere"], "01.", "the dot comes by itself");
+    type_text(&mut s, ".");
+    assert_eq!(s.values["data_cerere"], "01.", "a typed dot where one already is is ignored");
+    type_text(&mut s, "032025");
+    assert_eq!(s.values["data_cerere"], "01.03.2025");
+    type_text(&mut s, "9");
+    assert_eq!(s.values["data_cerere"], "01.03.2025", "no more than ZZ.LL.AAAA");
+    // Only known options are taken.
+    s.handle(Event::Choose("motiv".into(), "inventat".into()));
+    assert!(!s.values.contains_key("motiv"));
+    s.handle(Event::Choose("motiv".into(), "refuz".into()));
+    assert_eq!(s.values["motiv"], "refuz");
+}
+
+#[test]
+fn the_idle_warning_counts_down_and_a_touch_keeps_the_session() {
+    let mut s = session();
+    s.handle(Event::IdleWarning(20));
+    assert_eq!(s.idle_warning, None, "nothing to wipe on the home screen");
+    s.handle(Event::PickService("petitie".into()));
+    type_text(&mut s, "Pop");
+    s.handle(Event::IdleWarning(20));
+    s.handle(Event::IdleWarning(19));
+    assert_eq!(s.idle_warning, Some(19));
+    s.handle(Event::StillHere);
+    assert_eq!(s.idle_warning, None);
+    assert_eq!(s.values["nume"], "Pop");
+    s.handle(Event::IdleWarning(1));
+    s.handle(Event::IdleTimeout);
+    assert!(s.values.is_empty() && s.idle_warning.is_none() && s.screen == Screen::Home);
+}
+
+#[test]
+fn catalogue_search_ignores_diacritics_and_filters_by_category() {
+    let texts = crate::i18n::Texts::builtin();
+    let mut s = session();
+    s.handle(Event::Start);
+    let titles = |s: &Session| view::view(s, &texts, "").services.iter().map(|x| x.id.clone()).collect::<Vec<_>>();
+    assert_eq!(titles(&s).len(), 6);
+    s.handle(Event::Focus(SEARCH_INPUT.into()));
+    type_text(&mut s, "petitie");
+    assert_eq!(titles(&s), ["petitie", "reclamatie-administrativa"], "the title, and the category «Petiții»");
+    s.handle(Event::SetValue(SEARCH_INPUT.into(), "Interes public".into()));
+    assert_eq!(titles(&s), ["informatii-544"]);
+    s.handle(Event::SetValue(SEARCH_INPUT.into(), "iluminat".into()));
+    assert_eq!(titles(&s), ["sesizare"]);
+    s.handle(Event::SetValue(SEARCH_INPUT.into(), "zzz".into()));
+    assert!(titles(&s).is_empty());
+    assert!(!view::view(&s, &texts, "").catalogue_empty.is_empty());
+    s.handle(Event::SetValue(SEARCH_INPUT.into(), String::new()));
+    s.handle(Event::PickCategory(Some("petitii".into())));
+    assert_eq!(titles(&s), ["petitie", "reclamatie-administrativa"]);
+    s.handle(Event::PickCategory(Some("no-such".into())));
+    assert_eq!(titles(&s).len(), 6, "an unknown category shows everything");
 }

@@ -4,10 +4,10 @@
 use super::SubmitFailure;
 use super::{
     PrintState, ScanFailure, ScanState, Screen, Session, StaffMsg, StatusAnswer, StatusState, SubmitState, LABEL_DATE,
-    LABEL_NUMBER, PIN_INPUT, STATUS_INPUT,
+    LABEL_NUMBER, PIN_INPUT, SEARCH_INPUT, STATUS_INPUT,
 };
 use crate::devices::printer::{Paper, PrinterStatus};
-use crate::forms::{validate_all, FieldKind};
+use crate::forms::{kind_name, validate_all, FieldKind, COUNTIES};
 use crate::i18n::{Lang, Texts};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -19,15 +19,39 @@ pub struct ServiceView {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub struct CategoryView {
+    pub id: String,
+    pub title: String,
+    pub selected: bool,
+}
+
+/// An option of a choice, multiple choice or yes/no field, or a county.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionView {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct FieldView {
     pub id: String,
+    /// The field type's name in form files (`text`, `choice`, `signature`…).
+    pub kind: &'static str,
     pub label: String,
+    pub help: String,
+    /// The section's title, on the first shown field of each section.
+    pub section: String,
     pub value: String,
+    /// The value as a person reads it (option labels, `DD.MM.YYYY`).
+    pub display: String,
+    pub options: Vec<OptionView>,
     pub error: String,
     pub required: bool,
     pub multiline: bool,
     pub focused: bool,
-    /// Which on-screen keyboard suits the field: `text`, `digits`, `email`.
+    /// Which on-screen keyboard suits the field: `text`, `digits`, `date`,
+    /// `number`, `email`, or `county` for the county pad.
     pub keyboard: &'static str,
 }
 
@@ -37,8 +61,28 @@ pub struct View {
     pub lang: Lang,
     pub languages: Vec<(Lang, bool)>,
     pub services: Vec<ServiceView>,
+    pub categories: Vec<CategoryView>,
+    pub search: String,
+    pub search_focused: bool,
+    /// "Niciun serviciu nu se potrivește…" when a search finds nothing.
+    pub catalogue_empty: String,
+    /// For the technician: form files that are disabled, and why to look.
+    pub forms_notice: String,
     pub form_title: String,
+    /// The service's description.
     pub form_hint: String,
+    /// "Răspuns în cel mult 30 zile (OG 27/2002)." and its note.
+    pub form_deadline: String,
+    pub consent_text: String,
+    /// The counties, for the county pad (selected: the focused field's value).
+    pub counties: Vec<OptionView>,
+    /// The signature pad, open while a signature field has the focus.
+    pub signing_id: String,
+    pub signing_label: String,
+    pub signing_value: String,
+    /// The idle warning: shown with the seconds left.
+    pub idle_visible: bool,
+    pub idle_message: String,
     pub fields: Vec<FieldView>,
     /// `idle`, `waiting`, `confirm`, `ok`, `failed`
     pub scan_state: &'static str,
@@ -170,17 +214,56 @@ fn staff_view(s: &Session, texts: &Texts) -> StaffView {
 pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
     let lang = s.lang;
     let t = |k: &str| texts.get(lang, k).to_owned();
-    let errors = s.form.as_ref().map(|f| validate_all(f, &s.values)).unwrap_or_default();
+    let errors = s.form.as_ref().map(|f| validate_all(f, &s.values, s.today)).unwrap_or_default();
+    let mut last_section = None;
     let fields: Vec<FieldView> = s
         .form
         .iter()
-        .flat_map(|f| f.fields.iter())
-        .map(|f| {
-            let shown = s.show_all_errors || s.touched.contains(&f.id);
+        .flat_map(|form| form.visible_fields(&s.values).map(move |f| (form, f)))
+        .map(|(form, f)| {
+            // Shown once the citizen has left the field (or pressed Continue), and
+            // while typing as soon as it is wrong rather than unfinished.
+            let focused = s.focused.as_deref() == Some(f.id.as_str());
+            let shown = s.show_all_errors
+                || (s.touched.contains(&f.id) && !focused)
+                || (focused && errors.get(&f.id).is_some_and(|e| !e.is_incomplete()));
+            let value = s.values.get(&f.id).cloned().unwrap_or_default();
+            let section = match &f.section {
+                Some(id) if last_section != Some(id) => {
+                    last_section = Some(id);
+                    form.sections.iter().find(|x| &x.id == id).map(|x| x.title.get(lang).to_owned()).unwrap_or_default()
+                }
+                _ => String::new(),
+            };
+            let chosen = |v: &str| match f.kind {
+                FieldKind::MultiChoice => value.split(',').any(|x| x == v),
+                _ => value == v,
+            };
+            let options = match f.kind {
+                FieldKind::Choice | FieldKind::MultiChoice => f
+                    .options
+                    .iter()
+                    .map(|o| OptionView {
+                        value: o.value.clone(),
+                        label: o.label.get(lang).to_owned(),
+                        selected: chosen(&o.value),
+                    })
+                    .collect(),
+                FieldKind::YesNo => [("da", "yes"), ("nu", "no")]
+                    .iter()
+                    .map(|(v, k)| OptionView { value: (*v).into(), label: t(k), selected: chosen(v) })
+                    .collect(),
+                _ => vec![],
+            };
             FieldView {
                 id: f.id.clone(),
+                kind: kind_name(f.kind),
                 label: f.label.get(lang).to_owned(),
-                value: s.values.get(&f.id).cloned().unwrap_or_default(),
+                help: f.help.as_ref().map(|h| h.get(lang).to_owned()).unwrap_or_default(),
+                section,
+                display: f.display_value(&value, lang, texts),
+                value,
+                options,
                 error: match errors.get(&f.id) {
                     Some(e) if shown => e.message(texts, lang),
                     _ => String::new(),
@@ -190,7 +273,10 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
                 focused: s.focused.as_deref() == Some(f.id.as_str()),
                 keyboard: match f.kind {
                     FieldKind::Cnp | FieldKind::Phone => "digits",
+                    FieldKind::Date => "date",
+                    FieldKind::Number => "number",
                     FieldKind::Email => "email",
+                    FieldKind::County => "county",
                     _ => "text",
                 },
             }
@@ -265,32 +351,105 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         Screen::Status => "code",
         Screen::StaffLogin => "digits",
         Screen::Staff => "text",
+        Screen::Catalogue => "text",
         _ => focused_field.map(|f| f.keyboard).unwrap_or("text"),
     };
+    let search_focused = s.focused.as_deref() == Some(SEARCH_INPUT);
+    let signing = focused_field.filter(|f| f.kind == "signature" && s.screen == Screen::Form);
     let keyboard_visible = match s.screen {
-        Screen::Form => focused_field.is_some(),
+        Screen::Form => focused_field.is_some() && signing.is_none(),
         Screen::Status => true,
         Screen::StaffLogin => s.focused.as_deref() == Some(PIN_INPUT),
         Screen::Staff => matches!(s.focused.as_deref(), Some(LABEL_NUMBER | LABEL_DATE)),
+        Screen::Catalogue => search_focused,
         _ => false,
     };
+    let services: Vec<ServiceView> = s
+        .catalogue
+        .forms
+        .iter()
+        .filter(|f| s.category.as_ref().is_none_or(|c| &f.category == c))
+        .filter(|f| {
+            let hay = fold(&format!(
+                "{} {} {} {}",
+                f.title.get(lang),
+                f.description.get(lang),
+                t(&format!("cat_{}", f.category)),
+                f.title.ro
+            ));
+            let words: Vec<&str> = hay.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+            fold(&s.search).split_whitespace().all(|q| words.iter().any(|w| word_matches(q, w)))
+        })
+        .map(|f| ServiceView {
+            id: f.id.clone(),
+            title: f.title.get(lang).to_owned(),
+            description: f.description.get(lang).to_owned(),
+            category: t(&format!("cat_{}", f.category)),
+        })
+        .collect();
+    let mut categories: Vec<CategoryView> = vec![];
+    for f in &s.catalogue.forms {
+        if !categories.iter().any(|c| c.id == f.category) {
+            categories.push(CategoryView {
+                id: f.category.clone(),
+                title: t(&format!("cat_{}", f.category)),
+                selected: s.category.as_ref() == Some(&f.category),
+            });
+        }
+    }
+    let county_value = focused_field.filter(|f| f.kind == "county").map(|f| f.value.as_str()).unwrap_or("");
     View {
         screen: s.screen,
         lang,
         languages: s.languages.iter().map(|l| (*l, *l == lang)).collect(),
-        services: s
-            .catalogue
-            .forms
+        catalogue_empty: if services.is_empty() { t("catalogue_none") } else { String::new() },
+        services,
+        categories,
+        search: s.search.clone(),
+        search_focused,
+        forms_notice: if s.catalogue.broken.is_empty() {
+            String::new()
+        } else {
+            let files: Vec<String> = s
+                .catalogue
+                .broken
+                .iter()
+                .map(|b| b.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+                .collect();
+            texts.fmt(lang, "forms_broken", &[("count", &files.len().to_string()), ("files", &files.join(", "))])
+        },
+        form_title: s.form.as_ref().map(|f| f.title.get(lang).to_owned()).unwrap_or_default(),
+        form_hint: s.form.as_ref().map(|f| f.description.get(lang).to_owned()).unwrap_or_default(),
+        form_deadline: s
+            .form
+            .as_ref()
+            .map(|f| match &f.deadline_note {
+                Some(note) => format!("{} {}", deadline(texts, lang, f), note.get(lang)),
+                None => deadline(texts, lang, f),
+            })
+            .unwrap_or_default(),
+        consent_text: s
+            .form
+            .as_ref()
+            .and_then(|f| f.consent.as_ref())
+            .map(|c| c.get(lang).to_owned())
+            .unwrap_or_else(|| t("consent_text")),
+        counties: COUNTIES
             .iter()
-            .map(|f| ServiceView {
-                id: f.id.clone(),
-                title: f.title.get(lang).to_owned(),
-                description: f.description.get(lang).to_owned(),
-                category: t(&format!("cat_{}", f.category)),
+            .map(|(code, name)| OptionView {
+                value: (*code).into(),
+                label: (*name).into(),
+                selected: *code == county_value,
             })
             .collect(),
-        form_title: s.form.as_ref().map(|f| f.title.get(lang).to_owned()).unwrap_or_default(),
-        form_hint: s.form.as_ref().map(|f| deadline(texts, lang, f)).unwrap_or_default(),
+        signing_id: signing.map(|f| f.id.clone()).unwrap_or_default(),
+        signing_label: signing.map(|f| f.label.clone()).unwrap_or_default(),
+        signing_value: signing.map(|f| f.value.clone()).unwrap_or_default(),
+        idle_visible: s.idle_warning.is_some(),
+        idle_message: s
+            .idle_warning
+            .map(|left| texts.fmt(lang, "idle_body", &[("secs", &left.to_string())]))
+            .unwrap_or_default(),
         fields,
         scan_state,
         scan_message,
@@ -334,8 +493,36 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
 }
 
 /// "Răspuns în cel mult 30 zile (OG 27/2002)."
-fn deadline(texts: &Texts, lang: Lang, form: &crate::forms::FormDef) -> String {
-    texts.fmt(lang, "receipt_deadline", &[("days", &form.deadline_days.to_string()), ("basis", &form.legal_basis)])
+pub fn deadline(texts: &Texts, lang: Lang, form: &crate::forms::FormDef) -> String {
+    let key = if form.working_days { "receipt_deadline_working" } else { "receipt_deadline" };
+    texts.fmt(lang, key, &[("days", &form.deadline_days.to_string()), ("basis", &form.legal_basis)])
+}
+
+/// A search word finds a word it begins, or one that shares most of it, so
+/// Romanian endings do not matter ("petiție" finds "petiții", "publice" "public").
+fn word_matches(query: &str, word: &str) -> bool {
+    if word.starts_with(query) {
+        return true;
+    }
+    let common = query.chars().zip(word.chars()).take_while(|(a, b)| a == b).count();
+    common >= 4 && common + 2 >= query.chars().count()
+}
+
+/// Lower case without diacritics, for searching: "Petiție" and "petitie" match.
+pub fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'ă' | 'â' | 'á' => 'a',
+            'î' | 'í' => 'i',
+            'ș' | 'ş' => 's',
+            'ț' | 'ţ' => 't',
+            'é' => 'e',
+            'ó' | 'ö' | 'ő' => 'o',
+            'ú' | 'ü' | 'ű' => 'u',
+            c => c,
+        })
+        .collect()
 }
 
 /// The link a receipt's QR code carries.
@@ -382,6 +569,24 @@ mod tests {
         assert_eq!(v.confirm_nationality, "România");
         assert_eq!(v.confirm_expiry, "09.05.2030");
         assert!(v.confirm_warning.contains("09.05.2030"), "{}", v.confirm_warning);
+    }
+
+    #[test]
+    fn errors_show_while_typing_only_when_wrong_not_unfinished() {
+        let texts = Texts::builtin();
+        let mut s = Session::new(Arc::new(Catalogue::builtin()), vec![Lang::Ro]);
+        s.handle(Event::PickService("petitie".into()));
+        s.handle(Event::Focus("cnp".into()));
+        let cnp_error = |s: &Session| view(s, &texts, "").fields.iter().find(|f| f.id == "cnp").unwrap().error.clone();
+        for c in "285050920499".chars() {
+            s.handle(Event::Key(crate::app::Key::Text(c.to_string())));
+        }
+        assert_eq!(cnp_error(&s), "", "twelve digits: still typing");
+        s.handle(Event::Key(crate::app::Key::Text("5".into())));
+        assert_eq!(cnp_error(&s), "Cifra de control ar trebui să fie 6", "the thirteenth digit is checked at once");
+        s.handle(Event::Key(crate::app::Key::Backspace));
+        s.handle(Event::NextField);
+        assert_eq!(cnp_error(&s), "CNP-ul are 13 cifre; ați introdus 12", "after leaving, unfinished is an error");
     }
 
     #[test]

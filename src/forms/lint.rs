@@ -23,10 +23,38 @@ impl std::fmt::Display for Problem {
     }
 }
 
-const FORM_KEYS: &[&str] =
-    &["id", "version", "category", "title", "description", "legal_basis", "deadline_days", "fields"];
+const FORM_KEYS: &[&str] = &[
+    "id",
+    "version",
+    "category",
+    "title",
+    "description",
+    "legal_basis",
+    "deadline_days",
+    "working_days",
+    "deadline_note",
+    "consent",
+    "sections",
+    "fields",
+];
 const REQUIRED_FORM_KEYS: &[&str] = &["id", "version", "category", "title", "legal_basis", "deadline_days", "fields"];
-const FIELD_KEYS: &[&str] = &["id", "type", "label", "required", "min_len", "max_len", "prefill"];
+const FIELD_KEYS: &[&str] = &[
+    "id",
+    "type",
+    "label",
+    "help",
+    "section",
+    "required",
+    "min_len",
+    "max_len",
+    "min",
+    "max",
+    "not_before",
+    "not_after",
+    "options",
+    "show_if",
+    "prefill",
+];
 
 /// 1-based line of byte offset `at`.
 fn line_of(text: &str, at: usize) -> usize {
@@ -145,9 +173,28 @@ pub fn check_text(file: &Path, text: &str) -> Vec<Problem> {
     // The typed parser is the final word: anything it refuses that the checks
     // above did not explain is still reported, with its own position.
     if out.is_empty() {
-        if let Err(e) = toml::from_str::<FormDef>(text) {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-            out.push(Problem { file: file.to_owned(), line, message: e.message().to_owned() });
+        match toml::from_str::<FormDef>(text) {
+            Err(e) => {
+                let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+                out.push(Problem { file: file.to_owned(), line, message: e.message().to_owned() });
+            }
+            // Rules across fields (conditions, sections, options), with the line of the key at fault.
+            Ok(form) => {
+                for (f, &(from, to)) in form.fields.iter().zip(&blocks) {
+                    if let Some(problem) = form.field_problem(f) {
+                        let key = ["show_if", "options", "section", "min_len", "min"]
+                            .into_iter()
+                            .find(|k| problem.contains(&format!("`{k}`")) || problem.starts_with(k))
+                            .or_else(|| problem.contains("option").then_some("options"))
+                            .unwrap_or("id");
+                        out.push(Problem {
+                            file: file.to_owned(),
+                            line: key_line(text, key, from, to),
+                            message: format!("field `{}`: {problem}", f.id),
+                        });
+                    }
+                }
+            }
         }
     }
     out.sort_by_key(|p| p.line);
@@ -188,7 +235,7 @@ mod tests {
     #[test]
     fn the_shipped_forms_have_no_problems() {
         let (n, problems) = check_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms")).unwrap();
-        assert_eq!(n, 5);
+        assert_eq!(n, 6);
         assert!(problems.is_empty(), "{problems:?}");
     }
 
@@ -200,6 +247,18 @@ mod tests {
         assert_eq!(
             problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
             [format!("forms/petitie.toml:{line}: field `cnp` has unknown type `cnpp`")]
+        );
+    }
+
+    #[test]
+    fn a_condition_on_a_missing_field_is_named_with_its_line() {
+        let text = include_str!("../../forms/informatii-544.toml")
+            .replace("show_if = { field = \"raspuns\", equals = \"email\" }", "show_if = { field = \"raspunsul\" }");
+        let problems = check_text(Path::new("f.toml"), &text);
+        let line = text.lines().position(|l| l.contains("\"raspunsul\"")).unwrap() + 1;
+        assert_eq!(
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [format!("f.toml:{line}: field `email`: `show_if` names field `raspunsul`, which does not exist")]
         );
     }
 }

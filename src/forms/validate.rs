@@ -2,22 +2,51 @@
 //! the reason it is not acceptable, if any. Messages are produced in the
 //! citizen's language by [`FieldError::message`].
 
-use super::{FieldDef, FieldKind, FormDef};
+use super::{counties, FieldDef, FieldKind, FormDef};
 use crate::i18n::{Lang, Texts};
 use crate::identity::cnp::{self, CnpError};
+use jiff::civil::Date;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FieldError {
     Required,
-    TooShort { min: usize },
-    TooLong { max: usize, len: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+        len: usize,
+    },
     Email,
     Phone,
     Cnp(CnpError),
+    /// Not written as `ZZ.LL.AAAA`.
+    DateFormat,
+    /// Written well but no such day (31.04, 29.02 of a common year).
+    NoSuchDate,
+    DateTooEarly(Date),
+    DateTooLate(Date),
+    NotANumber,
+    NumberTooSmall(f64),
+    NumberTooLarge(f64),
+    /// A value that is not one of the field's options (only from a broken client).
+    NotAnOption,
 }
 
 impl FieldError {
+    /// Problems that only mean "not finished yet" (too short, a CNP or a date
+    /// still being typed): not shown while the citizen is typing the field.
+    pub fn is_incomplete(&self) -> bool {
+        matches!(
+            self,
+            FieldError::Required
+                | FieldError::TooShort { .. }
+                | FieldError::DateFormat
+                | FieldError::Cnp(CnpError::Length(_))
+        )
+    }
+
     pub fn message(&self, texts: &Texts, lang: Lang) -> String {
         match self {
             FieldError::Required => texts.get(lang, "err_required").to_owned(),
@@ -37,6 +66,14 @@ impl FieldError {
                     texts.fmt(lang, "err_cnp_check", &[("expected", &expected.to_string())])
                 }
             },
+            FieldError::DateFormat => texts.get(lang, "err_date_format").to_owned(),
+            FieldError::NoSuchDate => texts.get(lang, "err_date_none").to_owned(),
+            FieldError::DateTooEarly(d) => texts.fmt(lang, "err_date_early", &[("date", &dmy(*d))]),
+            FieldError::DateTooLate(d) => texts.fmt(lang, "err_date_late", &[("date", &dmy(*d))]),
+            FieldError::NotANumber => texts.get(lang, "err_number").to_owned(),
+            FieldError::NumberTooSmall(m) => texts.fmt(lang, "err_number_min", &[("min", &number(*m))]),
+            FieldError::NumberTooLarge(m) => texts.fmt(lang, "err_number_max", &[("max", &number(*m))]),
+            FieldError::NotAnOption => texts.get(lang, "err_option").to_owned(),
         }
     }
 }
@@ -68,7 +105,59 @@ pub fn is_phone(s: &str) -> bool {
         && matches!(compact.as_bytes()[1], b'2' | b'3' | b'7')
 }
 
-pub fn validate_field(field: &FieldDef, value: &str) -> Option<FieldError> {
+/// `DD.MM.YYYY`.
+pub fn dmy(d: Date) -> String {
+    format!("{:02}.{:02}.{}", d.day(), d.month(), d.year())
+}
+
+fn number(n: f64) -> String {
+    let s = format!("{n}");
+    s.replace('.', ",")
+}
+
+/// A date as the citizen writes it (`ZZ.LL.AAAA`, also with `/` or `-`) or
+/// as it is stored (`YYYY-MM-DD`). `Err(true)` when well written but no such day.
+pub fn read_date(s: &str) -> Result<Date, bool> {
+    let s = s.trim();
+    if let Ok(d) = s.parse::<Date>() {
+        return Ok(d);
+    }
+    let parts: Vec<&str> = s.split(['.', '/', '-']).collect();
+    let [d, m, y] = parts[..] else { return Err(false) };
+    let digits =
+        |t: &str, n: std::ops::RangeInclusive<usize>| n.contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(d, 1..=2) && digits(m, 1..=2) && digits(y, 4..=4)) {
+        return Err(false);
+    }
+    let (d, m, y): (i8, i8, i16) = (d.parse().unwrap(), m.parse().unwrap(), y.parse().unwrap());
+    Date::new(y, m, d).map_err(|_| true)
+}
+
+/// A stored or written date, if it is one.
+pub fn parse_date(s: &str) -> Option<Date> {
+    read_date(s).ok()
+}
+
+/// A number as written on a Romanian keyboard: `12`, `12,5` or `12.5`.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let t = s.trim().replace(',', ".");
+    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// The value to store for what was typed: dates become `YYYY-MM-DD`.
+pub fn normalize(field: &FieldDef, value: &str) -> String {
+    let v = value.trim();
+    match field.kind {
+        FieldKind::Date => parse_date(v).map(|d| d.to_string()).unwrap_or_else(|| v.to_owned()),
+        _ => v.to_owned(),
+    }
+}
+
+/// Why `value` is not acceptable for `field`, if it is not. `today` bounds dates.
+pub fn validate_field(field: &FieldDef, value: &str, today: Date) -> Option<FieldError> {
     let v = value.trim();
     if v.is_empty() {
         return field.required.then_some(FieldError::Required);
@@ -85,20 +174,46 @@ pub fn validate_field(field: &FieldDef, value: &str) -> Option<FieldError> {
         }
     }
     match field.kind {
-        FieldKind::Text | FieldKind::Textarea => None,
+        FieldKind::Text | FieldKind::Textarea | FieldKind::Signature => None,
         FieldKind::Email => (!is_email(v)).then_some(FieldError::Email),
         FieldKind::Phone => (!is_phone(v)).then_some(FieldError::Phone),
         FieldKind::Cnp => cnp::validate(v).err().map(FieldError::Cnp),
+        FieldKind::Date => match read_date(v) {
+            Err(false) => Some(FieldError::DateFormat),
+            Err(true) => Some(FieldError::NoSuchDate),
+            Ok(d) => {
+                if let Some(min) = field.not_before.as_ref().map(|b| b.resolve(today)).filter(|min| d < *min) {
+                    Some(FieldError::DateTooEarly(min))
+                } else {
+                    field
+                        .not_after
+                        .as_ref()
+                        .map(|b| b.resolve(today))
+                        .filter(|max| d > *max)
+                        .map(FieldError::DateTooLate)
+                }
+            }
+        },
+        FieldKind::Number => match parse_number(v) {
+            None => Some(FieldError::NotANumber),
+            Some(n) if field.min.is_some_and(|m| n < m) => Some(FieldError::NumberTooSmall(field.min.unwrap())),
+            Some(n) if field.max.is_some_and(|m| n > m) => Some(FieldError::NumberTooLarge(field.max.unwrap())),
+            Some(_) => None,
+        },
+        FieldKind::Choice => field.option(v).is_none().then_some(FieldError::NotAnOption),
+        FieldKind::MultiChoice => v.split(',').any(|x| field.option(x).is_none()).then_some(FieldError::NotAnOption),
+        FieldKind::County => counties::name(v).is_none().then_some(FieldError::NotAnOption),
+        FieldKind::YesNo => (!matches!(v, "da" | "nu")).then_some(FieldError::NotAnOption),
     }
 }
 
-/// Every field's problem, by field id; empty when the form can be sent.
-pub fn validate_all(form: &FormDef, values: &BTreeMap<String, String>) -> BTreeMap<String, FieldError> {
-    form.fields
-        .iter()
+/// Every shown field's problem, by field id; empty when the form can be sent.
+/// Fields hidden by their `show_if` are neither checked nor sent.
+pub fn validate_all(form: &FormDef, values: &BTreeMap<String, String>, today: Date) -> BTreeMap<String, FieldError> {
+    form.visible_fields(values)
         .filter_map(|f| {
             let v = values.get(&f.id).map(String::as_str).unwrap_or("");
-            validate_field(f, v).map(|e| (f.id.clone(), e))
+            validate_field(f, v, today).map(|e| (f.id.clone(), e))
         })
         .collect()
 }
@@ -113,11 +228,25 @@ mod tests {
             id: "f".into(),
             kind,
             label: Localized { ro: "F".into(), ..Default::default() },
+            help: None,
+            section: None,
             required,
             min_len: None,
             max_len: Some(20),
+            min: None,
+            max: None,
+            not_before: None,
+            not_after: None,
+            options: vec![],
+            show_if: None,
             prefill: None,
         }
+    }
+
+    const TODAY: Date = jiff::civil::date(2026, 11, 23);
+
+    fn check(f: &FieldDef, v: &str) -> Option<FieldError> {
+        validate_field(f, v, TODAY)
     }
 
     #[test]
@@ -143,14 +272,95 @@ mod tests {
     #[test]
     fn required_length_and_type_rules() {
         let texts = Texts::builtin();
-        assert_eq!(validate_field(&field(FieldKind::Text, true), "  "), Some(FieldError::Required));
-        assert_eq!(validate_field(&field(FieldKind::Text, false), ""), None);
+        assert_eq!(check(&field(FieldKind::Text, true), "  "), Some(FieldError::Required));
+        assert_eq!(check(&field(FieldKind::Text, false), ""), None);
         assert_eq!(
-            validate_field(&field(FieldKind::Text, true), &"ă".repeat(21)),
+            check(&field(FieldKind::Text, true), &"ă".repeat(21)),
             Some(FieldError::TooLong { max: 20, len: 21 })
         );
-        let e = validate_field(&field(FieldKind::Cnp, true), "2850509204995").unwrap();
+        let e = check(&field(FieldKind::Cnp, true), "2850509204995").unwrap();
         assert_eq!(e.message(&texts, Lang::Ro), "Cifra de control ar trebui să fie 6");
-        assert_eq!(validate_field(&field(FieldKind::Cnp, true), "2850509204996"), None);
+        assert_eq!(check(&field(FieldKind::Cnp, true), "2850509204996"), None);
+    }
+
+    #[test]
+    fn dates_written_the_romanian_way_with_leap_days_and_bounds() {
+        let mut f = field(FieldKind::Date, true);
+        f.not_before = Some(crate::forms::DateBound::Fixed(jiff::civil::date(1900, 1, 1)));
+        f.not_after = Some(crate::forms::DateBound::try_from("today".to_owned()).unwrap());
+        let cases: &[(&str, Option<FieldError>)] = &[
+            ("29.02.2024", None),
+            ("29.02.2000", None),
+            ("1.3.2025", None),
+            ("2025-03-01", None),
+            ("23.11.2026", None),
+            ("29.02.2025", Some(FieldError::NoSuchDate)),
+            ("29.02.1900", Some(FieldError::NoSuchDate)),
+            ("31.04.2020", Some(FieldError::NoSuchDate)),
+            ("00.01.2020", Some(FieldError::NoSuchDate)),
+            ("12.13.2020", Some(FieldError::NoSuchDate)),
+            ("12.05", Some(FieldError::DateFormat)),
+            ("12.05.20", Some(FieldError::DateFormat)),
+            ("ieri", Some(FieldError::DateFormat)),
+            ("24.11.2026", Some(FieldError::DateTooLate(TODAY))),
+            ("31.12.1899", Some(FieldError::DateTooEarly(jiff::civil::date(1900, 1, 1)))),
+        ];
+        for (v, want) in cases {
+            assert_eq!(&check(&f, v), want, "{v}");
+        }
+        f.not_before = Some(crate::forms::DateBound::try_from("today-30d".to_owned()).unwrap());
+        assert_eq!(check(&f, "24.10.2026"), None);
+        assert_eq!(check(&f, "23.10.2026"), Some(FieldError::DateTooEarly(jiff::civil::date(2026, 10, 24))));
+        for bad in ["yesterday", "today-", "today-3w", "today30d", "2026-13-01"] {
+            assert!(crate::forms::DateBound::try_from(bad.to_owned()).is_err(), "{bad}");
+        }
+        let texts = Texts::builtin();
+        assert_eq!(FieldError::DateTooLate(TODAY).message(&texts, Lang::Ro), "Data nu poate fi după 23.11.2026");
+        assert_eq!(normalize(&f, " 1.3.2025 "), "2025-03-01");
+    }
+
+    #[test]
+    fn numbers_with_a_decimal_comma_and_bounds() {
+        let mut f = field(FieldKind::Number, true);
+        f.min = Some(1.0);
+        f.max = Some(10.0);
+        let cases: &[(&str, Option<FieldError>)] = &[
+            ("1", None),
+            ("10", None),
+            ("2,5", None),
+            ("2.5", None),
+            ("0", Some(FieldError::NumberTooSmall(1.0))),
+            ("10,01", Some(FieldError::NumberTooLarge(10.0))),
+            ("doi", Some(FieldError::NotANumber)),
+            ("1e3", Some(FieldError::NotANumber)),
+        ];
+        for (v, want) in cases {
+            assert_eq!(&check(&f, v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn choices_counties_and_yes_no_accept_only_their_values() {
+        let mut f = field(FieldKind::MultiChoice, true);
+        f.options = ["a", "b"]
+            .iter()
+            .map(|v| crate::forms::Choice {
+                value: v.to_string(),
+                label: Localized { ro: v.to_uppercase(), ..Default::default() },
+            })
+            .collect();
+        assert_eq!(check(&f, "a,b"), None);
+        assert_eq!(check(&f, "a,c"), Some(FieldError::NotAnOption));
+        f.kind = FieldKind::Choice;
+        assert_eq!(check(&f, "b"), None);
+        assert_eq!(check(&f, "a,b"), Some(FieldError::NotAnOption));
+        let c = field(FieldKind::County, true);
+        assert_eq!(check(&c, "CJ"), None);
+        assert_eq!(check(&c, "B"), None);
+        assert_eq!(check(&c, "XY"), Some(FieldError::NotAnOption));
+        let y = field(FieldKind::YesNo, true);
+        assert_eq!(check(&y, "da"), None);
+        assert_eq!(check(&y, ""), Some(FieldError::Required));
+        assert_eq!(check(&y, "poate"), Some(FieldError::NotAnOption));
     }
 }

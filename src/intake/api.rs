@@ -55,6 +55,9 @@ pub struct SubmissionBody {
     pub lang: Lang,
     pub created_ms: i64,
     pub answers: BTreeMap<String, String>,
+    /// The registry's PDF/A copy of the request, base64; absent if it could not be made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<String>,
 }
 
 /// The registry's answer to a submission, and to a status query.

@@ -30,6 +30,8 @@ struct AppState {
     identity: Arc<age::x25519::Identity>,
     /// Enrolled kiosks: `ID.pem` public keys; `ID.revoked` marks a revoked one.
     kiosks_dir: std::path::PathBuf,
+    /// The registry's PDF of each request: `CODE.pdf`.
+    documents_dir: std::path::PathBuf,
 }
 
 fn error(status: StatusCode, msg: impl Into<String>) -> Response {
@@ -48,6 +50,7 @@ pub fn router(data_dir: &Path, database: Option<&str>) -> anyhow::Result<Router>
         store: Arc::new(Mutex::new(store)),
         identity: Arc::new(identity),
         kiosks_dir: data_dir.join("kiosks"),
+        documents_dir: data_dir.join("documents"),
     };
     Ok(Router::new()
         .route("/api/v1/submissions", post(submit))
@@ -160,7 +163,9 @@ async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> R
     let kiosk = body.kiosk_id.clone();
     let result = tokio::task::spawn_blocking(move || {
         let now = jiff::Zoned::now();
-        st.store.lock().unwrap_or_else(|p| p.into_inner()).register(&raw, &body, now)
+        let status = st.store.lock().unwrap_or_else(|p| p.into_inner()).register(&raw, &body, now)?;
+        save_document(&st.documents_dir, &body);
+        Ok::<_, StoreError>(status)
     })
     .await;
     match result {
@@ -174,6 +179,24 @@ async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> R
             error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, try again")
         }
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+    }
+}
+
+/// Files the request's PDF for the registry (`documents/CODE.pdf`), written
+/// whole or not at all; a repeated upload writes the same bytes again.
+fn save_document(dir: &Path, body: &SubmissionBody) {
+    let Some(pdf) = &body.pdf else { return };
+    let Ok(bytes) = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, pdf) else {
+        tracing::warn!(code = %body.tracking_code, "submission PDF is not base64; answers registered without it");
+        return;
+    };
+    let path = dir.join(format!("{}.pdf", body.tracking_code));
+    let tmp = dir.join(format!(".{}.pdf.tmp", body.tracking_code));
+    let result = std::fs::create_dir_all(dir)
+        .and_then(|_| std::fs::write(&tmp, &bytes))
+        .and_then(|_| std::fs::rename(&tmp, &path));
+    if let Err(e) = result {
+        tracing::error!(error = %e, code = %body.tracking_code, "could not file the submission PDF");
     }
 }
 

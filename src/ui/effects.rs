@@ -24,6 +24,9 @@ pub struct Effects {
     pub intake: IntakeClient,
     pub wake_uploader: Arc<Notify>,
     pub sealer: Arc<crate::crypto::Sealer>,
+    pub letterhead: Arc<crate::pdf::Letterhead>,
+    /// The municipality's forms folder, watched for changes; `None`: the built-in forms.
+    pub forms_dir: Option<std::path::PathBuf>,
     pub data_dir: std::path::PathBuf,
     pub min_free_mb: u64,
     pub municipality: String,
@@ -82,8 +85,9 @@ impl Effects {
             }),
             Effect::Persist { form, lang, answers } => self.runtime.spawn_blocking(move || {
                 let mut q = me.queue.lock().unwrap_or_else(|p| p.into_inner());
-                let result = crate::queue::check_space(&me.data_dir, me.min_free_mb)
-                    .and_then(|_| crate::queue::submit(&mut q, &me.sealer, &form, lang, answers, crate::now_ms()));
+                let result = crate::queue::check_space(&me.data_dir, me.min_free_mb).and_then(|_| {
+                    crate::queue::submit(&mut q, &me.sealer, &me.letterhead, &form, lang, answers, crate::now_ms())
+                });
                 drop(q);
                 match result {
                     Ok(receipt) => {

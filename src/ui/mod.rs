@@ -35,9 +35,11 @@ struct Inner {
     last_qr_url: RefCell<String>,
     idle: slint::Timer,
     idle_timeout: Duration,
+    idle_warning: u32,
     /// Staff mode leaves itself sooner: an unattended desk is a risk.
     staff_idle_timeout: Duration,
     capacity: slint::Timer,
+    forms_watch: slint::Timer,
 }
 
 impl KioskUi {
@@ -48,6 +50,7 @@ impl KioskUi {
         municipality: &str,
         status_url_base: String,
         idle_timeout: Duration,
+        idle_warning: u32,
         staff_idle_timeout: Duration,
     ) -> Result<KioskUi, slint::PlatformError> {
         let window = AppWindow::new()?;
@@ -61,8 +64,10 @@ impl KioskUi {
             last_qr_url: RefCell::default(),
             idle: slint::Timer::default(),
             idle_timeout,
+            idle_warning,
             staff_idle_timeout,
             capacity: slint::Timer::default(),
+            forms_watch: slint::Timer::default(),
         });
         bind(&window, &inner);
         inner.render();
@@ -96,6 +101,7 @@ impl KioskUi {
                 inner.check_capacity();
             }
         });
+        inner.watch_forms();
         Ok(KioskUi { window, inner })
     }
 
@@ -144,9 +150,26 @@ fn bind(window: &AppWindow, inner: &Rc<Inner>) {
     on!(on_staff_exit, || Event::StaffExit);
     on!(on_print_label, || Event::PrintLabel);
     on!(on_reprint, |code| Event::Reprint(code.into()));
+    on!(on_pick_category, |id| Event::PickCategory((!id.is_empty()).then(|| id.to_string())));
+    on!(on_choose, |id, v| Event::Choose(id.into(), v.into()));
+    on!(on_sign, |id, x, y, new_stroke| Event::Sign { field: id.into(), x, y, new_stroke });
+    on!(on_clear_signature, |id| Event::ClearSignature(id.into()));
+    on!(on_still_here, || Event::StillHere);
+    let weak = Rc::downgrade(inner);
+    k.on_pick_county(move |code| {
+        if let Some(inner) = weak.upgrade() {
+            let focused = inner.session.borrow().focused.clone();
+            if let Some(id) = focused {
+                inner.dispatch(Event::Choose(id, code.into()));
+            }
+        }
+    });
     let weak = Rc::downgrade(inner);
     k.on_activity(move || {
         if let Some(inner) = weak.upgrade() {
+            if inner.session.borrow().idle_warning.is_some() {
+                inner.dispatch(Event::StillHere);
+            }
             inner.arm_idle_timer();
         }
     });
@@ -181,17 +204,77 @@ impl Inner {
         });
     }
 
-    /// Restarts the idle countdown; on expiry the session is wiped.
+    /// Every 2 s, off the UI thread: if the forms folder changed, reload it
+    /// and hand the new catalogue to the session (a broken file disables only
+    /// its own service and shows the technician notice).
+    fn watch_forms(self: &Rc<Self>) {
+        let Some(dir) = self.effects.forms_dir.clone() else { return };
+        let seen = Rc::new(RefCell::new(crate::forms::Catalogue::fingerprint(&dir)));
+        let weak = Rc::downgrade(self);
+        self.forms_watch.start(slint::TimerMode::Repeated, Duration::from_secs(2), move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let (dir, before) = (dir.clone(), seen.borrow().clone());
+            let job = inner.effects.runtime.spawn_blocking(move || {
+                let now = crate::forms::Catalogue::fingerprint(&dir);
+                (now != before).then(|| (now, crate::forms::Catalogue::load_dir(&dir)))
+            });
+            let seen = seen.clone();
+            let _ = slint::spawn_local(async move {
+                let Ok(Some((now, loaded))) = job.await else { return };
+                *seen.borrow_mut() = now;
+                match loaded {
+                    Ok(c) => {
+                        tracing::info!(services = c.forms.len(), disabled = c.broken.len(), "forms folder reloaded");
+                        crate::kiosk::log_broken(&c);
+                        inner.dispatch(Event::CatalogueChanged(std::sync::Arc::new(c)));
+                    }
+                    Err(e) => tracing::error!(error = %e, "forms folder unreadable; keeping the services loaded"),
+                }
+            });
+        });
+    }
+
+    /// Restarts the idle countdown: after `idle_timeout` a warning counts
+    /// down `idle_warning` seconds (a touch keeps the session), then the
+    /// session is wiped.
     fn arm_idle_timer(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
         let staff = matches!(self.session.borrow().screen, crate::app::Screen::Staff | crate::app::Screen::StaffLogin);
-        let timeout = if staff { self.staff_idle_timeout.min(self.idle_timeout) } else { self.idle_timeout };
-        self.idle.start(slint::TimerMode::SingleShot, timeout, move || {
-            if let Some(inner) = weak.upgrade() {
-                if inner.session.borrow().screen != crate::app::Screen::Home {
+        if staff {
+            // Staff mode leaves itself, sooner and without the citizen's countdown.
+            let timeout = self.staff_idle_timeout.min(self.idle_timeout);
+            self.idle.start(slint::TimerMode::SingleShot, timeout, move || {
+                if let Some(inner) = weak.upgrade() {
                     inner.dispatch(Event::IdleTimeout);
                 }
+            });
+            return;
+        }
+        self.idle.start(slint::TimerMode::SingleShot, self.idle_timeout, move || {
+            let Some(inner) = weak.upgrade() else { return };
+            if inner.session.borrow().screen == crate::app::Screen::Home {
+                return;
             }
+            inner.session.borrow_mut().handle(Event::IdleWarning(inner.idle_warning));
+            inner.render();
+            let weak = Rc::downgrade(&inner);
+            inner.idle.start(slint::TimerMode::Repeated, Duration::from_secs(1), move || {
+                let Some(inner) = weak.upgrade() else { return };
+                let left = inner.session.borrow().idle_warning;
+                match left {
+                    // A touch ended the warning: the next touch re-arms the timer.
+                    None => inner.idle.stop(),
+                    Some(n) if n <= 1 => {
+                        inner.idle.stop();
+                        inner.session.borrow_mut().handle(Event::IdleTimeout);
+                        inner.render();
+                    }
+                    Some(n) => {
+                        inner.session.borrow_mut().handle(Event::IdleWarning(n - 1));
+                        inner.render();
+                    }
+                }
+            });
         });
     }
 
@@ -218,6 +301,14 @@ fn labels(texts: &Texts, lang: crate::i18n::Lang) -> Labels {
         start: t("start"),
         check_status: t("check_status"),
         catalogue_title: t("catalogue_title"),
+        catalogue_search: t("catalogue_search"),
+        catalogue_all: t("catalogue_all"),
+        sign_here: t("sign_here"),
+        sign_clear: t("sign_clear"),
+        county_pick: t("county_pick"),
+        idle_title: t("idle_title"),
+        idle_stay: t("idle_stay"),
+        idle_leave: t("idle_leave"),
         back: t("back"),
         finish: t("finish"),
         language: t("language"),
@@ -227,7 +318,6 @@ fn labels(texts: &Texts, lang: crate::i18n::Lang) -> Labels {
         review_title: t("review_title"),
         edit: t("edit"),
         consent_label: t("consent_label"),
-        consent_text: t("consent_text"),
         submit: t("submit"),
         receipt_title: t("receipt_title"),
         receipt_code_label: t("receipt_code_label"),
@@ -293,14 +383,32 @@ fn apply(w: &AppWindow, v: &View, texts: &Texts) {
             .collect(),
         |m| k.set_services(m),
     );
+    let current = k.get_fields();
     set_rows(
         k.get_fields(),
         v.fields
             .iter()
-            .map(|f| FieldItem {
+            .enumerate()
+            .map(|(i, f)| FieldItem {
                 id: s(&f.id),
+                kind: s(f.kind),
                 label: s(&f.label),
+                help: s(&f.help),
+                section: s(&f.section),
                 value: s(&f.value),
+                display: s(&f.display),
+                // The same options model when its rows did not change, so an
+                // unchanged field compares equal and is left alone.
+                options: current
+                    .row_data(i)
+                    .map(|old| old.options)
+                    .filter(|old| {
+                        old.row_count() == f.options.len()
+                            && old.iter().zip(&f.options).all(|(a, b)| {
+                                a.value == b.value.as_str() && a.label == b.label.as_str() && a.selected == b.selected
+                            })
+                    })
+                    .unwrap_or_else(|| options(&f.options)),
                 error: s(&f.error),
                 required: f.required,
                 multiline: f.multiline,
@@ -309,8 +417,33 @@ fn apply(w: &AppWindow, v: &View, texts: &Texts) {
             .collect(),
         |m| k.set_fields(m),
     );
+    set_rows(
+        k.get_categories(),
+        v.categories.iter().map(|c| OptionItem { value: s(&c.id), label: s(&c.title), selected: c.selected }).collect(),
+        |m| k.set_categories(m),
+    );
+    set_rows(
+        k.get_counties(),
+        v.counties
+            .iter()
+            .map(|c| OptionItem { value: s(&c.value), label: s(&c.label), selected: c.selected })
+            .collect(),
+        |m| k.set_counties(m),
+    );
+    k.set_category(s(v.categories.iter().find(|c| c.selected).map(|c| c.id.as_str()).unwrap_or("")));
+    k.set_search(s(&v.search));
+    k.set_search_focused(v.search_focused);
+    k.set_catalogue_empty(s(&v.catalogue_empty));
+    k.set_forms_notice(s(&v.forms_notice));
     k.set_form_title(s(&v.form_title));
     k.set_form_hint(s(&v.form_hint));
+    k.set_form_deadline(s(&v.form_deadline));
+    k.set_consent_text(s(&v.consent_text));
+    k.set_signing_id(s(&v.signing_id));
+    k.set_signing_label(s(&v.signing_label));
+    k.set_signing_value(s(&v.signing_value));
+    k.set_idle_visible(v.idle_visible);
+    k.set_idle_message(s(&v.idle_message));
     k.set_scan_state(s(v.scan_state));
     k.set_scan_message(s(&v.scan_message));
     k.set_confirm_name(s(&v.confirm_name));
@@ -374,6 +507,14 @@ fn staff_labels(texts: &Texts, lang: crate::i18n::Lang) -> StaffLabels {
         recent_title: t("staff_recent_title"),
         reprint: t("staff_reprint"),
     }
+}
+
+fn options(rows: &[crate::app::view::OptionView]) -> ModelRc<OptionItem> {
+    ModelRc::new(VecModel::from(
+        rows.iter()
+            .map(|o| OptionItem { value: s(&o.value), label: s(&o.label), selected: o.selected })
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// The receipt's QR code as an image (black modules on white, 4-module quiet zone).
