@@ -7,6 +7,7 @@
 //! screen. Personal data lives only in the session and is wiped when the
 //! submission is durable, on "Terminat", and on idle timeout.
 
+pub mod speech;
 pub mod view;
 
 use crate::forms::{validate_all, validate_field, Catalogue, FieldKind, FormDef, Prefill};
@@ -157,6 +158,12 @@ pub fn receipt_code(text: &str) -> Option<String> {
 #[derive(Debug, Clone)]
 pub enum Event {
     SetLanguage(Lang),
+    /// "Asistență vocală": spoken guidance on or off.
+    ToggleSpeech,
+    /// Text ×1.5, on or off.
+    ToggleLargeText,
+    /// The high-contrast colours, on or off.
+    ToggleContrast,
     /// "Depune o cerere" on the home screen.
     Start,
     /// "Verifică stadiul", from home or from a receipt.
@@ -258,6 +265,10 @@ pub struct Session {
     pub idle_warning: Option<u32>,
     pub search: String,
     pub category: Option<String>,
+    /// The citizen's accessibility choices; the next citizen starts without them.
+    pub speech: bool,
+    pub large_text: bool,
+    pub high_contrast: bool,
 }
 
 impl Session {
@@ -284,6 +295,9 @@ impl Session {
             idle_warning: None,
             search: String::new(),
             category: None,
+            speech: false,
+            large_text: false,
+            high_contrast: false,
         }
     }
 
@@ -315,6 +329,9 @@ impl Session {
 
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
         match event {
+            Event::ToggleSpeech => self.speech = !self.speech,
+            Event::ToggleLargeText => self.large_text = !self.large_text,
+            Event::ToggleContrast => self.high_contrast = !self.high_contrast,
             Event::SetLanguage(l) => {
                 if self.languages.contains(&l) {
                     self.lang = l;

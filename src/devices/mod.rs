@@ -9,6 +9,7 @@ pub mod printer;
 pub mod qr;
 pub mod scanner;
 pub mod serial;
+pub mod speech;
 pub mod wedge;
 
 use crate::config::DevicesConfig;
@@ -24,6 +25,7 @@ pub struct Devices {
     pub id_scanner: Arc<dyn IdScanner>,
     pub printer: Arc<dyn Printer>,
     pub qr_reader: Arc<dyn QrReader>,
+    pub speaker: Arc<dyn speech::Speaker>,
 }
 
 impl Devices {
@@ -32,6 +34,7 @@ impl Devices {
             id_scanner: scanner::from_config(&cfg.id_scanner),
             printer: printer::from_config(&cfg.printer),
             qr_reader: qr::from_config(&cfg.qr_reader),
+            speaker: speech::from_config(&cfg.speech),
         }
     }
 }
