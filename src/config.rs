@@ -115,6 +115,33 @@ pub struct DevicesConfig {
     /// The label printer's language (from `[labels] language`), so its status is asked in it.
     #[serde(skip)]
     pub label_language: crate::print::label::LabelLang,
+    #[serde(default)]
+    pub speech: SpeechConfig,
+}
+
+/// Spoken guidance ("Asistență vocală"), when the citizen turns it on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "driver", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum SpeechConfig {
+    /// espeak-ng on the default audio output.
+    EspeakNg {
+        #[serde(default = "default_espeak")]
+        program: PathBuf,
+    },
+    /// Records what would be said (tests).
+    Simulated,
+    /// No audio on this panel: the button is still there, nothing is said.
+    Off,
+}
+
+impl Default for SpeechConfig {
+    fn default() -> Self {
+        SpeechConfig::EspeakNg { program: default_espeak() }
+    }
+}
+
+fn default_espeak() -> PathBuf {
+    PathBuf::from("espeak-ng")
 }
 
 /// Printing: the municipality's logo and printer profiles beyond the built-in ones.

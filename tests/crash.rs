@@ -46,7 +46,7 @@ fn sigkill_at_random_instants_loses_and_duplicates_nothing() {
             .spawn()
             .unwrap();
         submit.stdin.take().unwrap().write_all(ANSWERS.as_bytes()).unwrap();
-        std::thread::sleep(Duration::from_micros(rand::random_range(0..40_000)));
+        std::thread::sleep(Duration::from_micros(rand::random_range(0..120_000)));
         for child in [&mut uploader, &mut submit] {
             if child.try_wait().unwrap().is_none() {
                 child.kill().unwrap(); // SIGKILL

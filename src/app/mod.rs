@@ -7,6 +7,7 @@
 //! screen. Personal data lives only in the session and is wiped when the
 //! submission is durable, on "Terminat", and on idle timeout.
 
+pub mod speech;
 pub mod staff;
 pub mod view;
 
@@ -246,6 +247,12 @@ pub fn receipt_code(text: &str) -> Option<String> {
 #[derive(Debug, Clone)]
 pub enum Event {
     SetLanguage(Lang),
+    /// "Asistență vocală": spoken guidance on or off.
+    ToggleSpeech,
+    /// Text ×1.5, on or off.
+    ToggleLargeText,
+    /// The high-contrast colours, on or off.
+    ToggleContrast,
     /// "Depune o cerere" on the home screen.
     Start,
     /// "Verifică stadiul", from home or from a receipt.
@@ -389,6 +396,10 @@ pub struct Session {
     pub idle_warning: Option<u32>,
     pub search: String,
     pub category: Option<String>,
+    /// The citizen's accessibility choices; the next citizen starts without them.
+    pub speech: bool,
+    pub large_text: bool,
+    pub high_contrast: bool,
 }
 
 impl Session {
@@ -416,6 +427,9 @@ impl Session {
             idle_warning: None,
             search: String::new(),
             category: None,
+            speech: false,
+            large_text: false,
+            high_contrast: false,
         }
     }
 
@@ -462,6 +476,9 @@ impl Session {
 
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
         match event {
+            Event::ToggleSpeech => self.speech = !self.speech,
+            Event::ToggleLargeText => self.large_text = !self.large_text,
+            Event::ToggleContrast => self.high_contrast = !self.high_contrast,
             Event::SetLanguage(l) => {
                 if self.languages.contains(&l) {
                     self.lang = l;

@@ -80,6 +80,9 @@ pub struct View {
     pub signing_id: String,
     pub signing_label: String,
     pub signing_value: String,
+    pub speech: bool,
+    pub large_text: bool,
+    pub high_contrast: bool,
     /// The idle warning: shown with the seconds left.
     pub idle_visible: bool,
     pub idle_message: String,
@@ -445,6 +448,9 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         signing_id: signing.map(|f| f.id.clone()).unwrap_or_default(),
         signing_label: signing.map(|f| f.label.clone()).unwrap_or_default(),
         signing_value: signing.map(|f| f.value.clone()).unwrap_or_default(),
+        speech: s.speech,
+        large_text: s.large_text,
+        high_contrast: s.high_contrast,
         idle_visible: s.idle_warning.is_some(),
         idle_message: s
             .idle_warning

@@ -10,6 +10,7 @@ pub mod printer_sim;
 pub mod qr;
 pub mod scanner;
 pub mod serial;
+pub mod speech;
 pub mod wedge;
 
 use crate::config::DevicesConfig;
@@ -27,6 +28,7 @@ pub struct Devices {
     pub qr_reader: Arc<dyn QrReader>,
     /// The registry's label printer, when one is configured.
     pub label_printer: Option<Arc<dyn Printer>>,
+    pub speaker: Arc<dyn speech::Speaker>,
 }
 
 impl Devices {
@@ -40,6 +42,7 @@ impl Devices {
                 .label_printer
                 .as_ref()
                 .map(|p| printer::from_config_lang(p, printer::StatusProtocol::for_kind(cfg.label_language.kind()))),
+            speaker: speech::from_config(&cfg.speech),
         }
     }
 }

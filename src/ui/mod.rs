@@ -70,7 +70,7 @@ impl KioskUi {
             forms_watch: slint::Timer::default(),
         });
         bind(&window, &inner);
-        inner.render();
+        let _ = inner.render();
         // Codes from the QR reader arrive as events (the reader blocks on its own thread).
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let reader = inner.effects.devices.qr_reader.clone();
@@ -155,6 +155,9 @@ fn bind(window: &AppWindow, inner: &Rc<Inner>) {
     on!(on_sign, |id, x, y, new_stroke| Event::Sign { field: id.into(), x, y, new_stroke });
     on!(on_clear_signature, |id| Event::ClearSignature(id.into()));
     on!(on_still_here, || Event::StillHere);
+    on!(on_toggle_speech, || Event::ToggleSpeech);
+    on!(on_toggle_large_text, || Event::ToggleLargeText);
+    on!(on_toggle_contrast, || Event::ToggleContrast);
     let weak = Rc::downgrade(inner);
     k.on_pick_county(move |code| {
         if let Some(inner) = weak.upgrade() {
@@ -177,8 +180,16 @@ fn bind(window: &AppWindow, inner: &Rc<Inner>) {
 
 impl Inner {
     fn dispatch(self: &Rc<Self>, event: Event) {
-        let effects = self.session.borrow_mut().handle(event);
-        self.render();
+        // Spoken guidance compares the screen before and after the event.
+        let speaking = self.session.borrow().speech || matches!(event, Event::ToggleSpeech);
+        let before = speaking.then(|| view(&self.session.borrow(), &self.texts, &self.status_url_base));
+        let effects = self.session.borrow_mut().handle(event.clone());
+        let after = self.render();
+        if let (Some(before), Some(after)) = (before, after) {
+            for sentence in crate::app::speech::utterances(&before, &after, &event, &self.texts) {
+                self.effects.devices.speaker.say(&sentence, after.lang);
+            }
+        }
         for effect in effects {
             let this = self.clone();
             let fut = self.effects.run(effect);
@@ -256,7 +267,7 @@ impl Inner {
                 return;
             }
             inner.session.borrow_mut().handle(Event::IdleWarning(inner.idle_warning));
-            inner.render();
+            let _ = inner.render();
             let weak = Rc::downgrade(&inner);
             inner.idle.start(slint::TimerMode::Repeated, Duration::from_secs(1), move || {
                 let Some(inner) = weak.upgrade() else { return };
@@ -267,25 +278,26 @@ impl Inner {
                     Some(n) if n <= 1 => {
                         inner.idle.stop();
                         inner.session.borrow_mut().handle(Event::IdleTimeout);
-                        inner.render();
+                        let _ = inner.render();
                     }
                     Some(n) => {
                         inner.session.borrow_mut().handle(Event::IdleWarning(n - 1));
-                        inner.render();
+                        let _ = inner.render();
                     }
                 }
             });
         });
     }
 
-    fn render(&self) {
-        let Some(w) = self.window.upgrade() else { return };
+    fn render(&self) -> Option<View> {
+        let w = self.window.upgrade()?;
         let v = view(&self.session.borrow(), &self.texts, &self.status_url_base);
         apply(&w, &v, &self.texts);
         if *self.last_qr_url.borrow() != v.receipt_url {
             w.global::<Kiosk>().set_receipt_qr(qr_image(&v.receipt_url));
             *self.last_qr_url.borrow_mut() = v.receipt_url.clone();
         }
+        Some(v)
     }
 }
 
@@ -307,6 +319,9 @@ fn labels(texts: &Texts, lang: crate::i18n::Lang) -> Labels {
         sign_clear: t("sign_clear"),
         county_pick: t("county_pick"),
         idle_title: t("idle_title"),
+        a11y_speech: t("a11y_speech"),
+        a11y_large_text: t("a11y_large_text"),
+        a11y_contrast: t("a11y_contrast"),
         idle_stay: t("idle_stay"),
         idle_leave: t("idle_leave"),
         back: t("back"),
@@ -442,6 +457,12 @@ fn apply(w: &AppWindow, v: &View, texts: &Texts) {
     k.set_signing_id(s(&v.signing_id));
     k.set_signing_label(s(&v.signing_label));
     k.set_signing_value(s(&v.signing_value));
+    k.set_speech(v.speech);
+    k.set_large_text(v.large_text);
+    k.set_high_contrast(v.high_contrast);
+    let theme = w.global::<Theme>();
+    theme.set_text_scale(if v.large_text { 1.5 } else { 1.0 });
+    theme.set_high_contrast(v.high_contrast);
     k.set_idle_visible(v.idle_visible);
     k.set_idle_message(s(&v.idle_message));
     k.set_scan_state(s(v.scan_state));
