@@ -605,13 +605,9 @@ fn kiosk(
         k.ui.window.show()?;
         // The queue is open (build) and the window shown: READY once the first frame is drawn.
         let ready_io = io.clone();
-        let board_name = board.name.clone();
-        ghiseu::service::after_first_frame(move || {
-            ghiseu::service::notify_ready(&format!("ready: first screen shown on {board_name}"));
-            tracing::info!(board = %board_name, "kiosk ready: queue open, first frame drawn");
+        let _watchdog = announce_ready(&board.name, move || {
             let _ = ready_io.set_status_led(true);
         });
-        let _watchdog = ghiseu::service::watchdog_on_event_loop();
         slint::run_event_loop()?;
         ghiseu::service::notify_stopping();
         let _ = io.set_status_led(false);
@@ -623,6 +619,7 @@ fn kiosk(
     ghiseu::kiosk::use_headless_platform()?;
     let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
     k.ui.window.show()?;
+    let _watchdog = announce_ready(&format!("{} (headless)", board.name), || {});
     let weak = k.ui.window.as_weak();
     let texts = ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?;
     let shots = out.clone();
@@ -639,6 +636,7 @@ fn kiosk(
         r
     });
     slint::run_event_loop()?;
+    ghiseu::service::notify_stopping();
     let walk = citizen.join().map_err(|_| anyhow::anyhow!("the scripted citizen panicked"))??;
     k.shutdown();
     if walk.screenshots.is_empty() {
@@ -646,6 +644,19 @@ fn kiosk(
     }
     write_index(&out, &walk)?;
     Ok(Some((walk, out)))
+}
+
+/// Under systemd: READY=1 once the first frame is drawn (the queue is already
+/// open), then `then`; the watchdog is fed from the event loop while the
+/// returned timer lives. Call on the UI thread after `show()`.
+fn announce_ready(board: &str, then: impl FnOnce() + 'static) -> Option<slint::Timer> {
+    let board = board.to_owned();
+    ghiseu::service::after_first_frame(move || {
+        ghiseu::service::notify_ready(&format!("ready: first screen shown on {board}"));
+        tracing::info!(%board, "kiosk ready: queue open, first frame drawn");
+        then();
+    });
+    ghiseu::service::watchdog_on_event_loop()
 }
 
 fn write_index(out: &Path, walk: &ghiseu::walkthrough::Walk) -> Result<()> {
