@@ -206,7 +206,7 @@ fn clock(now_ms: i64, server_ms: Option<i64>, ntp_flag: &std::path::Path) -> Res
             (now_ms - server) / 1000
         )),
         Some(server) => Ok(format!("{now}, {} ms from the intake's clock ({ntp})", (now_ms - server).abs())),
-        None => Ok(format!("{now} ({ntp}; not compared: the intake did not answer)")),
+        None => Ok(format!("{now} ({ntp}; not compared: the intake's kiosk check did not answer)")),
     }
 }
 
