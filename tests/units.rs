@@ -38,10 +38,12 @@ fn unit_root() -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     let bin = root.path().join("usr/bin");
     std::fs::create_dir_all(&bin).unwrap();
-    for prog in ["ghiseu", "rauc", "systemctl"] {
-        std::fs::write(bin.join(prog), "#!/bin/sh\n").unwrap();
+    let lib = root.path().join("usr/lib/ghiseu");
+    std::fs::create_dir_all(&lib).unwrap();
+    for prog in [bin.join("ghiseu"), bin.join("rauc"), bin.join("systemctl"), lib.join("usb-update")] {
+        std::fs::write(&prog, "#!/bin/sh\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(bin.join(prog), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     std::fs::create_dir_all(root.path().join("usr/lib/systemd")).unwrap();
     let status = Command::new("cp")
