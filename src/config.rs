@@ -369,22 +369,7 @@ pub fn default_sim_mrz() -> Vec<String> {
     vec!["IDROUPOPESCU<<MARIA<ELENA<<<<<<<<<<<".into(), "RX123456<9ROU8505095F300509522049960".into()]
 }
 
-/// Description of the panel hardware, one file per supported board.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Board {
-    pub name: String,
-    pub display: Display,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Display {
-    pub width: u32,
-    pub height: u32,
-    #[serde(default)]
-    pub rotation: u32,
-}
+pub use crate::board::{Board, Display};
 
 impl Config {
     /// Reads, parses and validates a configuration file.
@@ -543,7 +528,10 @@ impl Config {
     pub fn board(&self) -> Result<Board, ConfigError> {
         let path = &self.kiosk.board;
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })
+        let board: Board =
+            toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?;
+        board.validate().map_err(|message| ConfigError::Parse { path: path.clone(), message })?;
+        Ok(board)
     }
 
     /// Base URL for the status link a receipt's QR carries.

@@ -4,6 +4,7 @@
 //! parses the command line and wires resources together. Modules, one job each:
 //!
 //! - [`config`]: the one typed TOML configuration, validated at start.
+//! - [`board`]: the panel's hardware (display, GPIO behind a trait: rppal or simulated).
 //! - [`crypto`]: sealing (age) and signing (Ed25519) of submissions; key files.
 //! - [`i18n`]: UI texts per language (ro, en, hu), loaded at run time.
 //! - [`identity`]: MRZ parsing and the Romanian CNP (pure).
@@ -17,11 +18,14 @@
 //! - [`devices`]: device traits (ID scanner, printer, QR reader) with real and simulated drivers.
 //! - [`ui`]: the Slint adapter that binds the session to `ui/*.slint`, and the effect runner.
 //! - [`selftest`]: `ghiseu selftest`, the technician's check of a configured kiosk.
+//! - [`provision`]: first boot: a technician's provisioning file becomes a kiosk with its own key.
+//! - [`service`]: life under systemd: READY once the first frame is drawn, the watchdog, the journal.
 //! - [`kiosk`]: wiring of a running kiosk (queue, uploader, devices, UI) from a config.
 //! - [`walkthrough`]: the scripted citizen that drives the real UI in the headless demo and tests.
 //! - [`png`]: writing RGBA and 1-bit images as PNG files.
 
 pub mod app;
+pub mod board;
 pub mod config;
 pub mod crypto;
 pub mod devices;
@@ -33,8 +37,10 @@ pub mod kiosk;
 pub mod pdf;
 pub mod png;
 pub mod print;
+pub mod provision;
 pub mod queue;
 pub mod selftest;
+pub mod service;
 pub mod ui;
 pub mod upload;
 pub mod walkthrough;

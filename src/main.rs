@@ -90,6 +90,29 @@ enum Command {
         /// Also wait this many seconds for a card on the ID scanner and read it.
         #[arg(long, default_value_t = 0)]
         card_wait: u64,
+        /// Also wait this many seconds for a QR code on the reader.
+        #[arg(long, default_value_t = 0)]
+        qr_wait: u64,
+    },
+    /// First boot: turns a provisioning file (ghiseu-provision.toml) into this
+    /// kiosk's configuration, generates its signing key and prints the key's
+    /// fingerprint for the intake administrator.
+    Provision {
+        /// The kiosk's data folder, where kiosk.toml and the keys are written.
+        #[arg(long, default_value = "/var/lib/ghiseu")]
+        data: PathBuf,
+        /// The provisioning file; without it, the first ghiseu-provision.toml in the --search folders.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// Folders to look in, in order (the boot partition, a mounted USB stick).
+        #[arg(long)]
+        search: Vec<PathBuf>,
+        /// Where the board files are.
+        #[arg(long, default_value = "/usr/share/ghiseu/board")]
+        board_dir: PathBuf,
+        /// Provision again even when the kiosk already is (the key is kept).
+        #[arg(long)]
+        force: bool,
     },
     /// Parses MRZ lines from standard input and prints them as JSON.
     /// Exit 0 valid, 1 invalid, 2 not an MRZ.
@@ -256,13 +279,7 @@ enum KeysCommand {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GHISEU_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,ghiseu=info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    ghiseu::service::init_logging();
     let cli = Cli::parse();
     match dispatch(cli.command) {
         Ok(code) => code,
@@ -282,6 +299,10 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         Command::Demo { data, headless, port, screen } => demo(data, headless, port, screen),
         Command::Run { config, headless } => {
             let cfg = Config::load(&config)?;
+            if headless.is_none() && has_display_or_kms(&cfg)? {
+                // Before any thread: the platform choice sets Slint's environment (rotation, scale).
+                cfg.board()?.select_platform().map_err(|e| anyhow::anyhow!("cannot open the display: {e}"))?;
+            }
             let rt = runtime()?;
             kiosk(&cfg, &rt, headless, Duration::from_secs(2), None).map(|_| ExitCode::SUCCESS)
         }
@@ -342,11 +363,14 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Selftest { config, json, card_wait } => {
+        Command::Selftest { config, json, card_wait, qr_wait } => {
             let cfg = Config::load(&config)?;
+            let io = ghiseu::board::open_io(&cfg.board()?.gpio);
             let rt = runtime()?;
             let devices = Devices::from_config(&cfg.devices);
-            let checks = rt.block_on(ghiseu::selftest::run(&cfg, &devices, Duration::from_secs(card_wait)));
+            let waits =
+                ghiseu::selftest::Waits { card: Duration::from_secs(card_wait), qr: Duration::from_secs(qr_wait) };
+            let checks = rt.block_on(ghiseu::selftest::run(&cfg, &devices, io, waits));
             let ok = checks.iter().all(|c| c.ok);
             if json {
                 println!("{}", serde_json::json!({ "ok": ok, "checks": checks }));
@@ -357,6 +381,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             }
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        Command::Provision { data, from, search, board_dir, force } => provision(data, from, search, board_dir, force),
         Command::Forms { command: FormsCommand::Check { dir } } => {
             let (files, problems) =
                 ghiseu::forms::lint::check_dir(&dir).with_context(|| format!("reading {}", dir.display()))?;
@@ -614,6 +639,57 @@ fn intake_admin(admin: IntakeAdmin) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether `run` has a screen: a desktop session for a window, or a board
+/// that draws through KMS.
+fn has_display_or_kms(cfg: &Config) -> Result<bool> {
+    Ok(has_display() || cfg.board()?.display.output == ghiseu::board::Output::Kms)
+}
+
+fn provision(
+    data: PathBuf,
+    from: Option<PathBuf>,
+    search: Vec<PathBuf>,
+    board_dir: PathBuf,
+    force: bool,
+) -> Result<ExitCode> {
+    let config = data.join("kiosk.toml");
+    if config.exists() && !force {
+        let key = ghiseu::crypto::KioskKey::load(&data.join("kiosk.pem"))?;
+        println!(
+            "ghiseu provision: already provisioned ({}); key fingerprint {}\n(use --force to provision again)",
+            config.display(),
+            key.fingerprint()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let file = match from {
+        Some(f) => f,
+        None => ghiseu::provision::find(&search)?,
+    };
+    let p = ghiseu::provision::provision(&file, &data, &board_dir)?;
+    tracing::info!(kiosk = %p.kiosk_id, new_key = p.new_key, "kiosk provisioned");
+    println!("{}", p.enrolment_text());
+    match ghiseu::provision::leave_enrolment_next_to(&file, &p) {
+        Ok(pem) => println!("public key also written to {}", pem.display()),
+        Err(e) => println!("(the public key stays in {}: {e})", data.join("kiosk.pub.pem").display()),
+    }
+    // The enrolment page on the kiosk's own printer, when it has one.
+    let cfg = Config::load(&p.config)?;
+    if !matches!(cfg.devices.printer, ghiseu::config::PrinterConfig::Simulated { .. }) {
+        if let Ok(io) = ghiseu::board::open_io(&cfg.board()?.gpio) {
+            let _ = io.set_printer_power(true);
+        }
+        let printer = ghiseu::devices::printer::from_config(&cfg.devices.printer);
+        let profile = cfg.receipt_profile().map_err(|e| anyhow::anyhow!("devices.printer.profile: {e}"))?;
+        let job = ghiseu::print::job("enrolment".into(), &ghiseu::provision::enrolment_page(&p), &profile);
+        match printer.print(&job) {
+            Ok(_) => println!("enrolment page printed"),
+            Err(e) => println!("enrolment page not printed: {e}"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn has_display() -> bool {
     std::env::var_os("DISPLAY").is_some_and(|v| !v.is_empty())
         || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|v| !v.is_empty())
@@ -716,23 +792,39 @@ fn kiosk(
     wait_registered: Duration,
     screen: Option<Vec<ghiseu::app::Event>>,
 ) -> Result<Option<(ghiseu::walkthrough::Walk, PathBuf)>> {
+    let board = cfg.board()?;
     let headless = match headless {
         Some(dir) => Some(dir),
-        None if !has_display() => {
+        None if !has_display() && board.display.output != ghiseu::board::Output::Kms => {
             println!("ghiseu: no display; running the scripted walk-through headless into ./demo-screens");
             Some(PathBuf::from("demo-screens"))
         }
         None => None,
     };
-    let board = cfg.board()?;
     let devices = Devices::from_config(&cfg.devices);
     let Some(out) = headless else {
+        // A wrong board file (rppal on a PC) stops the kiosk here, with the reason.
+        let io = ghiseu::board::open_io(&board.gpio)?;
+        if let Err(e) = io.set_printer_power(true) {
+            tracing::error!(error = %e, "cannot power the printer");
+        }
         let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
-        k.ui.window.window().set_size(slint::PhysicalSize::new(board.display.width, board.display.height));
+        if board.display.output == ghiseu::board::Output::Window {
+            k.ui.window.window().set_size(slint::PhysicalSize::new(board.display.width, board.display.height));
+        }
         for event in screen.into_iter().flatten() {
             k.ui.dispatch(event);
         }
-        k.ui.window.run()?;
+        k.ui.window.show()?;
+        // The queue is open (build) and the window shown: READY once the first frame is drawn.
+        let ready_io = io.clone();
+        let _watchdog = announce_ready(&board.name, move || {
+            let _ = ready_io.set_status_led(true);
+        });
+        slint::run_event_loop()?;
+        ghiseu::service::notify_stopping();
+        let _ = io.set_status_led(false);
+        k.ui.window.hide()?;
         k.shutdown();
         return Ok(None);
     };
@@ -751,6 +843,7 @@ fn kiosk(
         k.shutdown();
         return Ok(None);
     }
+    let _watchdog = announce_ready(&format!("{} (headless)", board.name), || {});
     let weak = k.ui.window.as_weak();
     let texts = ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?;
     let shots = out.clone();
@@ -767,6 +860,7 @@ fn kiosk(
         r
     });
     slint::run_event_loop()?;
+    ghiseu::service::notify_stopping();
     let walk = citizen.join().map_err(|_| anyhow::anyhow!("the scripted citizen panicked"))??;
     k.shutdown();
     if walk.screenshots.is_empty() {
@@ -774,6 +868,19 @@ fn kiosk(
     }
     write_index(&out, &walk)?;
     Ok(Some((walk, out)))
+}
+
+/// Under systemd: READY=1 once the first frame is drawn (the queue is already
+/// open), then `then`; the watchdog is fed from the event loop while the
+/// returned timer lives. Call on the UI thread after `show()`.
+fn announce_ready(board: &str, then: impl FnOnce() + 'static) -> Option<slint::Timer> {
+    let board = board.to_owned();
+    ghiseu::service::after_first_frame(move || {
+        ghiseu::service::notify_ready(&format!("ready: first screen shown on {board}"));
+        tracing::info!(%board, "kiosk ready: queue open, first frame drawn");
+        then();
+    });
+    ghiseu::service::watchdog_on_event_loop()
 }
 
 fn write_index(out: &Path, walk: &ghiseu::walkthrough::Walk) -> Result<()> {

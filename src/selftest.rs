@@ -1,15 +1,36 @@
 //! `ghiseu selftest`: checks each configured part of a kiosk and reports one
 //! line (or one JSON object) per check; technicians run it after installing
-//! a panel and the update health gate runs it after an update.
+//! a panel, and the update health gate (`ghiseu-health.service`) runs it
+//! after every boot: a new RAUC slot is marked good only when all pass.
 //!
 //! Checks never change citizens' data: the queue is only opened and counted,
-//! the printer gets a test page, the scanner is asked for a card only when a
-//! wait is requested.
+//! the disk gets a probe file, the printer gets a test page, the status LED
+//! blinks, and the scanner and QR reader are asked for a code only when a
+//! wait is requested. The intake check proves the kiosk's key with a signed
+//! request that the intake does not store.
 
+use crate::board::{BoardIo, GpioError};
 use crate::config::Config;
 use crate::devices::{Devices, Health};
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// How long the interactive checks wait; zero skips the wait.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Waits {
+    /// For a card on the ID scanner (zero: only check it is connected).
+    pub card: Duration,
+    /// For a QR code on the reader (zero: only check it is configured).
+    pub qr: Duration,
+}
+
+/// The earliest plausible time on a kiosk running this release
+/// (2026-11-01T00:00:00Z): a clock before it lost its time (a Pi has no RTC).
+const CLOCK_FLOOR_MS: i64 = 1_793_491_200_000;
+/// More drift than this from the intake's clock fails the clock check:
+/// receipts carry dates and deadlines.
+const MAX_DRIFT_MS: i64 = 5 * 60 * 1000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
@@ -25,9 +46,9 @@ fn check(name: &'static str, result: Result<String, String>) -> Check {
     }
 }
 
-/// Runs every check. `card_wait`: how long to wait for a card on the ID scanner
-/// (zero: only check that the scanner is connected).
-pub async fn run(cfg: &Config, devices: &Devices, card_wait: Duration) -> Vec<Check> {
+/// Runs every check. `io`: the board's GPIO as opened (or why it could not be).
+pub async fn run(cfg: &Config, devices: &Devices, io: Result<Arc<dyn BoardIo>, GpioError>, waits: Waits) -> Vec<Check> {
+    let card_wait = waits.card;
     let mut checks = vec![];
     let queue_path = cfg.queue_path();
     let queue = tokio::task::spawn_blocking(move || {
@@ -42,6 +63,17 @@ pub async fn run(cfg: &Config, devices: &Devices, card_wait: Duration) -> Vec<Ch
     .await
     .unwrap_or_else(|e| Err(e.to_string()));
     checks.push(check("queue", queue));
+
+    let (dir, min_mb) = (cfg.kiosk.data_dir.clone(), cfg.kiosk.min_free_mb);
+    let disk = tokio::task::spawn_blocking(move || disk(&dir, min_mb)).await.unwrap_or_else(|e| Err(e.to_string()));
+    checks.push(check("disk", disk));
+
+    // Before the printer: on a Pi the relay powers it.
+    let gpio = match io {
+        Ok(io) => tokio::task::spawn_blocking(move || gpio(io.as_ref())).await.unwrap_or_else(|e| Err(e.to_string())),
+        Err(e) => Err(e.to_string()),
+    };
+    checks.push(check("gpio", gpio));
 
     let scanner = devices.id_scanner.clone();
     let id = tokio::task::spawn_blocking(move || {
@@ -108,13 +140,140 @@ pub async fn run(cfg: &Config, devices: &Devices, card_wait: Duration) -> Vec<Ch
         checks.push(check("label_printer", status));
     }
 
-    let url = format!("{}/health", cfg.intake.url.trim_end_matches('/'));
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client builds");
-    let intake = match client.get(&url).send().await {
-        Ok(r) if r.status().is_success() => Ok(format!("{url} answers")),
-        Ok(r) => Err(format!("{url}: HTTP {}", r.status().as_u16())),
-        Err(e) => Err(format!("{url}: {}", if e.is_timeout() { "timeout".into() } else { e.to_string() })),
+    let reader = devices.qr_reader.clone();
+    let qr = if waits.qr.is_zero() {
+        Ok("configured (no code asked for; use --qr-wait SECS to scan one)".to_owned())
+    } else {
+        let wait = waits.qr;
+        tokio::task::spawn_blocking(move || match reader.next_code(wait) {
+            // The code's text may be anything a citizen carries: only its length is reported.
+            Some(code) => Ok(format!("read a code of {} characters", code.chars().count())),
+            None => Err(format!("no code within {} s", wait.as_secs())),
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()))
     };
-    checks.push(check("intake", intake));
+    checks.push(check("qr_reader", qr));
+
+    let client = cfg.intake_client(Duration::from_secs(5));
+    let url = cfg.intake.url.trim_end_matches('/').to_owned();
+    let tls = if url.starts_with("https://") { "TLS ok" } else { "plain HTTP: a test bench only" };
+    let health = client.health().await;
+    checks.push(check(
+        "intake",
+        health.clone().map(|_| format!("{url} answers ({tls})")).map_err(|e| format!("{url}: {e}")),
+    ));
+
+    let now = crate::now_ms();
+    let auth = match (&health, crate::crypto::KioskKey::load(&cfg.security.kiosk_key)) {
+        (Err(_), _) => Err("skipped: the intake does not answer".to_owned()),
+        (_, Err(e)) => Err(e.to_string()),
+        (Ok(()), Ok(key)) => client.check_kiosk(&cfg.kiosk.id, &key, now).await.map_err(|e| {
+            format!("{e} (enrol this kiosk's public key at the intake; fingerprint {})", key.fingerprint())
+        }),
+    };
+    let server_time = auth.as_ref().ok().map(|ok| ok.server_time_ms);
+    checks.push(check("intake_auth", auth.map(|ok| format!("kiosk {} is enrolled and its key matches", ok.kiosk_id))));
+
+    checks.push(check("clock", clock(now, server_time, std::path::Path::new("/run/systemd/timesync/synchronized"))));
     checks
+}
+
+/// Free space above the reserve, and the data folder takes a durable write.
+fn disk(dir: &std::path::Path, min_mb: u64) -> Result<String, String> {
+    use std::io::Write;
+    let free_mb = crate::queue::free_bytes(dir).map_err(|e| format!("{}: {e}", dir.display()))? / (1024 * 1024);
+    let probe = dir.join(".selftest-probe");
+    let written = std::fs::File::create(&probe).and_then(|mut f| {
+        f.write_all(b"ghiseu selftest\n")?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+    if free_mb < min_mb {
+        return Err(format!(
+            "{free_mb} MB free in {}, below the {min_mb} MB reserve: new submissions are refused",
+            dir.display()
+        ));
+    }
+    Ok(format!("{free_mb} MB free in {} ({min_mb} MB kept in reserve)", dir.display()))
+}
+
+/// Blinks the status LED, powers the printer, reads the presence sensor.
+fn gpio(io: &dyn BoardIo) -> Result<String, String> {
+    let what = io.describe();
+    for on in [true, false, true] {
+        io.set_status_led(on).map_err(|e| e.to_string())?;
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    io.set_printer_power(true).map_err(|e| e.to_string())?;
+    let presence = match io.presence().map_err(|e| e.to_string())? {
+        Some(true) => ", presence sensor: someone there",
+        Some(false) => ", presence sensor: nobody",
+        None => "",
+    };
+    Ok(format!("{what}: LED toggled, printer power on{presence}"))
+}
+
+/// The clock is plausible and, when the intake answered, close to its clock.
+fn clock(now_ms: i64, server_ms: Option<i64>, ntp_flag: &std::path::Path) -> Result<String, String> {
+    let now = jiff::Timestamp::from_millisecond(now_ms).map_err(|e| e.to_string())?;
+    if now_ms < CLOCK_FLOOR_MS {
+        return Err(format!("the clock says {now}, before this release was built: set the time or check NTP"));
+    }
+    let ntp = if ntp_flag.exists() { "NTP-synchronised" } else { "not NTP-synchronised" };
+    match server_ms {
+        Some(server) if (server - now_ms).abs() > MAX_DRIFT_MS => Err(format!(
+            "{now} is {} s off the intake's clock ({ntp}): receipts would carry wrong dates",
+            (now_ms - server) / 1000
+        )),
+        Some(server) => Ok(format!("{now}, {} ms from the intake's clock ({ntp})", (now_ms - server).abs())),
+        None => Ok(format!("{now} ({ntp}; not compared: the intake's kiosk check did not answer)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clock_before_the_release_or_far_from_the_intake_fails() {
+        let flag = std::path::Path::new("/nonexistent/synchronized");
+        let e = clock(0, None, flag).unwrap_err();
+        assert!(e.contains("1970") && e.contains("NTP"), "{e}");
+        let now = CLOCK_FLOOR_MS + 86_400_000;
+        assert!(clock(now, None, flag).unwrap().contains("not compared"));
+        assert!(clock(now, Some(now + 2_000), flag).unwrap().contains("2000 ms"));
+        let e = clock(now, Some(now + 10 * 60 * 1000), flag).unwrap_err();
+        assert!(e.contains("-600 s off"), "{e}");
+    }
+
+    #[test]
+    fn the_gpio_check_blinks_the_led_and_powers_the_printer() {
+        use crate::board::{GpioConfig, GpioDriver, SimulatedIo};
+        let sim = SimulatedIo::new(GpioConfig {
+            driver: GpioDriver::Simulated,
+            status_led: Some(27),
+            printer_relay: Some(22),
+            presence_sensor: Some(17),
+            ..Default::default()
+        });
+        sim.set_presence(true);
+        let detail = gpio(&sim).unwrap();
+        assert!(detail.contains("someone there"), "{detail}");
+        let writes = sim.lines().writes;
+        assert_eq!(
+            writes,
+            vec![("status_led", true), ("status_led", false), ("status_led", true), ("printer_power", true)]
+        );
+    }
+
+    #[test]
+    fn the_disk_check_fails_below_the_reserve() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(disk(dir.path(), 0).unwrap().contains("MB free"));
+        let e = disk(dir.path(), u64::MAX / (1024 * 1024)).unwrap_err();
+        assert!(e.contains("reserve"), "{e}");
+        assert!(disk(&dir.path().join("missing"), 0).is_err());
+    }
 }

@@ -35,6 +35,30 @@ impl Envelope {
     }
 }
 
+/// `POST /api/v1/kiosks/{id}/check`: a kiosk proves it holds the key the
+/// intake enrolled for its id (the self-test's "auth" check). Nothing is
+/// stored; the answer also carries the intake's clock, so the kiosk can see
+/// whether its own clock drifted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskCheck {
+    pub time_ms: i64,
+    /// base64 of the kiosk's Ed25519 signature over [`kiosk_check_message`].
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KioskCheckOk {
+    pub kiosk_id: String,
+    pub enrolled: bool,
+    pub server_time_ms: i64,
+}
+
+/// What a kiosk signs to prove its key.
+pub fn kiosk_check_message(kiosk_id: &str, time_ms: i64) -> Vec<u8> {
+    format!("ghiseu-kiosk-check-v1\n{kiosk_id}\n{time_ms}\n").into_bytes()
+}
+
 /// A kiosk id names a key file at the intake, so it is kept to safe characters.
 pub fn valid_kiosk_id(id: &str) -> bool {
     !id.is_empty()

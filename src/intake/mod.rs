@@ -56,6 +56,7 @@ pub fn router(data_dir: &Path, database: Option<&str>) -> anyhow::Result<Router>
         .route("/api/v1/submissions", post(submit))
         .route("/api/v1/status/{code}", get(status_json))
         .route("/s/{code}", get(status_page))
+        .route("/api/v1/kiosks/{id}/check", post(kiosk_check))
         .route("/health", get(|| async { "ok" }))
         .route("/api/v1/openapi.yaml", get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
         .with_state(state))
@@ -114,15 +115,7 @@ pub async fn serve_with(
 fn check_envelope(st: &AppState, env: &Envelope) -> Result<SubmissionBody, Response> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
-    if !api::valid_kiosk_id(&env.kiosk_id) {
-        return Err(error(StatusCode::FORBIDDEN, "unknown kiosk"));
-    }
-    if st.kiosks_dir.join(format!("{}.revoked", env.kiosk_id)).exists() {
-        return Err(error(StatusCode::FORBIDDEN, format!("kiosk {} is revoked", env.kiosk_id)));
-    }
-    let Ok(public) = crate::crypto::load_public_key(&st.kiosks_dir.join(format!("{}.pem", env.kiosk_id))) else {
-        return Err(error(StatusCode::FORBIDDEN, format!("kiosk {} is not enrolled", env.kiosk_id)));
-    };
+    let public = enrolled_key(st, &env.kiosk_id)?;
     let signature = b64.decode(&env.signature).unwrap_or_default();
     if !crate::crypto::verify(&public, &env.signed_message(), &signature) {
         return Err(error(StatusCode::UNAUTHORIZED, "the envelope's signature does not match the kiosk's key"));
@@ -140,6 +133,35 @@ fn check_envelope(st: &AppState, env: &Envelope) -> Result<SubmissionBody, Respo
         return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "sealed data does not match the envelope"));
     }
     Ok(body)
+}
+
+/// The kiosk's enrolled public key, or why there is none.
+fn enrolled_key(st: &AppState, kiosk_id: &str) -> Result<ed25519_dalek::VerifyingKey, Response> {
+    if !api::valid_kiosk_id(kiosk_id) {
+        return Err(error(StatusCode::FORBIDDEN, "unknown kiosk"));
+    }
+    if st.kiosks_dir.join(format!("{kiosk_id}.revoked")).exists() {
+        return Err(error(StatusCode::FORBIDDEN, format!("kiosk {kiosk_id} is revoked")));
+    }
+    crate::crypto::load_public_key(&st.kiosks_dir.join(format!("{kiosk_id}.pem")))
+        .map_err(|_| error(StatusCode::FORBIDDEN, format!("kiosk {kiosk_id} is not enrolled")))
+}
+
+async fn kiosk_check(State(st): State<AppState>, UrlPath(id): UrlPath<String>, raw: Bytes) -> Response {
+    use base64::Engine;
+    let req: api::KioskCheck = match serde_json::from_slice(&raw) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, format!("not a kiosk check: {e}")),
+    };
+    let public = match enrolled_key(&st, &id) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let signature = base64::engine::general_purpose::STANDARD.decode(&req.signature).unwrap_or_default();
+    if !crate::crypto::verify(&public, &api::kiosk_check_message(&id, req.time_ms), &signature) {
+        return error(StatusCode::UNAUTHORIZED, format!("the signature does not match the key enrolled for {id}"));
+    }
+    Json(api::KioskCheckOk { kiosk_id: id, enrolled: true, server_time_ms: crate::now_ms() }).into_response()
 }
 
 async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> Response {

@@ -36,6 +36,49 @@ impl IntakeClient {
         IntakeClient { http, base: base_url.trim_end_matches('/').to_owned() }
     }
 
+    /// `GET /health`: whether the intake answers at all (TLS included).
+    pub async fn health(&self) -> Result<(), String> {
+        let res = self.http.get(format!("{}/health", self.base)).send().await.map_err(|e| describe(&e))?;
+        if res.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("HTTP {}", res.status().as_u16()))
+        }
+    }
+
+    /// Proves to the intake that this kiosk holds its enrolled key; the
+    /// answer carries the intake's clock.
+    pub async fn check_kiosk(
+        &self,
+        kiosk_id: &str,
+        key: &crate::crypto::KioskKey,
+        now_ms: i64,
+    ) -> Result<crate::intake::api::KioskCheckOk, String> {
+        use base64::Engine;
+        let message = crate::intake::api::kiosk_check_message(kiosk_id, now_ms);
+        let body = crate::intake::api::KioskCheck {
+            time_ms: now_ms,
+            signature: base64::engine::general_purpose::STANDARD.encode(key.sign(&message)),
+        };
+        let res = self
+            .http
+            .post(format!("{}/api/v1/kiosks/{kiosk_id}/check", self.base))
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        let status = res.status();
+        if status.is_success() {
+            return res.json().await.map_err(|e| format!("unexpected answer: {}", short(&e)));
+        }
+        let reason = res
+            .json::<crate::intake::api::ErrorBody>()
+            .await
+            .map(|b| b.error)
+            .unwrap_or_else(|_| "no reason given".into());
+        Err(format!("HTTP {}: {reason}", status.as_u16()))
+    }
+
     /// Posts one submission's stored body and classifies the answer.
     pub async fn post(&self, key: &str, payload: Vec<u8>) -> (Verdict, Option<StatusBody>) {
         let res = self
@@ -90,6 +133,21 @@ impl IntakeClient {
 pub fn load_ca(path: &std::path::Path) -> Result<reqwest::Certificate, String> {
     let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     reqwest::Certificate::from_pem(&pem).map_err(|e| format!("{} is not a PEM certificate: {e}", path.display()))
+}
+
+/// A transport error as a technician needs it: timeout, TLS, refused.
+fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    if e.is_timeout() {
+        return "timeout".into();
+    }
+    let mut text = short(e);
+    let mut source = e.source();
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    text
 }
 
 /// An error's message without the URL (which carries no personal data, but is noise).

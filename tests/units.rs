@@ -1,0 +1,181 @@
+//! The appliance's systemd files, checked with systemd's own tools: every unit
+//! passes `systemd-analyze verify` with no warning, the kiosk and intake
+//! services stay within their `systemd-analyze security --offline=yes`
+//! exposure budgets, the sysusers and tmpfiles entries apply to an empty root,
+//! and every `ghiseu` command line in a unit is one the binary accepts.
+//!
+//! Needs systemd's tools (`scripts/setup --test` installs them); they work on
+//! files, so no running systemd is needed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const UNITS: [&str; 5] = [
+    "ghiseu.service",
+    "ghiseu-intake.service",
+    "ghiseu-provision.service",
+    "ghiseu-health.service",
+    "ghiseu-rollback.service",
+];
+
+fn tool(name: &str) -> PathBuf {
+    for dir in ["/usr/bin", "/bin", "/usr/sbin"] {
+        let p = Path::new(dir).join(name);
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("{name} is missing: run scripts/setup --test (it installs systemd's tools)");
+}
+
+/// A root with the distribution's units, stand-ins for the programs the units
+/// run, and ours, as the image installs them.
+fn unit_root() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let bin = root.path().join("usr/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let lib = root.path().join("usr/lib/ghiseu");
+    std::fs::create_dir_all(&lib).unwrap();
+    for prog in [bin.join("ghiseu"), bin.join("rauc"), bin.join("systemctl"), lib.join("usb-update")] {
+        std::fs::write(&prog, "#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::create_dir_all(root.path().join("usr/lib/systemd")).unwrap();
+    let status = Command::new("cp")
+        .args(["-a", "/usr/lib/systemd/system"])
+        .arg(root.path().join("usr/lib/systemd/"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "copying the distribution's units");
+    let ours = root.path().join("usr/lib/systemd/system");
+    for u in UNITS {
+        std::fs::copy(repo().join("systemd").join(u), ours.join(u)).unwrap();
+    }
+    root
+}
+
+#[test]
+fn every_unit_passes_systemd_analyze_verify_without_a_warning() {
+    let root = unit_root();
+    let dir = root.path().join("usr/lib/systemd/system");
+    let out = Command::new(tool("systemd-analyze"))
+        .arg("verify")
+        .arg(format!("--root={}", root.path().display()))
+        .args(UNITS.iter().map(|u| dir.join(u)))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.trim().is_empty(), "systemd-analyze verify:\n{stderr}");
+}
+
+/// The overall exposure `systemd-analyze security` prints, e.g. 1.5.
+fn exposure(unit: &str, threshold_tenths: u32) -> (f64, bool, String) {
+    let out = Command::new(tool("systemd-analyze"))
+        .args(["security", "--offline=yes", "--no-pager"])
+        .arg(format!("--threshold={threshold_tenths}"))
+        .arg(repo().join("systemd").join(unit))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = text.lines().find(|l| l.contains("Overall exposure level")).unwrap_or_else(|| panic!("{text}"));
+    let score: f64 = line.split(':').nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    (score, out.status.success(), text)
+}
+
+#[test]
+fn the_services_stay_within_their_security_exposure_budgets() {
+    // (unit, budget in tenths: systemd-analyze's --threshold unit)
+    for (unit, budget) in [
+        ("ghiseu.service", 20),
+        ("ghiseu-intake.service", 15),
+        ("ghiseu-provision.service", 20),
+        ("ghiseu-health.service", 20),
+    ] {
+        let (score, within, text) = exposure(unit, budget);
+        eprintln!("{unit}: exposure {score}");
+        assert!(within && score * 10.0 <= budget as f64 + 0.01, "{unit}: {score} > {}\n{text}", budget as f64 / 10.0);
+    }
+}
+
+#[test]
+fn sysusers_and_tmpfiles_entries_apply_to_an_empty_root() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    let out = Command::new(tool("systemd-sysusers"))
+        .arg(format!("--root={}", root.path().display()))
+        .arg(repo().join("systemd/ghiseu.sysusers"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let passwd = std::fs::read_to_string(root.path().join("etc/passwd")).unwrap();
+    let group = std::fs::read_to_string(root.path().join("etc/group")).unwrap();
+    let user = passwd.lines().find(|l| l.starts_with("ghiseu:")).unwrap_or_else(|| panic!("{passwd}"));
+    let uid: u32 = user.split(':').nth(2).unwrap().parse().unwrap();
+    assert!(uid < 1000, "a system user: {user}");
+    assert!(user.ends_with(":/var/lib/ghiseu:/usr/sbin/nologin") || user.contains("nologin"), "{user}");
+    assert!(group.lines().any(|l| l.starts_with("gpio:")), "{group}");
+
+    let out = Command::new(tool("systemd-tmpfiles"))
+        .arg(format!("--root={}", root.path().display()))
+        .arg("--create")
+        .arg(repo().join("systemd/ghiseu.tmpfiles"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let data = std::fs::metadata(root.path().join("data/ghiseu")).unwrap();
+    assert_eq!(data.permissions().mode() & 0o777, 0o700);
+    assert_eq!(data.uid(), uid, "the kiosk's data belongs to its user");
+    assert!(root.path().join("data/rauc").is_dir());
+}
+
+/// `Exec…=` lines of our units that run `ghiseu`, split into arguments.
+fn ghiseu_command_lines() -> Vec<(String, Vec<String>)> {
+    let mut lines = vec![];
+    for u in UNITS {
+        let text = std::fs::read_to_string(repo().join("systemd").join(u)).unwrap();
+        for l in text.lines() {
+            let Some((key, value)) = l.split_once('=') else { continue };
+            if !key.starts_with("Exec") {
+                continue;
+            }
+            let value = value.trim_start_matches(['+', '!', '-', '@', ':']);
+            let mut words = value.split_whitespace().map(str::to_owned);
+            if words.next().as_deref() == Some("/usr/bin/ghiseu") {
+                lines.push((format!("{u}: {l}"), words.collect()));
+            }
+        }
+    }
+    lines
+}
+
+#[test]
+fn every_ghiseu_command_in_a_unit_is_one_the_binary_accepts() {
+    let lines = ghiseu_command_lines();
+    assert!(lines.len() >= 4, "{lines:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path().display().to_string();
+    for (what, args) in lines {
+        // Same arguments, pointed at an empty folder: the command must get past
+        // argument parsing (clap exits 2 on a usage error) and fail on the files.
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| {
+                a.replace("/var/lib/ghiseu", &format!("{t}/state"))
+                    .replace("${CREDENTIALS_DIRECTORY}", &t)
+                    .replace("[::]:8443", "127.0.0.1:0")
+                    .replace("/boot/efi", &format!("{t}/boot"))
+                    .replace("/run/ghiseu-usb", &format!("{t}/usb"))
+            })
+            .collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_ghiseu")).args(&args).env("GHISEU_LOG", "off").output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(2), "{what}: the binary refuses these arguments:\n{stderr}");
+        assert!(!stderr.contains("Usage:"), "{what}:\n{stderr}");
+    }
+}
