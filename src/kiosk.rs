@@ -76,6 +76,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         sealer: Arc::new(cfg.sealer()?),
         letterhead: Arc::new(cfg.letterhead(texts.clone())),
         forms_dir: cfg.kiosk.forms_dir.clone(),
+        config: Arc::new(cfg.clone()),
         data_dir: cfg.kiosk.data_dir.clone(),
         min_free_mb: cfg.kiosk.min_free_mb,
         municipality: cfg.kiosk.municipality.clone(),

@@ -126,6 +126,20 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
         c.wait_for("the reprint", Duration::from_secs(10), move |w| {
             w.global::<Kiosk>().get_staff_message() == format!("Tipărit: {code}").as_str()
         })?;
+        // The technician's self-test behind the same PIN: every check listed, the printer's verdict among them.
+        c.tap("Autotest tehnician")?;
+        c.wait_for("the self-test", Duration::from_secs(30), |w| {
+            let summary = w.global::<Kiosk>().get_staff_selftest_summary();
+            summary.contains("verificări")
+        })?;
+        let checks = c.on_ui(|w| {
+            w.global::<Kiosk>().get_staff_selftest().iter().map(|c| (c.ok, c.text.to_string())).collect::<Vec<_>>()
+        })?;
+        for name in ["queue", "disk", "printer", "intake"] {
+            assert!(checks.iter().any(|(_, t)| t.starts_with(&format!("{name}:"))), "no `{name}` check in {checks:?}");
+        }
+        assert!(checks.iter().any(|(ok, t)| *ok && t.starts_with("intake:")), "{checks:?}");
+        c.screenshot("10-staff-selftest")?;
         c.tap("Ieșire")?;
         assert_eq!(c.screen()?, "home");
 

@@ -166,6 +166,23 @@ pub struct Staff {
     pub desk: Option<DeskInfo>,
     pub label_number: String,
     pub label_date: String,
+    /// The technician's self-test: running, or its results.
+    pub selftest: SelfTestState,
+}
+
+/// One line of `ghiseu selftest`, as the technician screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfTestLine {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SelfTestState {
+    NotRun,
+    Running,
+    Done(Vec<SelfTestLine>),
 }
 
 impl Default for Staff {
@@ -179,6 +196,7 @@ impl Default for Staff {
             desk: None,
             label_number: String::new(),
             label_date: String::new(),
+            selftest: SelfTestState::NotRun,
         }
     }
 }
@@ -329,6 +347,9 @@ pub enum Event {
     StaffPrinted(Result<String, Problem>),
     /// Staff: leave the desk.
     StaffExit,
+    /// Staff: run the technician's self-test (the checks of `ghiseu selftest`).
+    RunSelfTest,
+    SelfTestDone(Vec<SelfTestLine>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -355,6 +376,8 @@ pub enum Effect {
         pin: String,
         now_ms: i64,
     },
+    /// Run the self-test checks (devices, disk, clock, intake, queue); answer with `SelfTestDone`.
+    SelfTest,
     /// Read printer and queue status; answer with `StaffInfo`.
     DeskStatus,
     /// Print a registry label; answer with `StaffPrinted`.
@@ -772,6 +795,17 @@ impl Session {
                     };
                     // The printer's state is what staff want to see next.
                     return vec![Effect::DeskStatus];
+                }
+            }
+            Event::RunSelfTest => {
+                if self.staff_mode() && self.staff.selftest != SelfTestState::Running {
+                    self.staff.selftest = SelfTestState::Running;
+                    return vec![Effect::SelfTest];
+                }
+            }
+            Event::SelfTestDone(lines) => {
+                if self.staff_mode() {
+                    self.staff.selftest = SelfTestState::Done(lines);
                 }
             }
             Event::StaffExit => {

@@ -422,3 +422,23 @@ fn catalogue_search_ignores_diacritics_and_filters_by_category() {
     s.handle(Event::PickCategory(Some("no-such".into())));
     assert_eq!(titles(&s).len(), 6, "an unknown category shows everything");
 }
+
+#[test]
+fn the_technician_self_test_runs_behind_the_pin_and_shows_each_check() {
+    let texts = crate::i18n::Texts::builtin();
+    let mut citizen = session();
+    assert!(citizen.handle(Event::RunSelfTest).is_empty(), "not without the staff PIN");
+    let mut s = logged_in();
+    assert_eq!(s.handle(Event::RunSelfTest), vec![Effect::SelfTest]);
+    assert!(s.handle(Event::RunSelfTest).is_empty(), "one run at a time");
+    assert_eq!(view::view(&s, &texts, "").staff.selftest_summary, "Se rulează autotestul…");
+    s.handle(Event::SelfTestDone(vec![
+        SelfTestLine { name: "disk".into(), ok: true, detail: "812 MB free".into() },
+        SelfTestLine { name: "printer".into(), ok: false, detail: "out of paper".into() },
+    ]));
+    let v = view::view(&s, &texts, "").staff;
+    assert_eq!(v.selftest_summary, "1 din 2 verificări au eșuat.");
+    assert_eq!(v.selftest, [(true, "disk: 812 MB free".to_owned()), (false, "printer: out of paper".to_owned())]);
+    s.handle(Event::StaffExit);
+    assert_eq!(s.staff.selftest, SelfTestState::NotRun, "leaving the desk forgets the results");
+}

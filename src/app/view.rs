@@ -139,6 +139,9 @@ pub struct StaffView {
     pub label_date: String,
     pub number_focused: bool,
     pub date_focused: bool,
+    /// The technician's self-test: a summary and one line per check (passed, "name: detail").
+    pub selftest_summary: String,
+    pub selftest: Vec<(bool, String)>,
 }
 
 /// A printer's state in words, for staff and technicians.
@@ -211,6 +214,22 @@ fn staff_view(s: &Session, texts: &Texts) -> StaffView {
         label_date: st.label_date.clone(),
         number_focused: s.focused.as_deref() == Some(LABEL_NUMBER),
         date_focused: s.focused.as_deref() == Some(LABEL_DATE),
+        selftest_summary: match &st.selftest {
+            crate::app::SelfTestState::NotRun => String::new(),
+            crate::app::SelfTestState::Running => t("selftest_running"),
+            crate::app::SelfTestState::Done(lines) => {
+                let failed = lines.iter().filter(|l| !l.ok).count();
+                let n = [("failed", failed.to_string()), ("total", lines.len().to_string())];
+                let args: Vec<(&str, &str)> = n.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                texts.fmt(lang, if failed == 0 { "selftest_passed" } else { "selftest_failed" }, &args)
+            }
+        },
+        selftest: match &st.selftest {
+            crate::app::SelfTestState::Done(lines) => {
+                lines.iter().map(|l| (l.ok, format!("{}: {}", l.name, l.detail))).collect()
+            }
+            _ => vec![],
+        },
     }
 }
 

@@ -37,6 +37,8 @@ pub struct Effects {
     pub catalogue: Arc<crate::forms::Catalogue>,
     /// Who may open the staff desk (names, Argon2 hashes, badges).
     pub staff: Arc<Vec<crate::app::staff::Member>>,
+    /// The whole configuration, for the technician's self-test.
+    pub config: Arc<crate::config::Config>,
 }
 
 /// How receipts and labels are printed, from the configuration.
@@ -126,6 +128,29 @@ impl Effects {
                 Event::PinChecked { member, now_ms }
             }),
             Effect::DeskStatus => self.runtime.spawn_blocking(move || Event::StaffInfo(me.desk_info())),
+            Effect::SelfTest => self.runtime.spawn(async move {
+                let cfg = me.config.clone();
+                let io = cfg
+                    .board()
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| crate::board::open_io(&b.gpio).map_err(|e| e.to_string()));
+                let (io, board_problem) = match io {
+                    Ok(io) => (Ok(io), None),
+                    Err(e) => (crate::board::open_io(&Default::default()), Some(e)),
+                };
+                // No waiting for a card or a QR here: the technician is at the desk, not at the reader.
+                let waits = crate::selftest::Waits { card: Duration::ZERO, qr: Duration::ZERO };
+                let mut lines: Vec<crate::app::SelfTestLine> = crate::selftest::run(&cfg, &me.devices, io, waits)
+                    .await
+                    .into_iter()
+                    .map(|c| crate::app::SelfTestLine { name: c.name.to_owned(), ok: c.ok, detail: c.detail })
+                    .collect();
+                if let Some(e) = board_problem {
+                    lines.push(crate::app::SelfTestLine { name: "board".into(), ok: false, detail: e });
+                }
+                tracing::info!(failed = lines.iter().filter(|l| !l.ok).count(), "self-test from the staff desk");
+                Event::SelfTestDone(lines)
+            }),
             Effect::PrintLabel { number, date } => self.runtime.spawn_blocking(move || {
                 let Some(printer) = me.devices.label_printer.clone() else {
                     return Event::StaffPrinted(Err(crate::devices::printer::Problem::Unreachable));

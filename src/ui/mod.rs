@@ -154,6 +154,7 @@ fn bind(window: &AppWindow, inner: &Rc<Inner>) {
     on!(on_choose, |id, v| Event::Choose(id.into(), v.into()));
     on!(on_sign, |id, x, y, new_stroke| Event::Sign { field: id.into(), x, y, new_stroke });
     on!(on_clear_signature, |id| Event::ClearSignature(id.into()));
+    on!(on_run_selftest, || Event::RunSelfTest);
     on!(on_still_here, || Event::StillHere);
     on!(on_toggle_speech, || Event::ToggleSpeech);
     on!(on_toggle_large_text, || Event::ToggleLargeText);
@@ -504,6 +505,12 @@ fn apply(w: &AppWindow, v: &View, texts: &Texts) {
         st.recent.iter().map(|(code, detail)| RecentItem { code: s(code), detail: s(detail) }).collect(),
         |m| k.set_staff_recent(m),
     );
+    set_rows(
+        k.get_staff_selftest(),
+        st.selftest.iter().map(|(ok, text)| CheckItem { ok: *ok, text: s(text) }).collect(),
+        |m| k.set_staff_selftest(m),
+    );
+    k.set_staff_selftest_summary(s(&st.selftest_summary));
     k.set_staff_label_number(s(&st.label_number));
     k.set_staff_label_date(s(&st.label_date));
     k.set_staff_number_focused(st.number_focused);
@@ -527,6 +534,7 @@ fn staff_labels(texts: &Texts, lang: crate::i18n::Lang) -> StaffLabels {
         label_print: t("staff_label_print"),
         recent_title: t("staff_recent_title"),
         reprint: t("staff_reprint"),
+        selftest: t("staff_selftest"),
     }
 }
 
