@@ -435,6 +435,21 @@ impl Citizen {
     }
 }
 
+/// Runs `citizen` on its own thread while this thread runs Slint's event
+/// loop (the UI thread), and ends the loop once the citizen is done, however
+/// it ends. Returns what the citizen returned, or its panic.
+pub fn beside_event_loop<R: Send + 'static>(citizen: impl FnOnce() -> R + Send + 'static) -> std::thread::Result<R> {
+    let c = std::thread::spawn(move || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(citizen));
+        let _ = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        });
+        r
+    });
+    slint::run_event_loop().expect("Slint's event loop runs");
+    c.join().unwrap_or_else(Err)
+}
+
 /// Writes the receipt render (what the simulated printer produced) next to the screenshots.
 pub fn copy_receipt(printer_dir: &Path, code: &str, out: &Path) -> Result<PathBuf> {
     let src = printer_dir.join(format!("receipt-{code}.png"));

@@ -81,7 +81,7 @@ fn themes_targets_large_text_and_speech() {
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
     std::fs::create_dir_all(&shots).unwrap();
     let said = recorder.clone();
-    let citizen = std::thread::spawn(move || -> anyhow::Result<Vec<String>> {
+    let result = ghiseu::walkthrough::beside_event_loop(move || -> anyhow::Result<Vec<String>> {
         let mut c = Citizen::new(weak, ghiseu::i18n::Texts::builtin(), Some(shots));
         let mut problems = vec![];
         // Every interactive element on a screen: at least 48×48 px and a label.
@@ -163,17 +163,6 @@ fn themes_targets_large_text_and_speech() {
         c.tap("Terminat")?;
         Ok(problems)
     });
-    let result = {
-        let c = std::thread::spawn(move || {
-            let r = citizen.join();
-            let _ = slint::invoke_from_event_loop(|| {
-                let _ = slint::quit_event_loop();
-            });
-            r
-        });
-        slint::run_event_loop().unwrap();
-        c.join().unwrap()
-    };
     let problems = result.expect("citizen thread").expect("accessibility walk");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     kiosk.shutdown();

@@ -49,7 +49,7 @@ fn every_shipped_form_is_filled_and_sent_and_idle_wipes_the_session() {
     std::fs::create_dir_all(&shots).unwrap();
     let forms: Vec<_> = Catalogue::builtin().forms.iter().map(|f| (f.id.clone(), f.title.ro.clone())).collect();
     let n_forms = forms.len();
-    let citizen = std::thread::spawn(move || -> anyhow::Result<Vec<(String, String)>> {
+    let result = ghiseu::walkthrough::beside_event_loop(move || -> anyhow::Result<Vec<(String, String)>> {
         let mut c = Citizen::new(weak, ghiseu::i18n::Texts::builtin(), Some(shots));
         let get = |c: &Citizen, f: fn(&Kiosk) -> String| c.on_ui(move |w| f(&w.global::<Kiosk>()));
         let mut sent = vec![];
@@ -145,17 +145,6 @@ fn every_shipped_form_is_filled_and_sent_and_idle_wipes_the_session() {
         c.tap("Terminat")?;
         Ok(sent)
     });
-    let result = {
-        let c = std::thread::spawn(move || {
-            let r = citizen.join();
-            let _ = slint::invoke_from_event_loop(|| {
-                let _ = slint::quit_event_loop();
-            });
-            r
-        });
-        slint::run_event_loop().unwrap();
-        c.join().unwrap()
-    };
     let sent = result.expect("citizen thread").expect("every form through the UI");
     assert_eq!(sent.len(), n_forms);
 

@@ -55,7 +55,7 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
     // GHISEU_KEEP_SHOTS=DIR keeps the screenshots for a look by eye.
     let shots = std::env::var_os("GHISEU_KEEP_SHOTS").map(Into::into).unwrap_or_else(|| dir.path().join("shots"));
     std::fs::create_dir_all(&shots).unwrap();
-    let citizen = std::thread::spawn(move || -> anyhow::Result<_> {
+    let quit = ghiseu::walkthrough::beside_event_loop(move || -> anyhow::Result<_> {
         let mut c = Citizen::new(weak, ghiseu::i18n::Texts::builtin(), Some(shots));
         let kiosk = |f: fn(&Kiosk) -> String| {
             let c = &c;
@@ -169,17 +169,6 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
         c.tap("Ieșire")?;
         Ok(walk)
     });
-    let quit = {
-        let c = std::thread::spawn(move || {
-            let r = citizen.join();
-            let _ = slint::invoke_from_event_loop(|| {
-                let _ = slint::quit_event_loop();
-            });
-            r
-        });
-        slint::run_event_loop().unwrap();
-        c.join().unwrap()
-    };
     let walk = quit.expect("citizen thread").expect("walk-through");
     kiosk.shutdown();
 
