@@ -98,17 +98,7 @@ impl Citizen {
     pub fn tap(&self, label: &str) -> Result<()> {
         let label = label.to_owned();
         let found = self.on_ui(move |w| {
-            let el = ElementHandle::find_by_accessible_label(w, &label).find(|e| {
-                matches!(
-                    e.accessible_role(),
-                    Some(
-                        AccessibleRole::Button
-                            | AccessibleRole::Checkbox
-                            | AccessibleRole::RadioButton
-                            | AccessibleRole::TextInput
-                    )
-                )
-            });
+            let el = ElementHandle::find_by_accessible_label(w, &label).find(is_control);
             let Some(el) = el else {
                 let near: Vec<String> = i_slint_backend_testing::ElementQuery::from_root(w)
                     .match_descendants()
@@ -433,6 +423,17 @@ impl Citizen {
         shot(self, "07-status")?;
         Ok(Walk { tracking_code: code, status_message, screenshots: shots })
     }
+}
+
+/// Whether an element is something a person touches: a button, a checkbox,
+/// a radio button or a text field.
+pub fn is_control(e: &ElementHandle) -> bool {
+    matches!(
+        e.accessible_role(),
+        Some(
+            AccessibleRole::Button | AccessibleRole::Checkbox | AccessibleRole::RadioButton | AccessibleRole::TextInput
+        )
+    )
 }
 
 /// Runs `citizen` on its own thread while this thread runs Slint's event

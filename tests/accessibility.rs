@@ -13,7 +13,7 @@ use ghiseu::devices::Devices;
 use ghiseu::i18n::Lang;
 use ghiseu::ui::{Kiosk, Theme};
 use ghiseu::walkthrough::Citizen;
-use i_slint_backend_testing::{AccessibleRole, ElementQuery};
+use i_slint_backend_testing::ElementQuery;
 use slint::{ComponentHandle, Model};
 use std::sync::Arc;
 
@@ -91,17 +91,7 @@ fn themes_targets_large_text_and_speech() {
                     .match_descendants()
                     .find_all()
                     .into_iter()
-                    .filter(|e| {
-                        matches!(
-                            e.accessible_role(),
-                            Some(
-                                AccessibleRole::Button
-                                    | AccessibleRole::Checkbox
-                                    | AccessibleRole::RadioButton
-                                    | AccessibleRole::TextInput
-                            )
-                        )
-                    })
+                    .filter(ghiseu::walkthrough::is_control)
                     .map(|e| (e.accessible_label().map(|l| l.to_string()), e.size()))
                     .collect::<Vec<_>>()
             })?;
