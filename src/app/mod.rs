@@ -800,6 +800,8 @@ impl Session {
             Event::RunSelfTest => {
                 if self.staff_mode() && self.staff.selftest != SelfTestState::Running {
                     self.staff.selftest = SelfTestState::Running;
+                    // The keyboard closes so the results have the room.
+                    self.focused = None;
                     return vec![Effect::SelfTest];
                 }
             }
