@@ -14,7 +14,7 @@ use ghiseu::i18n::Lang;
 use ghiseu::ui::{Kiosk, Theme};
 use ghiseu::walkthrough::Citizen;
 use i_slint_backend_testing::ElementQuery;
-use slint::{ComponentHandle, Model};
+use slint::ComponentHandle;
 use std::sync::Arc;
 
 /// WCAG 2.2 relative luminance and contrast ratio.

@@ -7,6 +7,7 @@
 //! screen. Personal data lives only in the session and is wiped when the
 //! submission is durable, on "Terminat", and on idle timeout.
 
+pub mod desk;
 pub mod speech;
 pub mod staff;
 pub mod view;
@@ -19,6 +20,8 @@ use crate::intake::api::Stage;
 use crate::queue::Receipt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+
+pub use desk::{valid_date, DeskInfo, RecentReceipt, SelfTestLine, SelfTestState, Staff, StaffMsg};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -114,100 +117,6 @@ pub enum PrintState {
     Printed,
     /// Not printed; the submission stands and the screen shows the code and QR.
     Failed(Problem),
-}
-
-/// A receipt staff may reprint: exactly what the receipt carried, no more.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecentReceipt {
-    pub tracking_code: String,
-    pub form_id: String,
-    pub created_ms: i64,
-}
-
-/// What the staff desk shows about the devices and the queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeskInfo {
-    pub printer: PrinterStatus,
-    pub label_printer: Option<PrinterStatus>,
-    pub pending: u64,
-    pub rejected: u64,
-    pub oldest_pending_ms: Option<i64>,
-    pub recent: Vec<RecentReceipt>,
-}
-
-/// The staff side of the session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StaffMsg {
-    None,
-    Checking,
-    Wrong {
-        left: u32,
-    },
-    Locked {
-        until_ms: i64,
-    },
-    /// The label form's number or date is missing or malformed.
-    BadLabel,
-    Working,
-    Done(String),
-    Failed(Problem),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Staff {
-    /// Survives the session wipe: the lockout must not reset on idle.
-    pub gate: staff::PinGate,
-    pub pin: String,
-    /// The badge that opened the login, if any.
-    pub badge: Option<String>,
-    /// Who is logged in.
-    pub member: Option<String>,
-    pub message: StaffMsg,
-    pub desk: Option<DeskInfo>,
-    pub label_number: String,
-    pub label_date: String,
-    /// The technician's self-test: running, or its results.
-    pub selftest: SelfTestState,
-}
-
-/// One line of `ghiseu selftest`, as the technician screen shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SelfTestLine {
-    pub name: String,
-    pub ok: bool,
-    pub detail: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SelfTestState {
-    NotRun,
-    Running,
-    Done(Vec<SelfTestLine>),
-}
-
-impl Default for Staff {
-    fn default() -> Self {
-        Staff {
-            gate: staff::PinGate::default(),
-            pin: String::new(),
-            badge: None,
-            member: None,
-            message: StaffMsg::None,
-            desk: None,
-            label_number: String::new(),
-            label_date: String::new(),
-            selftest: SelfTestState::NotRun,
-        }
-    }
-}
-
-/// `DD.MM.YYYY` with a plausible day and month.
-pub fn valid_date(d: &str) -> bool {
-    let p: Vec<&str> = d.split('.').collect();
-    let num = |s: &str, len: usize, lo: u32, hi: u32| {
-        s.len() == len && s.parse::<u32>().is_ok_and(|v| (lo..=hi).contains(&v))
-    };
-    p.len() == 3 && num(p[0], 2, 1, 31) && num(p[1], 2, 1, 12) && num(p[2], 4, 2000, 2099)
 }
 
 /// What the receipt screen shows: no personal data.
@@ -717,104 +626,17 @@ impl Session {
                     }
                 }
             }
-            Event::StaffEntry => {
-                if self.screen == Screen::Home {
-                    self.open_staff_login(None);
-                }
-            }
-            Event::SubmitPin { now_ms } => {
-                if self.screen != Screen::StaffLogin || self.staff.message == StaffMsg::Checking {
-                    return vec![];
-                }
-                if let Some(until_ms) = self.staff.gate.locked(now_ms) {
-                    self.staff.pin.clear();
-                    self.staff.message = StaffMsg::Locked { until_ms };
-                    return vec![];
-                }
-                if self.staff.pin.is_empty() {
-                    return vec![];
-                }
-                self.staff.message = StaffMsg::Checking;
-                let pin = std::mem::take(&mut self.staff.pin);
-                return vec![Effect::VerifyPin { badge: self.staff.badge.clone(), pin, now_ms }];
-            }
-            Event::PinChecked { member, now_ms } => {
-                if self.screen != Screen::StaffLogin {
-                    return vec![];
-                }
-                match self.staff.gate.record(member.is_some(), now_ms) {
-                    staff::Verdict::Accepted => {
-                        self.staff.member = member;
-                        self.staff.message = StaffMsg::None;
-                        self.screen = Screen::Staff;
-                        self.focused = None;
-                        return vec![Effect::DeskStatus];
-                    }
-                    staff::Verdict::Wrong { left } => self.staff.message = StaffMsg::Wrong { left },
-                    staff::Verdict::Locked { until_ms } => self.staff.message = StaffMsg::Locked { until_ms },
-                }
-            }
-            Event::StaffRefresh => {
-                if self.staff_mode() {
-                    return vec![Effect::DeskStatus];
-                }
-            }
-            Event::StaffInfo(info) => {
-                if self.staff_mode() {
-                    self.staff.desk = Some(info);
-                }
-            }
-            Event::PrintLabel => {
-                if !self.staff_mode() || self.staff.message == StaffMsg::Working {
-                    return vec![];
-                }
-                let number = self.staff.label_number.trim().to_owned();
-                let date = self.staff.label_date.trim().to_owned();
-                if number.is_empty() || number.chars().count() > 32 || !valid_date(&date) {
-                    self.staff.message = StaffMsg::BadLabel;
-                    return vec![];
-                }
-                self.staff.message = StaffMsg::Working;
-                return vec![Effect::PrintLabel { number, date }];
-            }
-            Event::Reprint(code) => {
-                if !self.staff_mode() || self.staff.message == StaffMsg::Working {
-                    return vec![];
-                }
-                let found = self.staff.desk.as_ref().and_then(|d| d.recent.iter().find(|r| r.tracking_code == code));
-                if let Some(receipt) = found.cloned() {
-                    self.staff.message = StaffMsg::Working;
-                    return vec![Effect::Reprint { receipt, lang: self.lang }];
-                }
-            }
-            Event::StaffPrinted(result) => {
-                if self.staff_mode() {
-                    self.staff.message = match result {
-                        Ok(what) => StaffMsg::Done(what),
-                        Err(p) => StaffMsg::Failed(p),
-                    };
-                    // The printer's state is what staff want to see next.
-                    return vec![Effect::DeskStatus];
-                }
-            }
-            Event::RunSelfTest => {
-                if self.staff_mode() && self.staff.selftest != SelfTestState::Running {
-                    self.staff.selftest = SelfTestState::Running;
-                    // The keyboard closes so the results have the room.
-                    self.focused = None;
-                    return vec![Effect::SelfTest];
-                }
-            }
-            Event::SelfTestDone(lines) => {
-                if self.staff_mode() {
-                    self.staff.selftest = SelfTestState::Done(lines);
-                }
-            }
-            Event::StaffExit => {
-                if matches!(self.screen, Screen::Staff | Screen::StaffLogin) {
-                    self.wipe();
-                }
-            }
+            e @ (Event::StaffEntry
+            | Event::SubmitPin { .. }
+            | Event::PinChecked { .. }
+            | Event::StaffRefresh
+            | Event::StaffInfo(_)
+            | Event::PrintLabel
+            | Event::Reprint(_)
+            | Event::StaffPrinted(_)
+            | Event::RunSelfTest
+            | Event::SelfTestDone(_)
+            | Event::StaffExit) => return self.handle_desk(e),
             Event::StatusAnswered(code, answer) => {
                 // Ignore a late answer for a code the citizen no longer looks at.
                 if self.status == StatusState::Checking(code.clone()) {
