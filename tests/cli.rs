@@ -231,22 +231,11 @@ fn a_nearly_full_disk_refuses_new_submissions_and_says_why() {
     let cfg = write_config(dir.path(), "http://127.0.0.1:9");
     let text = std::fs::read_to_string(&cfg).unwrap().replace("idle_timeout_secs = 300", "min_free_mb = 999999999");
     std::fs::write(&cfg, text).unwrap();
-    let mut child = Command::new(bin())
-        .args(["queue", "submit", "sesizare", "--config"])
-        .arg(&cfg)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(r#"{"categorie":"iluminat","locatie":"Str. Morii 3","pericol":"da","descriere":"Stâlp de iluminat căzut.","nume":"Ionescu","prenume":"Ana","adresa":"Str. Morii 5, Cluj-Napoca"}"#.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = queue_submit(
+        &cfg,
+        "sesizare",
+        r#"{"categorie":"iluminat","locatie":"Str. Morii 3","pericol":"da","descriere":"Stâlp de iluminat căzut.","nume":"Ionescu","prenume":"Ana","adresa":"Str. Morii 5, Cluj-Napoca"}"#,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "no tracking code may be printed");
     let err = String::from_utf8_lossy(&out.stderr);

@@ -12,7 +12,6 @@
 mod common;
 
 use common::{bin, write_config};
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -32,16 +31,7 @@ fn the_registry_gets_a_pdfa_with_the_typed_text_and_the_answers_attached() {
     let dir = tempfile::tempdir().unwrap();
     let port = common::free_port();
     let cfg = write_config(dir.path(), &format!("http://127.0.0.1:{port}"));
-    let mut child = Command::new(bin())
-        .args(["queue", "submit", "informatii-544", "--config"])
-        .arg(&cfg)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(ANSWERS.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::queue_submit(&cfg, "informatii-544", ANSWERS);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
 

@@ -225,9 +225,7 @@ impl FieldDef {
                 "nu" => texts.get(lang, "no").to_owned(),
                 _ => String::new(),
             },
-            FieldKind::Date => validate::parse_date(value)
-                .map(|d| format!("{:02}.{:02}.{}", d.day(), d.month(), d.year()))
-                .unwrap_or_else(|| value.to_owned()),
+            FieldKind::Date => validate::parse_date(value).map(validate::dmy).unwrap_or_else(|| value.to_owned()),
             FieldKind::Signature if !value.is_empty() => texts.get(lang, "signed").to_owned(),
             _ => value.to_owned(),
         }

@@ -49,3 +49,19 @@ pub fn png_stats(path: &Path) -> (u32, u32, usize) {
     let colours: std::collections::HashSet<&[u8]> = buf[..info.buffer_size()].chunks(bpp).collect();
     (info.width, info.height, colours.len())
 }
+
+/// `ghiseu queue submit FORM --config CFG` with `answers` (JSON) on stdin, as a script would run it.
+pub fn queue_submit(cfg: &Path, form: &str, answers: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(bin())
+        .args(["queue", "submit", form, "--config"])
+        .arg(cfg)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(answers.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
