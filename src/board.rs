@@ -36,6 +36,11 @@ pub struct Display {
     pub scale_factor: Option<f32>,
     #[serde(default)]
     pub output: Output,
+    /// The backlight to power off while the screen sleeps: a sysfs folder
+    /// (`/sys/class/backlight/NAME`), `"auto"` (the first one there), or
+    /// absent (the sleeping screen is only drawn black).
+    #[serde(default)]
+    pub backlight: Option<String>,
 }
 
 /// How the kiosk reaches the screen.
@@ -175,6 +180,25 @@ impl BoardIo for NoIo {
     }
     fn describe(&self) -> String {
         "no GPIO on this board".into()
+    }
+}
+
+/// A board whose GPIO could not be opened: every call says why, so the
+/// self-test reports it and the rest of the kiosk goes on.
+pub struct Unavailable(pub String);
+
+impl BoardIo for Unavailable {
+    fn presence(&self) -> Result<Option<bool>, GpioError> {
+        Err(GpioError::Other(self.0.clone()))
+    }
+    fn set_status_led(&self, _: bool) -> Result<(), GpioError> {
+        Err(GpioError::Other(self.0.clone()))
+    }
+    fn set_printer_power(&self, _: bool) -> Result<(), GpioError> {
+        Err(GpioError::Other(self.0.clone()))
+    }
+    fn describe(&self) -> String {
+        format!("GPIO unavailable: {}", self.0)
     }
 }
 

@@ -71,6 +71,14 @@ pub struct KioskConfig {
     /// the panel for the status screen (its personal data is gone at delivery).
     #[serde(default = "default_retention_days")]
     pub retention_days: u64,
+    /// Seconds with nobody at the panel (home screen, no touch, the presence
+    /// sensor quiet) before the screen sleeps; 0: never.
+    #[serde(default = "default_screen_off")]
+    pub screen_off_after_secs: u64,
+    /// Where the running kiosk keeps its health report (`/run/ghiseu` on a
+    /// panel: in memory); defaults to `data_dir`.
+    #[serde(default)]
+    pub runtime_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -325,6 +333,9 @@ impl Default for QrReaderConfig {
 fn default_languages() -> Vec<String> {
     vec!["ro".into(), "en".into(), "hu".into()]
 }
+fn default_screen_off() -> u64 {
+    600
+}
 fn default_idle() -> u64 {
     90
 }
@@ -398,6 +409,9 @@ impl Config {
             abs(p)
         }
         if let Some(p) = cfg.kiosk.texts_dir.as_mut() {
+            abs(p)
+        }
+        if let Some(p) = cfg.kiosk.runtime_dir.as_mut() {
             abs(p)
         }
         for printer in std::iter::once(&mut cfg.devices.printer).chain(cfg.devices.label_printer.as_mut()) {
@@ -564,6 +578,11 @@ impl Config {
     pub fn intake_client(&self, timeout: std::time::Duration) -> crate::upload::IntakeClient {
         let ca = self.intake.ca.as_deref().map(|p| crate::upload::load_ca(p).expect("checked at load"));
         crate::upload::IntakeClient::new(&self.intake.url, timeout, ca)
+    }
+
+    /// The running kiosk's health report ([`crate::health`]).
+    pub fn health_path(&self) -> PathBuf {
+        self.kiosk.runtime_dir.as_ref().unwrap_or(&self.kiosk.data_dir).join("health.json")
     }
 
     pub fn queue_path(&self) -> PathBuf {

@@ -18,11 +18,13 @@ use tokio::sync::Notify;
 pub struct Kiosk {
     pub ui: KioskUi,
     pub devices: Devices,
+    /// Readiness and the screen's state, for the health report.
+    pub health: crate::health::Flags,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl Kiosk {
-    /// Stops the background uploader.
+    /// Stops the background uploader and the health reporter (which removes its report).
     pub fn shutdown(&self) {
         let _ = self.shutdown.send(true);
     }
@@ -63,7 +65,15 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
     let wake = Arc::new(Notify::new());
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
     let uploader = Uploader::for_config(cfg, uploader_queue, wake.clone());
-    runtime.spawn(uploader.run(shutdown_rx));
+    runtime.spawn(uploader.run(shutdown_rx.clone()));
+    let health = crate::health::Flags::default();
+    let reporter = crate::health::Reporter {
+        path: cfg.health_path(),
+        board: cfg.board()?.name,
+        devices: devices.clone(),
+        flags: health.clone(),
+    };
+    runtime.spawn(reporter.run(shutdown_rx));
     let languages: Vec<Lang> = cfg.kiosk.languages.iter().filter_map(|l| Lang::parse(l)).collect();
     let status_url_base = cfg.status_url_base();
     let effects = Effects {
@@ -103,11 +113,16 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         effects,
         &cfg.kiosk.municipality,
         status_url_base,
-        Duration::from_secs(cfg.kiosk.idle_timeout_secs),
-        cfg.kiosk.idle_warning_secs as u32,
-        Duration::from_secs(cfg.staff.idle_timeout_secs),
+        crate::ui::Timing {
+            idle_timeout: Duration::from_secs(cfg.kiosk.idle_timeout_secs),
+            idle_warning: cfg.kiosk.idle_warning_secs as u32,
+            staff_idle_timeout: Duration::from_secs(cfg.staff.idle_timeout_secs),
+            screen_off_after: (cfg.kiosk.screen_off_after_secs > 0)
+                .then(|| Duration::from_secs(cfg.kiosk.screen_off_after_secs)),
+        },
+        health.clone(),
     )?;
-    Ok(Kiosk { ui, devices, shutdown })
+    Ok(Kiosk { ui, devices, health, shutdown })
 }
 
 /// Chooses the off-screen renderer: the real UI, drawn by Slint's software

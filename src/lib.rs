@@ -17,6 +17,8 @@
 //! - [`print`]: receipt layout and its rendering to ESC/POS bytes and to a PNG preview.
 //! - [`devices`]: device traits (ID scanner, printer, QR reader) with real and simulated drivers.
 //! - [`ui`]: the Slint adapter that binds the session to `ui/*.slint`, and the effect runner.
+//! - [`health`]: the running kiosk's report of its own devices, read by `ghiseu selftest`.
+//! - [`screen`]: the screen sleeps with nobody there and wakes on a touch or the presence sensor.
 //! - [`selftest`]: `ghiseu selftest`, the technician's check of a configured kiosk.
 //! - [`provision`]: first boot: a technician's provisioning file becomes a kiosk with its own key.
 //! - [`service`]: life under systemd: READY once the first frame is drawn, the watchdog, the journal.
@@ -30,6 +32,7 @@ pub mod config;
 pub mod crypto;
 pub mod devices;
 pub mod forms;
+pub mod health;
 pub mod i18n;
 pub mod identity;
 pub mod intake;
@@ -39,6 +42,7 @@ pub mod png;
 pub mod print;
 pub mod provision;
 pub mod queue;
+pub mod screen;
 pub mod selftest;
 pub mod service;
 pub mod ui;

@@ -93,6 +93,11 @@ enum Command {
         /// Also wait this many seconds for a QR code on the reader.
         #[arg(long, default_value_t = 0)]
         qr_wait: u64,
+        /// The update health gate: the running kiosk must be ready and its
+        /// devices working (read from its health report; nothing printed);
+        /// the intake and the clock are reported but do not fail the gate.
+        #[arg(long)]
+        gate: bool,
     },
     /// First boot: turns a provisioning file (ghiseu-provision.toml) into this
     /// kiosk's configuration, generates its signing key and prints the key's
@@ -363,20 +368,38 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Selftest { config, json, card_wait, qr_wait } => {
+        Command::Selftest { config, json, card_wait, qr_wait, gate } => {
             let cfg = Config::load(&config)?;
-            let io = ghiseu::board::open_io(&cfg.board()?.gpio);
             let rt = runtime()?;
-            let devices = Devices::from_config(&cfg.devices);
             let waits =
                 ghiseu::selftest::Waits { card: Duration::from_secs(card_wait), qr: Duration::from_secs(qr_wait) };
-            let checks = rt.block_on(ghiseu::selftest::run(&cfg, &devices, io, waits));
-            let ok = checks.iter().all(|c| c.ok);
+            let opts = ghiseu::selftest::Options { waits, gate };
+            // A running kiosk holds the devices: read its report rather than open them again.
+            let report = ghiseu::health::read_fresh(&cfg.health_path(), ghiseu::now_ms())
+                .map(|r| (r.pid != std::process::id()).then_some(r));
+            let checks = match report {
+                Ok(Some(r)) => rt.block_on(ghiseu::selftest::run(&cfg, ghiseu::selftest::Source::Kiosk(&r), opts)),
+                Err(e) if gate => {
+                    rt.block_on(ghiseu::selftest::run(&cfg, ghiseu::selftest::Source::Missing(e.to_string()), opts))
+                }
+                _ => {
+                    let io = ghiseu::board::open_io(&cfg.board()?.gpio)
+                        .unwrap_or_else(|e| std::sync::Arc::new(ghiseu::board::Unavailable(e.to_string())));
+                    let devices = Devices::from_config(&cfg.devices).with_board(io, Default::default());
+                    rt.block_on(ghiseu::selftest::run(&cfg, ghiseu::selftest::Source::Direct(&devices), opts))
+                }
+            };
+            let ok = ghiseu::selftest::passed(&checks);
             if json {
                 println!("{}", serde_json::json!({ "ok": ok, "checks": checks }));
             } else {
                 for c in &checks {
-                    println!("{} {:<11} {}", if c.ok { "PASS" } else { "FAIL" }, c.name, c.detail);
+                    let mark = match (c.ok, c.required) {
+                        (true, _) => "PASS",
+                        (false, true) => "FAIL",
+                        (false, false) => "WARN",
+                    };
+                    println!("{mark} {:<11} {}", c.name, c.detail);
                 }
             }
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
@@ -808,7 +831,8 @@ fn kiosk(
         if let Err(e) = io.set_printer_power(true) {
             tracing::error!(error = %e, "cannot power the printer");
         }
-        let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
+        let backlight = ghiseu::screen::Backlight::from_board(board.display.backlight.as_deref());
+        let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices.with_board(io.clone(), backlight))?;
         if board.display.output == ghiseu::board::Output::Window {
             k.ui.window.window().set_size(slint::PhysicalSize::new(board.display.width, board.display.height));
         }
@@ -817,8 +841,9 @@ fn kiosk(
         }
         k.ui.window.show()?;
         // The queue is open (build) and the window shown: READY once the first frame is drawn.
-        let ready_io = io.clone();
+        let (ready_io, health) = (io.clone(), k.health.clone());
         let _watchdog = announce_ready(&board.name, move || {
+            health.set_ready();
             let _ = ready_io.set_status_led(true);
         });
         slint::run_event_loop()?;
@@ -843,7 +868,8 @@ fn kiosk(
         k.shutdown();
         return Ok(None);
     }
-    let _watchdog = announce_ready(&format!("{} (headless)", board.name), || {});
+    let health = k.health.clone();
+    let _watchdog = announce_ready(&format!("{} (headless)", board.name), move || health.set_ready());
     let weak = k.ui.window.as_weak();
     let texts = ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?;
     let shots = out.clone();

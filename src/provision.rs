@@ -174,7 +174,8 @@ pub fn provision(file: &Path, data_dir: &Path, board_dir: &Path) -> Result<Provi
 
     let mut text = format!(
         "# Written by `ghiseu provision` from {}. Provision again rather than editing.\n\
-         [kiosk]\nid = {}\nmunicipality = {}\nboard = {}\ndata_dir = {}\n",
+         [kiosk]\nid = {}\nmunicipality = {}\nboard = {}\ndata_dir = {}\n\
+         # The health report (in memory) that the update gate reads.\nruntime_dir = \"/run/ghiseu\"\n",
         file.display(),
         quote(&p.kiosk_id),
         quote(&p.municipality),

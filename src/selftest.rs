@@ -9,11 +9,10 @@
 //! wait is requested. The intake check proves the kiosk's key with a signed
 //! request that the intake does not store.
 
-use crate::board::{BoardIo, GpioError};
+use crate::board::BoardIo;
 use crate::config::Config;
 use crate::devices::{Devices, Health};
-use serde::Serialize;
-use std::sync::Arc;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// How long the interactive checks wait; zero skips the wait.
@@ -32,23 +31,70 @@ const CLOCK_FLOOR_MS: i64 = 1_793_491_200_000;
 /// receipts carry dates and deadlines.
 const MAX_DRIFT_MS: i64 = 5 * 60 * 1000;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
-    pub name: &'static str,
+    pub name: String,
     pub ok: bool,
     pub detail: String,
+    /// Whether a failure fails the whole self-test. Always, except in the
+    /// update gate for what an update cannot break (see [`Options::gate`]).
+    #[serde(default = "yes")]
+    pub required: bool,
 }
 
-fn check(name: &'static str, result: Result<String, String>) -> Check {
-    match result {
-        Ok(detail) => Check { name, ok: true, detail },
-        Err(detail) => Check { name, ok: false, detail },
+fn yes() -> bool {
+    true
+}
+
+impl Check {
+    pub fn new(name: &str, result: Result<String, String>) -> Check {
+        let (ok, detail) = match result {
+            Ok(d) => (true, d),
+            Err(d) => (false, d),
+        };
+        Check { name: name.to_owned(), ok, detail, required: true }
+    }
+
+    fn advisory(self) -> Check {
+        Check { required: false, ..self }
     }
 }
 
-/// Runs every check. `io`: the board's GPIO as opened (or why it could not be).
-pub async fn run(cfg: &Config, devices: &Devices, io: Result<Arc<dyn BoardIo>, GpioError>, waits: Waits) -> Vec<Check> {
-    let card_wait = waits.card;
+fn check(name: &str, result: Result<String, String>) -> Check {
+    Check::new(name, result)
+}
+
+/// Whether these checks pass: every required one is ok.
+pub fn passed(checks: &[Check]) -> bool {
+    checks.iter().all(|c| c.ok || !c.required)
+}
+
+/// How the self-test runs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub waits: Waits,
+    /// The update health gate (`ghiseu-health.service`, after every boot):
+    /// the running kiosk must be ready and report every device working;
+    /// nothing is printed; the intake, the enrolment and the clock are
+    /// reported but do not decide, because an update cannot break them and
+    /// an outage of the registry's server must not roll a panel back.
+    pub gate: bool,
+}
+
+/// Where the device checks come from.
+pub enum Source<'a> {
+    /// No kiosk runs: open and exercise the devices (prints a test page).
+    Direct(&'a Devices),
+    /// A kiosk runs and holds the devices: its health report says how they are.
+    Kiosk(&'a crate::health::Report),
+    /// In the gate, the kiosk is not running or not fresh: why.
+    Missing(String),
+}
+
+/// Runs every check: the queue and the disk, the devices (from `source`),
+/// the intake and the clock.
+pub async fn run(cfg: &Config, source: Source<'_>, opts: Options) -> Vec<Check> {
+    let gate = opts.gate;
     let mut checks = vec![];
     let queue_path = cfg.queue_path();
     let queue = tokio::task::spawn_blocking(move || {
@@ -68,11 +114,70 @@ pub async fn run(cfg: &Config, devices: &Devices, io: Result<Arc<dyn BoardIo>, G
     let disk = tokio::task::spawn_blocking(move || disk(&dir, min_mb)).await.unwrap_or_else(|e| Err(e.to_string()));
     checks.push(check("disk", disk));
 
-    // Before the printer: on a Pi the relay powers it.
-    let gpio = match io {
-        Ok(io) => tokio::task::spawn_blocking(move || gpio(io.as_ref())).await.unwrap_or_else(|e| Err(e.to_string())),
-        Err(e) => Err(e.to_string()),
+    match source {
+        Source::Direct(devices) => checks.extend(exercise_devices(cfg, devices, opts.waits).await),
+        Source::Kiosk(report) => {
+            checks.push(kiosk(report));
+            checks.extend(
+                report
+                    .devices
+                    .iter()
+                    .map(|c| Check { detail: format!("{} (reported by the running kiosk)", c.detail), ..c.clone() }),
+            );
+        }
+        Source::Missing(why) => checks.push(check("kiosk", Err(why))),
+    }
+
+    let client = cfg.intake_client(Duration::from_secs(5));
+    let url = cfg.intake.url.trim_end_matches('/').to_owned();
+    let tls = if url.starts_with("https://") { "TLS ok" } else { "plain HTTP: a test bench only" };
+    let health = client.health().await;
+    let advisory = |c: Check| if gate { c.advisory() } else { c };
+    checks.push(advisory(check(
+        "intake",
+        health.clone().map(|_| format!("{url} answers ({tls})")).map_err(|e| format!("{url}: {e}")),
+    )));
+
+    let now = crate::now_ms();
+    let auth = match (&health, crate::crypto::KioskKey::load(&cfg.security.kiosk_key)) {
+        (Err(_), _) => Err("skipped: the intake does not answer".to_owned()),
+        (_, Err(e)) => Err(e.to_string()),
+        (Ok(()), Ok(key)) => client.check_kiosk(&cfg.kiosk.id, &key, now).await.map_err(|e| {
+            format!("{e} (enrol this kiosk's public key at the intake; fingerprint {})", key.fingerprint())
+        }),
     };
+    let server_time = auth.as_ref().ok().map(|ok| ok.server_time_ms);
+    checks.push(advisory(check(
+        "intake_auth",
+        auth.map(|ok| format!("kiosk {} is enrolled and its key matches", ok.kiosk_id)),
+    )));
+    let synchronized = std::path::Path::new("/run/systemd/timesync/synchronized");
+    checks.push(advisory(check("clock", clock(now, server_time, synchronized))));
+    checks
+}
+
+/// The running kiosk, from its report.
+fn kiosk(r: &crate::health::Report) -> Check {
+    let screen = if r.screen_on { "screen on" } else { "screen asleep" };
+    let about = format!("pid {}, version {}, board {}, {screen}", r.pid, r.version, r.board);
+    check(
+        "kiosk",
+        if r.ready {
+            Ok(format!("running and ready ({about})"))
+        } else {
+            Err(format!("running but not ready: no first frame yet ({about})"))
+        },
+    )
+}
+
+/// Opens and exercises each device: blinks the LED, prints a test page,
+/// waits for a card or a code when asked. Only when no kiosk holds them.
+async fn exercise_devices(cfg: &Config, devices: &Devices, waits: Waits) -> Vec<Check> {
+    let card_wait = waits.card;
+    let mut checks = vec![];
+    // Before the printer: on a Pi the relay powers it.
+    let io = devices.board.clone();
+    let gpio = tokio::task::spawn_blocking(move || gpio(io.as_ref())).await.unwrap_or_else(|e| Err(e.to_string()));
     checks.push(check("gpio", gpio));
 
     let scanner = devices.id_scanner.clone();
@@ -155,27 +260,6 @@ pub async fn run(cfg: &Config, devices: &Devices, io: Result<Arc<dyn BoardIo>, G
     };
     checks.push(check("qr_reader", qr));
 
-    let client = cfg.intake_client(Duration::from_secs(5));
-    let url = cfg.intake.url.trim_end_matches('/').to_owned();
-    let tls = if url.starts_with("https://") { "TLS ok" } else { "plain HTTP: a test bench only" };
-    let health = client.health().await;
-    checks.push(check(
-        "intake",
-        health.clone().map(|_| format!("{url} answers ({tls})")).map_err(|e| format!("{url}: {e}")),
-    ));
-
-    let now = crate::now_ms();
-    let auth = match (&health, crate::crypto::KioskKey::load(&cfg.security.kiosk_key)) {
-        (Err(_), _) => Err("skipped: the intake does not answer".to_owned()),
-        (_, Err(e)) => Err(e.to_string()),
-        (Ok(()), Ok(key)) => client.check_kiosk(&cfg.kiosk.id, &key, now).await.map_err(|e| {
-            format!("{e} (enrol this kiosk's public key at the intake; fingerprint {})", key.fingerprint())
-        }),
-    };
-    let server_time = auth.as_ref().ok().map(|ok| ok.server_time_ms);
-    checks.push(check("intake_auth", auth.map(|ok| format!("kiosk {} is enrolled and its key matches", ok.kiosk_id))));
-
-    checks.push(check("clock", clock(now, server_time, std::path::Path::new("/run/systemd/timesync/synchronized"))));
     checks
 }
 

@@ -40,7 +40,9 @@ fn unit_root() -> tempfile::TempDir {
     std::fs::create_dir_all(&bin).unwrap();
     let lib = root.path().join("usr/lib/ghiseu");
     std::fs::create_dir_all(&lib).unwrap();
-    for prog in [bin.join("ghiseu"), bin.join("rauc"), bin.join("systemctl"), lib.join("usb-update")] {
+    for prog in
+        [bin.join("ghiseu"), bin.join("rauc"), bin.join("systemctl"), lib.join("usb-update"), lib.join("rollback")]
+    {
         std::fs::write(&prog, "#!/bin/sh\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -178,4 +180,52 @@ fn every_ghiseu_command_in_a_unit_is_one_the_binary_accepts() {
         assert_ne!(out.status.code(), Some(2), "{what}: the binary refuses these arguments:\n{stderr}");
         assert!(!stderr.contains("Usage:"), "{what}:\n{stderr}");
     }
+}
+
+/// The rollback script with stand-ins for `rauc` and `systemctl` on its PATH:
+/// what it marks and whether it reboots, for a given `rauc status`.
+fn rollback(slots: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls");
+    let stub = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    stub(
+        "rauc",
+        &format!(
+            "if [ \"$1 $2\" = \"status --detailed\" ]; then cat <<'S'\n{slots}\nS\nelse echo \"rauc $*\" >> {0}; fi",
+            log.display()
+        ),
+    );
+    stub("systemctl", &format!("echo \"systemctl $*\" >> {}", log.display()));
+    let out = Command::new(repo().join("systemd/ghiseu-rollback"))
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (std::fs::read_to_string(&log).unwrap_or_default(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn the_rollback_reboots_only_into_a_slot_known_good() {
+    // As `rauc status --detailed --output-format=shell` prints it (RAUC 1.8).
+    let status = |b_boot: &str| {
+        format!(
+            "RAUC_SYSTEM_COMPATIBLE='ghiseu-amd64'\nRAUC_SYSTEM_BOOTED_BOOTNAME='B'\nRAUC_BOOT_PRIMARY='rootfs.1'\n\
+             RAUC_SYSTEM_SLOTS='rootfs.0 rootfs.1'\nRAUC_SLOTS='1 2'\n\
+             RAUC_SLOT_STATE_1='inactive'\nRAUC_SLOT_CLASS_1='rootfs'\nRAUC_SLOT_BOOTNAME_1='A'\nRAUC_SLOT_BOOT_STATUS_1='{b_boot}'\n\
+             RAUC_SLOT_STATE_2='booted'\nRAUC_SLOT_CLASS_2='rootfs'\nRAUC_SLOT_BOOTNAME_2='B'\nRAUC_SLOT_BOOT_STATUS_2='good'"
+        )
+    };
+    // An update on B fails its gate; A is good: mark B bad, reboot into A.
+    let (calls, said) = rollback(&status("good"));
+    assert_eq!(calls, "rauc status mark-bad booted\nsystemctl --no-block reboot\n", "{said}");
+    assert!(said.contains("rebooting into slot A"), "{said}");
+    // Nothing good to go back to (A bad or never written): stay, no reboot loop.
+    let (calls, said) = rollback(&status("bad"));
+    assert_eq!(calls, "", "{said}");
+    assert!(said.contains("no other slot is known good"), "{said}");
 }

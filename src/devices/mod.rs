@@ -29,6 +29,11 @@ pub struct Devices {
     /// The registry's label printer, when one is configured.
     pub label_printer: Option<Arc<dyn Printer>>,
     pub speaker: Arc<dyn speech::Speaker>,
+    /// The board's GPIO (presence sensor, status LED, printer relay), opened
+    /// once by the kiosk from the board file; none until [`Devices::with_board`].
+    pub board: Arc<dyn crate::board::BoardIo>,
+    /// The display's backlight, from the board file.
+    pub backlight: Arc<crate::screen::Backlight>,
 }
 
 impl Devices {
@@ -43,6 +48,13 @@ impl Devices {
                 .as_ref()
                 .map(|p| printer::from_config_lang(p, printer::StatusProtocol::for_kind(cfg.label_language.kind()))),
             speaker: speech::from_config(&cfg.speech),
+            board: Arc::new(crate::board::NoIo),
+            backlight: Arc::default(),
         }
+    }
+
+    /// The same devices with the board's GPIO and backlight.
+    pub fn with_board(self, board: Arc<dyn crate::board::BoardIo>, backlight: crate::screen::Backlight) -> Devices {
+        Devices { board, backlight: Arc::new(backlight), ..self }
     }
 }

@@ -18,6 +18,21 @@ use std::time::Duration;
 
 pub use effects::{Effects, PrintSettings};
 
+/// The kiosk's clocks: idle warning and wipe, the staff desk's timeout, the screen's sleep.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub idle_timeout: Duration,
+    pub idle_warning: u32,
+    /// Staff mode leaves itself sooner: an unattended desk is a risk.
+    pub staff_idle_timeout: Duration,
+    /// Nobody there this long, at rest: the screen sleeps. `None`: never.
+    pub screen_off_after: Option<Duration>,
+}
+
+/// How often the screen's sleep is reconsidered, and the presence sensor read.
+const SCREEN_TICK: Duration = Duration::from_secs(5);
+const PRESENCE_POLL: Duration = Duration::from_millis(200);
+
 slint::include_modules!();
 
 /// The running kiosk UI.
@@ -40,6 +55,12 @@ struct Inner {
     staff_idle_timeout: Duration,
     capacity: slint::Timer,
     forms_watch: slint::Timer,
+    screen: RefCell<crate::screen::Blanker>,
+    /// The health report shows whether the screen sleeps.
+    health: crate::health::Flags,
+    screen_timer: slint::Timer,
+    /// The screen's clock: advanced by `screen_timer` (Slint time, mockable in tests).
+    screen_clock: std::cell::Cell<Duration>,
 }
 
 impl KioskUi {
@@ -49,9 +70,8 @@ impl KioskUi {
         effects: Effects,
         municipality: &str,
         status_url_base: String,
-        idle_timeout: Duration,
-        idle_warning: u32,
-        staff_idle_timeout: Duration,
+        timing: Timing,
+        health: crate::health::Flags,
     ) -> Result<KioskUi, slint::PlatformError> {
         let window = AppWindow::new()?;
         window.global::<Kiosk>().set_municipality(municipality.into());
@@ -63,11 +83,15 @@ impl KioskUi {
             status_url_base,
             last_qr_url: RefCell::default(),
             idle: slint::Timer::default(),
-            idle_timeout,
-            idle_warning,
-            staff_idle_timeout,
+            idle_timeout: timing.idle_timeout,
+            idle_warning: timing.idle_warning,
+            staff_idle_timeout: timing.staff_idle_timeout,
             capacity: slint::Timer::default(),
             forms_watch: slint::Timer::default(),
+            screen: RefCell::new(crate::screen::Blanker::new(timing.screen_off_after, Duration::ZERO)),
+            screen_clock: std::cell::Cell::new(Duration::ZERO),
+            health,
+            screen_timer: slint::Timer::default(),
         });
         bind(&window, &inner);
         let _ = inner.render();
@@ -90,6 +114,7 @@ impl KioskUi {
         let _ = slint::spawn_local(async move {
             while let Some(code) = rx.recv().await {
                 let Some(inner) = weak.upgrade() else { return };
+                inner.wake();
                 inner.dispatch(Event::QrScanned(code));
             }
         });
@@ -102,6 +127,7 @@ impl KioskUi {
             }
         });
         inner.watch_forms();
+        inner.watch_screen();
         Ok(KioskUi { window, inner })
     }
 
@@ -169,8 +195,16 @@ fn bind(window: &AppWindow, inner: &Rc<Inner>) {
         }
     });
     let weak = Rc::downgrade(inner);
+    k.on_wake(move || {
+        if let Some(inner) = weak.upgrade() {
+            inner.wake();
+            inner.arm_idle_timer();
+        }
+    });
+    let weak = Rc::downgrade(inner);
     k.on_activity(move || {
         if let Some(inner) = weak.upgrade() {
+            inner.wake();
             if inner.session.borrow().idle_warning.is_some() {
                 inner.dispatch(Event::StillHere);
             }
@@ -180,6 +214,76 @@ fn bind(window: &AppWindow, inner: &Rc<Inner>) {
 }
 
 impl Inner {
+    /// Someone is at the panel: the screen lights (if asleep) and its countdown restarts.
+    fn wake(self: &Rc<Self>) {
+        if let Some(on) = self.screen.borrow_mut().activity(self.screen_clock.get()) {
+            self.set_screen(on);
+        }
+    }
+
+    /// The screen sleeps and wakes: the presence sensor polled on its own
+    /// thread (edges come here as they happen), the countdown every few seconds.
+    fn watch_screen(self: &Rc<Self>) {
+        let board = self.effects.devices.board.clone();
+        if let Ok(Some(first)) = board.presence() {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let _ = tx.send(first);
+            std::thread::Builder::new()
+                .name("presence".into())
+                .spawn(move || {
+                    let mut last = first;
+                    loop {
+                        std::thread::sleep(PRESENCE_POLL);
+                        match board.presence() {
+                            Ok(Some(now)) if now != last => {
+                                last = now;
+                                if tx.send(now).is_err() {
+                                    return;
+                                }
+                            }
+                            _ if tx.is_closed() => return,
+                            _ => {}
+                        }
+                    }
+                })
+                .expect("the presence thread starts");
+            let weak = Rc::downgrade(self);
+            let _ = slint::spawn_local(async move {
+                while let Some(present) = rx.recv().await {
+                    let Some(inner) = weak.upgrade() else { return };
+                    let change = inner.screen.borrow_mut().presence(present, inner.screen_clock.get());
+                    if let Some(on) = change {
+                        inner.set_screen(on);
+                    }
+                }
+            });
+        }
+        let weak = Rc::downgrade(self);
+        self.screen_timer.start(slint::TimerMode::Repeated, SCREEN_TICK, move || {
+            let Some(inner) = weak.upgrade() else { return };
+            inner.screen_clock.set(inner.screen_clock.get() + SCREEN_TICK);
+            let at_rest = inner.session.borrow().screen == crate::app::Screen::Home;
+            let change = inner.screen.borrow_mut().tick(inner.screen_clock.get(), at_rest);
+            if let Some(on) = change {
+                inner.set_screen(on);
+            }
+        });
+    }
+
+    fn set_screen(self: &Rc<Self>, on: bool) {
+        tracing::info!(on, "screen {}", if on { "wakes" } else { "sleeps: nobody at the panel" });
+        self.health.set_screen_on(on);
+        if let Some(w) = self.window.upgrade() {
+            w.global::<Kiosk>().set_screen_off(!on);
+        }
+        let backlight = self.effects.devices.backlight.clone();
+        self.effects.runtime.spawn_blocking(move || {
+            if let Err(e) = backlight.set(on) {
+                tracing::warn!(backlight = %backlight.describe(), error = %e, "cannot switch the backlight");
+            }
+        });
+    }
+
     fn dispatch(self: &Rc<Self>, event: Event) {
         // Spoken guidance compares the screen before and after the event.
         let speaking = self.session.borrow().speech || matches!(event, Event::ToggleSpeech);

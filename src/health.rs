@@ -1,0 +1,252 @@
+//! The running kiosk's health report: what its own devices say, written
+//! every few seconds while `ghiseu run` runs, read by `ghiseu selftest`.
+//!
+//! The kiosk holds its devices: a serial scanner is opened exclusively, GPIO
+//! lines are claimed by one process. A self-test started beside it (the
+//! update health gate after every boot, a technician on a console) must not
+//! open them again, or it would fail, or steal a citizen's card read. So the
+//! kiosk reports, from inside, the state of each device (status queries only:
+//! no test page, no LED blinking) and the self-test reads that report when it
+//! is fresh.
+//!
+//! The report holds no personal data: device states, queue counts and times.
+//! It lives in `kiosk.runtime_dir` (on a panel `/run/ghiseu`, in memory), is
+//! replaced atomically, and is removed when the kiosk stops.
+
+use crate::devices::{Devices, Health};
+use crate::selftest::Check;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the kiosk rewrites its report.
+pub const PERIOD: Duration = Duration::from_secs(10);
+/// An older report is from a kiosk that is gone or hung.
+pub const MAX_AGE_MS: i64 = 45_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    /// The kiosk's process id (for a technician; freshness decides liveness).
+    pub pid: u32,
+    pub version: String,
+    /// When this report was written (Unix ms).
+    pub updated_ms: i64,
+    /// Queue open and the first frame drawn (what READY=1 told systemd).
+    pub ready: bool,
+    pub board: String,
+    /// Whether the screen is lit (it sleeps when nobody is there).
+    pub screen_on: bool,
+    /// One entry per device, as the kiosk sees it.
+    pub devices: Vec<Check>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ReadError {
+    #[error("no report at {0}: the kiosk is not running")]
+    Missing(PathBuf),
+    #[error("the report is {0} s old: the kiosk stopped or hangs")]
+    Stale(i64),
+    #[error("unreadable report {path}: {message}")]
+    Unreadable { path: PathBuf, message: String },
+}
+
+/// Writes `report` to `path` atomically (a reader never sees half of it).
+pub fn write(path: &Path, report: &Report) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(report).map_err(std::io::Error::other)?)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// The report at `path`, if it was written within [`MAX_AGE_MS`] of `now_ms`.
+pub fn read_fresh(path: &Path, now_ms: i64) -> Result<Report, ReadError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::Missing(path.into())),
+        Err(e) => return Err(ReadError::Unreadable { path: path.into(), message: e.to_string() }),
+    };
+    let report: Report = serde_json::from_slice(&bytes)
+        .map_err(|e| ReadError::Unreadable { path: path.into(), message: e.to_string() })?;
+    let age = now_ms - report.updated_ms;
+    if age > MAX_AGE_MS {
+        return Err(ReadError::Stale(age / 1000));
+    }
+    Ok(report)
+}
+
+/// Each device's state by status queries only: nothing printed, no LED
+/// toggled, no card asked for. Blocks on device I/O: call off the UI thread.
+pub fn device_checks(devices: &Devices) -> Vec<Check> {
+    let mut checks = vec![];
+    let presence = devices.board.presence().map_err(|e| e.to_string()).map(|p| {
+        let seen = match p {
+            Some(true) => ", presence sensor: someone there",
+            Some(false) => ", presence sensor: nobody",
+            None => "",
+        };
+        format!("{}{seen}", devices.board.describe())
+    });
+    checks.push(Check::new("gpio", presence));
+    let scanner = match devices.id_scanner.health() {
+        Health::Ok => Ok("connected".to_owned()),
+        Health::Starting => Err("starting".to_owned()),
+        Health::Disconnected(why) => Err(format!("not connected: {why}")),
+    };
+    checks.push(Check::new("id_scanner", scanner));
+    checks.push(Check::new("printer", printer_state(devices.printer.as_ref())));
+    if let Some(labels) = &devices.label_printer {
+        checks.push(Check::new("label_printer", printer_state(labels.as_ref())));
+    }
+    let qr = match devices.qr_reader.health() {
+        Health::Ok => Ok("listening".to_owned()),
+        Health::Starting => Err("starting".to_owned()),
+        Health::Disconnected(why) => Err(format!("not connected: {why}")),
+    };
+    checks.push(Check::new("qr_reader", qr));
+    checks
+}
+
+/// A printer's status read back, without printing: fine, or what is wrong.
+pub fn printer_state(printer: &dyn crate::devices::Printer) -> Result<String, String> {
+    let status = printer.status();
+    let text = crate::app::view::printer_text(&crate::i18n::Texts::builtin(), crate::i18n::Lang::En, &status);
+    match status.problem() {
+        None => Ok(format!("{}: {text}", printer.describe())),
+        Some(_) => Err(format!("{}: {text} {}", printer.describe(), status.detail).trim_end().to_owned()),
+    }
+}
+
+/// What the rest of the kiosk tells the reporter; a change is written at once.
+#[derive(Clone)]
+pub struct Flags {
+    ready: Arc<AtomicBool>,
+    screen_on: Arc<AtomicBool>,
+    changed: Arc<tokio::sync::Notify>,
+}
+
+impl Default for Flags {
+    fn default() -> Flags {
+        Flags { ready: Arc::default(), screen_on: Arc::new(AtomicBool::new(true)), changed: Arc::default() }
+    }
+}
+
+impl Flags {
+    /// READY=1 was sent: queue open, first frame drawn.
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::SeqCst);
+        self.changed.notify_one();
+    }
+    pub fn set_screen_on(&self, on: bool) {
+        self.screen_on.store(on, Ordering::SeqCst);
+        self.changed.notify_one();
+    }
+    pub fn ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+    pub fn screen_on(&self) -> bool {
+        self.screen_on.load(Ordering::SeqCst)
+    }
+}
+
+/// Writes the running kiosk's report.
+#[derive(Clone)]
+pub struct Reporter {
+    pub path: PathBuf,
+    pub board: String,
+    pub devices: Devices,
+    pub flags: Flags,
+}
+
+impl Reporter {
+    pub fn report(&self, now_ms: i64) -> Report {
+        Report {
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            updated_ms: now_ms,
+            ready: self.flags.ready(),
+            board: self.board.clone(),
+            screen_on: self.flags.screen_on(),
+            devices: device_checks(&self.devices),
+        }
+    }
+
+    /// Rewrites the report every [`PERIOD`], and at once when a flag changes,
+    /// until `stop` turns true; then removes it (a stopped kiosk has no
+    /// report, so no one trusts an old one).
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            let me = self.clone();
+            let written = tokio::task::spawn_blocking(move || write(&me.path, &me.report(crate::now_ms()))).await;
+            if let Ok(Err(e)) = written {
+                tracing::warn!(path = %self.path.display(), error = %e, "cannot write the health report");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(PERIOD) => {}
+                _ = self.flags.changed.notified() => {}
+                _ = stop.changed() => break,
+            }
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(updated_ms: i64) -> Report {
+        Report {
+            pid: 7,
+            version: "0.1.0".into(),
+            updated_ms,
+            ready: true,
+            board: "qemu".into(),
+            screen_on: true,
+            devices: vec![Check::new("printer", Ok("fine".into()))],
+        }
+    }
+
+    #[test]
+    fn a_report_is_trusted_only_while_fresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("health.json");
+        assert_eq!(read_fresh(&path, 1_000), Err(ReadError::Missing(path.clone())));
+        write(&path, &report(1_000)).unwrap();
+        assert_eq!(read_fresh(&path, 1_000 + MAX_AGE_MS).unwrap(), report(1_000));
+        assert_eq!(read_fresh(&path, 1_000 + MAX_AGE_MS + 60_000), Err(ReadError::Stale(105)));
+        std::fs::write(&path, "{ half").unwrap();
+        assert!(matches!(read_fresh(&path, 1_000), Err(ReadError::Unreadable { .. })));
+    }
+
+    #[test]
+    fn device_checks_only_ask_for_status() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut devices = Devices::from_config(&crate::config::DevicesConfig {
+            printer: crate::config::PrinterConfig::Simulated {
+                out_dir: dir.path().into(),
+                profile: None,
+                paper: Default::default(),
+            },
+            ..Default::default()
+        });
+        let sim = Arc::new(crate::board::SimulatedIo::new(crate::board::GpioConfig {
+            driver: crate::board::GpioDriver::Simulated,
+            presence_sensor: Some(17),
+            status_led: Some(27),
+            ..Default::default()
+        }));
+        devices.board = sim.clone();
+        let checks = device_checks(&devices);
+        let names: Vec<&str> = checks.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["gpio", "id_scanner", "printer", "qr_reader"]);
+        assert!(checks.iter().all(|c| c.ok), "{checks:?}");
+        assert!(checks[0].detail.contains("nobody"), "{}", checks[0].detail);
+        // Nothing printed, nothing toggled.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        assert!(sim.lines().writes.is_empty());
+    }
+}
