@@ -98,17 +98,33 @@ pub async fn run(cfg: &Config, source: Source<'_>, opts: Options) -> Vec<Check> 
     let mut checks = vec![];
     let queue_path = cfg.queue_path();
     let queue = tokio::task::spawn_blocking(move || {
-        let corrupt = crate::queue::corrupt_files(&queue_path);
-        if !corrupt.is_empty() {
-            return Err(format!("corrupt databases moved aside, to inspect: {}", corrupt.join(", ")));
+        let q = crate::queue::Queue::open(&queue_path).map_err(|e| (e.to_string(), vec![]))?;
+        let c = q.counts().map_err(|e| (e.to_string(), vec![]))?;
+        let counts = format!("{} pending, {} uploaded, {} need attention", c.pending, c.uploaded, c.rejected);
+        match crate::queue::corrupt_files(&queue_path) {
+            corrupt if corrupt.is_empty() => Ok(counts),
+            corrupt => Err((counts, corrupt)),
         }
-        let q = crate::queue::Queue::open(&queue_path).map_err(|e| e.to_string())?;
-        let c = q.counts().map_err(|e| e.to_string())?;
-        Ok(format!("{} pending, {} uploaded, {} need attention", c.pending, c.uploaded, c.rejected))
     })
     .await
-    .unwrap_or_else(|e| Err(e.to_string()));
-    checks.push(check("queue", queue));
+    .unwrap_or_else(|e| Err((e.to_string(), vec![])));
+    checks.push(match queue {
+        Ok(counts) => check("queue", Ok(counts)),
+        Err((why, corrupt)) if corrupt.is_empty() => check("queue", Err(why)),
+        // The kiosk moved a corrupt database aside and goes on with a new one:
+        // a technician must look, but an old file must not roll every update back.
+        Err((counts, corrupt)) => {
+            let c = check(
+                "queue",
+                Err(format!("{counts}; corrupt databases moved aside, to inspect: {}", corrupt.join(", "))),
+            );
+            if gate {
+                c.advisory()
+            } else {
+                c
+            }
+        }
+    });
 
     let (dir, min_mb) = (cfg.kiosk.data_dir.clone(), cfg.kiosk.min_free_mb);
     let disk = tokio::task::spawn_blocking(move || disk(&dir, min_mb)).await.unwrap_or_else(|e| Err(e.to_string()));
