@@ -55,7 +55,7 @@ impl Blanker {
     /// nothing typed), so darkening hides nobody's work. Returns `Some(false)`
     /// when the screen should go dark now.
     pub fn tick(&mut self, now: Duration, at_rest: bool) -> Option<bool> {
-        let Some(after) = self.off_after else { return None };
+        let after = self.off_after?;
         if !at_rest || self.present {
             // The countdown starts when the session ends or the person leaves.
             self.last_seen = now;
