@@ -106,3 +106,15 @@ fn a_bundle_signed_by_another_key_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.to_lowercase().contains("verif") || err.contains("signature"), "{err}");
 }
+
+/// The Raspberry Pi's A/B backend (RAUC's custom bootloader interface over
+/// the firmware's tryboot flag), walked through a kept update, a failed
+/// self-test, a system that never comes up and a rollback, on plain folders.
+#[test]
+fn the_raspberry_pi_tryboot_backend_keeps_only_a_slot_marked_good() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("image-build/test-rauc-pi-boot");
+    let out = Command::new(&script).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("all passed"), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!text.contains("FAIL"), "{text}");
+}

@@ -229,3 +229,16 @@ fn the_rollback_reboots_only_into_a_slot_known_good() {
     assert_eq!(calls, "", "{said}");
     assert!(said.contains("no other slot is known good"), "{said}");
 }
+
+/// GRUB's slot choice on the x86 panels parses (a syntax error there is a
+/// panel that never boots; GRUB's own checker reads it as GRUB would).
+#[test]
+fn the_grub_slot_script_parses() {
+    let out = Command::new(tool("grub-script-check")).arg(repo().join("image-build/grub.cfg")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "grub-script-check: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
