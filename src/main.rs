@@ -44,6 +44,10 @@ enum Command {
         /// through the real UI and screenshots go into this folder.
         #[arg(long)]
         headless: Option<PathBuf>,
+        /// Open straight at a screen: `catalogue`, `status` or `form:ID`
+        /// (for measurements; the idle timeout brings it home).
+        #[arg(long)]
+        screen: Option<String>,
     },
     /// The reference intake server (the registry side). Its data folder holds
     /// the database, `municipality.key` and the enrolled kiosks (`kiosks/ID.pem`).
@@ -167,7 +171,7 @@ fn main() -> ExitCode {
 fn dispatch(cmd: Command) -> Result<ExitCode> {
     match cmd {
         Command::Demo { data, headless, port, screen } => cli::kiosk::demo(data, headless, port, screen),
-        Command::Run { config, headless } => cli::kiosk::run(config, headless),
+        Command::Run { config, headless, screen } => cli::kiosk::run(config, headless, screen),
         Command::Intake { admin: Some(admin), .. } => cli::intake::admin(admin),
         Command::Intake { admin: None, listen, data, tls_cert, tls_key, database } => {
             cli::intake::serve(listen, data, tls_cert, tls_key, database)

@@ -13,14 +13,15 @@ use std::time::Duration;
 const DEMO_BOARD: &str = include_str!("../../board/desktop.toml");
 
 /// `ghiseu run`: the kiosk as a panel runs it.
-pub fn run(config: PathBuf, headless: Option<PathBuf>) -> Result<ExitCode> {
+pub fn run(config: PathBuf, headless: Option<PathBuf>, screen: Option<String>) -> Result<ExitCode> {
     let cfg = Config::load(&config)?;
+    let screen = screen.map(|s| opening_events(&cfg, &s)).transpose()?;
     if headless.is_none() && has_display_or_kms(&cfg)? {
         // Before any thread: the platform choice sets Slint's environment (rotation, scale).
         cfg.board()?.select_platform().map_err(|e| anyhow::anyhow!("cannot open the display: {e}"))?;
     }
     let rt = runtime()?;
-    kiosk(&cfg, &rt, headless, Duration::from_secs(2), None).map(|_| ExitCode::SUCCESS)
+    kiosk(&cfg, &rt, headless, Duration::from_secs(2), screen).map(|_| ExitCode::SUCCESS)
 }
 
 pub fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen: Option<String>) -> Result<ExitCode> {
