@@ -224,40 +224,42 @@ impl Inner {
     /// The screen sleeps and wakes: the presence sensor polled on its own
     /// thread (edges come here as they happen), the countdown every few seconds.
     fn watch_screen(self: &Rc<Self>) {
+        // The sensor is read on its own thread only (a device call); a board
+        // without one ends the thread at its first read.
         let board = self.effects.devices.board.clone();
-        if let Ok(Some(first)) = board.presence() {
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            let _ = tx.send(first);
-            std::thread::Builder::new()
-                .name("presence".into())
-                .spawn(move || {
-                    let mut last = first;
-                    loop {
-                        std::thread::sleep(PRESENCE_POLL);
-                        match board.presence() {
-                            Ok(Some(now)) if now != last => {
-                                last = now;
-                                if tx.send(now).is_err() {
-                                    return;
-                                }
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::Builder::new()
+            .name("presence".into())
+            .spawn(move || {
+                let Ok(Some(mut last)) = board.presence() else { return };
+                if tx.send(last).is_err() {
+                    return;
+                }
+                loop {
+                    std::thread::sleep(PRESENCE_POLL);
+                    match board.presence() {
+                        Ok(Some(now)) if now != last => {
+                            last = now;
+                            if tx.send(now).is_err() {
+                                return;
                             }
-                            _ if tx.is_closed() => return,
-                            _ => {}
                         }
-                    }
-                })
-                .expect("the presence thread starts");
-            let weak = Rc::downgrade(self);
-            let _ = slint::spawn_local(async move {
-                while let Some(present) = rx.recv().await {
-                    let Some(inner) = weak.upgrade() else { return };
-                    let change = inner.screen.borrow_mut().presence(present, inner.screen_clock.get());
-                    if let Some(on) = change {
-                        inner.set_screen(on);
+                        _ if tx.is_closed() => return,
+                        _ => {}
                     }
                 }
-            });
-        }
+            })
+            .expect("the presence thread starts");
+        let weak = Rc::downgrade(self);
+        let _ = slint::spawn_local(async move {
+            while let Some(present) = rx.recv().await {
+                let Some(inner) = weak.upgrade() else { return };
+                let change = inner.screen.borrow_mut().presence(present, inner.screen_clock.get());
+                if let Some(on) = change {
+                    inner.set_screen(on);
+                }
+            }
+        });
         let weak = Rc::downgrade(self);
         self.screen_timer.start(slint::TimerMode::Repeated, SCREEN_TICK, move || {
             let Some(inner) = weak.upgrade() else { return };
