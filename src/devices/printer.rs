@@ -393,9 +393,21 @@ fn query(link: &mut dyn Link) -> std::io::Result<PrinterStatus> {
 pub struct EscPosPrinter {
     pub endpoint: Endpoint,
     pub status: StatusProtocol,
+    /// One conversation with the printer at a time: a status query from the
+    /// health report must not land inside a receipt's bytes, nor take the
+    /// answer a job is waiting for.
+    conversation: Mutex<()>,
 }
 
 impl EscPosPrinter {
+    pub fn new(endpoint: Endpoint, status: StatusProtocol) -> EscPosPrinter {
+        EscPosPrinter { endpoint, status, conversation: Mutex::new(()) }
+    }
+
+    fn talk(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.conversation.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn open(&self) -> Result<Box<dyn Link>, PrinterError> {
         self.endpoint
             .open(Duration::from_secs(2))
@@ -405,6 +417,7 @@ impl EscPosPrinter {
 
 impl Printer for EscPosPrinter {
     fn print(&self, job: &PrintJob) -> Result<(), PrinterError> {
+        let _talk = self.talk();
         let mut link = self.open()?;
         let status = query_as(link.as_mut(), self.status)?;
         if let Some(p) = status.problem() {
@@ -428,6 +441,7 @@ impl Printer for EscPosPrinter {
     }
 
     fn status(&self) -> PrinterStatus {
+        let _talk = self.talk();
         let mut link = match self.open() {
             Ok(l) => l,
             Err(e) => return PrinterStatus::unreachable(e.to_string()),
@@ -497,7 +511,7 @@ pub fn from_config_lang(cfg: &PrinterConfig, status: StatusProtocol) -> Arc<dyn 
         PrinterConfig::Serial { port, baud, .. } => Endpoint::Serial { port: port.clone(), baud: *baud },
         PrinterConfig::Network { address, .. } => Endpoint::Tcp(address.clone()),
     };
-    Arc::new(EscPosPrinter { endpoint, status })
+    Arc::new(EscPosPrinter::new(endpoint, status))
 }
 
 #[cfg(test)]
@@ -560,8 +574,7 @@ mod tests {
     fn a_serial_printer_over_a_pty_reports_paper_out_and_cover_open() {
         let (master, path) = pty();
         let sim = Simulator::serve_pty(master);
-        let printer =
-            EscPosPrinter { endpoint: Endpoint::Serial { port: path, baud: 19200 }, status: StatusProtocol::EscPos };
+        let printer = EscPosPrinter::new(Endpoint::Serial { port: path, baud: 19200 }, StatusProtocol::EscPos);
         paper_out_then_refilled(&printer, &sim);
     }
 
@@ -570,21 +583,40 @@ mod tests {
         // /dev/usb/lp0 is a character device like the pty's slave end.
         let (master, path) = pty();
         let sim = Simulator::serve_pty(master);
-        let printer = EscPosPrinter { endpoint: Endpoint::File(path), status: StatusProtocol::EscPos };
+        let printer = EscPosPrinter::new(Endpoint::File(path), StatusProtocol::EscPos);
         paper_out_then_refilled(&printer, &sim);
     }
 
     #[test]
     fn a_network_printer_on_port_9100_reports_paper_out() {
         let (addr, sim) = Simulator::serve_tcp();
-        let printer = EscPosPrinter { endpoint: Endpoint::Tcp(addr.to_string()), status: StatusProtocol::EscPos };
+        let printer = EscPosPrinter::new(Endpoint::Tcp(addr.to_string()), StatusProtocol::EscPos);
         paper_out_then_refilled(&printer, &sim);
     }
 
     #[test]
+    fn a_status_query_never_lands_inside_a_job() {
+        // The health report asks every few seconds while receipts print.
+        let (addr, sim) = Simulator::serve_tcp();
+        let printer = Arc::new(EscPosPrinter::new(Endpoint::Tcp(addr.to_string()), StatusProtocol::EscPos));
+        let body = vec![b'A'; 256 * 1024];
+        let asking = {
+            let printer = printer.clone();
+            std::thread::spawn(move || (0..20).for_each(|_| assert_eq!(printer.status(), PrinterStatus::ok())))
+        };
+        for _ in 0..3 {
+            printer.print(&job(&body)).unwrap();
+        }
+        asking.join().unwrap();
+        let received = sim.printed();
+        let runs: Vec<usize> = received.split(|&b| b != b'A').map(<[u8]>::len).filter(|&n| n > 0).collect();
+        assert_eq!(runs.iter().sum::<usize>(), 3 * body.len());
+        assert!(runs.iter().all(|n| n % body.len() == 0), "a job was split by another conversation: {runs:?}");
+    }
+
+    #[test]
     fn a_missing_printer_is_unreachable_and_a_silent_one_still_prints() {
-        let printer =
-            EscPosPrinter { endpoint: Endpoint::File("/dev/usb/no-such-lp".into()), status: StatusProtocol::EscPos };
+        let printer = EscPosPrinter::new(Endpoint::File("/dev/usb/no-such-lp".into()), StatusProtocol::EscPos);
         let s = printer.status();
         assert_eq!(s.problem(), Some(Problem::Unreachable));
         assert!(s.detail.contains("no-such-lp"), "{}", s.detail);
@@ -592,7 +624,7 @@ mod tests {
 
         let (addr, sim) = Simulator::serve_tcp();
         sim.set(|s| s.answers_status = false);
-        let printer = EscPosPrinter { endpoint: Endpoint::Tcp(addr.to_string()), status: StatusProtocol::EscPos };
+        let printer = EscPosPrinter::new(Endpoint::Tcp(addr.to_string()), StatusProtocol::EscPos);
         let s = printer.status();
         assert!(s.reachable && !s.answered && s.problem().is_none(), "{s:?}");
         printer.print(&job(b"blind\n")).unwrap();
@@ -603,7 +635,7 @@ mod tests {
     fn label_printers_report_paper_out_in_tspl_and_zpl() {
         for (protocol, kind) in [(StatusProtocol::Tspl, JobKind::Tspl), (StatusProtocol::Zpl, JobKind::Zpl)] {
             let (addr, sim) = Simulator::serve_tcp();
-            let printer = EscPosPrinter { endpoint: Endpoint::Tcp(addr.to_string()), status: protocol };
+            let printer = EscPosPrinter::new(Endpoint::Tcp(addr.to_string()), protocol);
             assert_eq!(printer.status(), PrinterStatus::ok(), "{protocol:?}");
             let label = PrintJob { kind, ..job(b"^XA^FO0,0^XZ\n") };
             printer.print(&label).unwrap();
