@@ -91,23 +91,22 @@ pub fn device_checks(devices: &Devices) -> Vec<Check> {
         format!("{}{seen}", devices.board.describe())
     });
     checks.push(Check::new("gpio", presence));
-    let scanner = match devices.id_scanner.health() {
-        Health::Ok => Ok("connected".to_owned()),
-        Health::Starting => Err("starting".to_owned()),
-        Health::Disconnected(why) => Err(format!("not connected: {why}")),
-    };
-    checks.push(Check::new("id_scanner", scanner));
+    checks.push(Check::new("id_scanner", reader_state(devices.id_scanner.health(), "connected")));
     checks.push(Check::new("printer", printer_state(devices.printer.as_ref())));
     if let Some(labels) = &devices.label_printer {
         checks.push(Check::new("label_printer", printer_state(labels.as_ref())));
     }
-    let qr = match devices.qr_reader.health() {
-        Health::Ok => Ok("listening".to_owned()),
+    checks.push(Check::new("qr_reader", reader_state(devices.qr_reader.health(), "listening")));
+    checks
+}
+
+/// A reader's health (ID scanner, QR reader) as a check's outcome.
+fn reader_state(health: Health, ok: &str) -> Result<String, String> {
+    match health {
+        Health::Ok => Ok(ok.to_owned()),
         Health::Starting => Err("starting".to_owned()),
         Health::Disconnected(why) => Err(format!("not connected: {why}")),
-    };
-    checks.push(Check::new("qr_reader", qr));
-    checks
+    }
 }
 
 /// A printer's status read back, without printing: fine, or what is wrong.
