@@ -40,7 +40,7 @@ fn main() -> anyhow::Result<()> {
     let kiosk = ghiseu::kiosk::build(&cfg, rt.handle().clone(), Devices::from_config(&cfg.devices))?;
     kiosk.ui.window.show()?;
     let weak = kiosk.ui.window.as_weak();
-    let mrz = ghiseu::config::default_sim_mrz().join("\n");
+    let mrz = ghiseu::devices::scanner::default_sim_mrz().join("\n");
     let bench = std::thread::spawn(move || -> anyhow::Result<Vec<f64>> {
         let c = Citizen::new(weak, ghiseu::i18n::Texts::builtin(), None);
         c.tap("Depune o cerere")?;

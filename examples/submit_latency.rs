@@ -38,7 +38,7 @@ fn main() -> anyhow::Result<()> {
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        ghiseu::queue::submit(
+        ghiseu::submission::submit(
             &mut q,
             &sealer,
             &letterhead,

@@ -6,6 +6,9 @@
 //! checked here, so a panel fails at start with a clear message rather than
 //! on the first citizen. Device drivers are chosen here, not by `cfg` gates.
 
+use crate::devices::printer::PrinterConfig;
+use crate::devices::qr::QrReaderConfig;
+use crate::devices::DevicesConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -108,50 +111,6 @@ pub struct SecurityConfig {
     pub kiosk_key: PathBuf,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct DevicesConfig {
-    #[serde(default)]
-    pub id_scanner: IdScannerConfig,
-    #[serde(default)]
-    pub printer: PrinterConfig,
-    #[serde(default)]
-    pub qr_reader: QrReaderConfig,
-    /// The registry's label printer (staff desk); none when absent.
-    #[serde(default)]
-    pub label_printer: Option<PrinterConfig>,
-    /// The label printer's language (from `[labels] language`), so its status is asked in it.
-    #[serde(skip)]
-    pub label_language: crate::print::label::LabelLang,
-    #[serde(default)]
-    pub speech: SpeechConfig,
-}
-
-/// Spoken guidance ("Asistență vocală"), when the citizen turns it on.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "driver", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum SpeechConfig {
-    /// espeak-ng on the default audio output.
-    EspeakNg {
-        #[serde(default = "default_espeak")]
-        program: PathBuf,
-    },
-    /// Records what would be said (tests).
-    Simulated,
-    /// No audio on this panel: the button is still there, nothing is said.
-    Off,
-}
-
-impl Default for SpeechConfig {
-    fn default() -> Self {
-        SpeechConfig::EspeakNg { program: default_espeak() }
-    }
-}
-
-fn default_espeak() -> PathBuf {
-    PathBuf::from("espeak-ng")
-}
-
 /// Printing: the municipality's logo and printer profiles beyond the built-in ones.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -204,132 +163,6 @@ pub struct StaffMember {
     pub badge: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "driver", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum IdScannerConfig {
-    /// Answers every scan request with the configured MRZ lines.
-    Simulated {
-        #[serde(default = "default_sim_mrz")]
-        mrz: Vec<String>,
-        #[serde(default = "default_sim_delay")]
-        delay_ms: u64,
-    },
-    /// A scanner on a serial line (RS-232, USB CDC-ACM), e.g. `/dev/ghiseu/id-scanner`.
-    Serial {
-        port: PathBuf,
-        #[serde(default = "default_baud")]
-        baud: u32,
-        /// `lines` (CR/LF), `stx-etx` (Desko style) or `soh-length` (3M/Thales style).
-        #[serde(default = "default_framing")]
-        framing: crate::devices::framing::Framing,
-    },
-    /// A scanner that types as a USB keyboard, read (and grabbed) through evdev.
-    KeyboardWedge { device: PathBuf },
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "driver", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum PrinterConfig {
-    /// Writes each job's bytes and a PNG preview into a folder.
-    Simulated {
-        out_dir: PathBuf,
-        #[serde(default)]
-        profile: Option<String>,
-        /// `ok`, `near-end` or `out`: what the simulated paper roll reports.
-        #[serde(default)]
-        paper: SimPaper,
-    },
-    /// A printer behind a device file: the USB printer class `/dev/usb/lp0`.
-    Device {
-        path: PathBuf,
-        #[serde(default)]
-        profile: Option<String>,
-    },
-    /// A printer on a serial line, e.g. `/dev/ttyUSB0`.
-    Serial {
-        port: PathBuf,
-        #[serde(default = "default_printer_baud")]
-        baud: u32,
-        #[serde(default)]
-        profile: Option<String>,
-    },
-    /// A network printer, raw TCP: `host:9100`.
-    Network {
-        address: String,
-        #[serde(default)]
-        profile: Option<String>,
-    },
-}
-
-impl PrinterConfig {
-    /// The profile this printer names, if any.
-    pub fn profile(&self) -> Option<&str> {
-        match self {
-            PrinterConfig::Simulated { profile, .. }
-            | PrinterConfig::Device { profile, .. }
-            | PrinterConfig::Serial { profile, .. }
-            | PrinterConfig::Network { profile, .. } => profile.as_deref(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SimPaper {
-    #[default]
-    Ok,
-    NearEnd,
-    Out,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "driver", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum QrReaderConfig {
-    /// Codes are injected by tests or the demo script.
-    Simulated,
-    /// A QR scanner on a serial line (or USB CDC-ACM), one code per line.
-    Serial {
-        port: PathBuf,
-        #[serde(default = "default_baud")]
-        baud: u32,
-    },
-    /// A QR scanner that types as a USB keyboard, read (and grabbed) through evdev.
-    KeyboardWedge { device: PathBuf },
-    /// A V4L2 camera (`/dev/video0`); frames are decoded with ZBar.
-    Camera {
-        device: PathBuf,
-        #[serde(default = "default_camera_width")]
-        width: u32,
-        #[serde(default = "default_camera_height")]
-        height: u32,
-        #[serde(default = "default_frame_interval")]
-        interval_ms: u64,
-    },
-    /// The camera path fed from image files (PNG, PGM): a stand-in camera for
-    /// demos and bench tests; frames are decoded with ZBar.
-    Images {
-        files: Vec<PathBuf>,
-        #[serde(default = "default_frame_interval")]
-        interval_ms: u64,
-    },
-}
-
-impl Default for IdScannerConfig {
-    fn default() -> Self {
-        IdScannerConfig::Simulated { mrz: default_sim_mrz(), delay_ms: default_sim_delay() }
-    }
-}
-impl Default for PrinterConfig {
-    fn default() -> Self {
-        PrinterConfig::Simulated { out_dir: PathBuf::from("printer"), profile: None, paper: SimPaper::Ok }
-    }
-}
-impl Default for QrReaderConfig {
-    fn default() -> Self {
-        QrReaderConfig::Simulated
-    }
-}
-
 fn default_languages() -> Vec<String> {
     vec!["ro".into(), "en".into(), "hu".into()]
 }
@@ -351,33 +184,8 @@ fn default_min_free_mb() -> u64 {
 fn default_retention_days() -> u64 {
     30
 }
-fn default_baud() -> u32 {
-    9600
-}
-fn default_camera_width() -> u32 {
-    640
-}
-fn default_camera_height() -> u32 {
-    480
-}
-fn default_frame_interval() -> u64 {
-    200
-}
-fn default_printer_baud() -> u32 {
-    19200
-}
 fn default_staff_idle() -> u64 {
     60
-}
-fn default_framing() -> crate::devices::framing::Framing {
-    crate::devices::framing::Framing::Lines
-}
-fn default_sim_delay() -> u64 {
-    300
-}
-/// A specimen Romanian identity card (TD2, ICAO 9303 specimen data).
-pub fn default_sim_mrz() -> Vec<String> {
-    vec!["IDROUPOPESCU<<MARIA<ELENA<<<<<<<<<<<".into(), "RX123456<9ROU8505095F300509522049960".into()]
 }
 
 pub use crate::board::{Board, Display};
@@ -575,6 +383,27 @@ impl Config {
     }
 
     /// An HTTP client for the intake, trusting `intake.ca` when set.
+    /// How receipts and labels are printed.
+    pub fn print_settings(&self) -> crate::print::PrintSettings {
+        crate::print::PrintSettings {
+            receipt_profile: self.receipt_profile().expect("checked at load"),
+            label_profile: self.label_profile().expect("checked at load"),
+            label_lang: self.labels.language.unwrap_or(crate::print::label::LabelLang::Zpl),
+            label_qr: self.labels.qr.clone(),
+            logo: self.logo().map(std::sync::Arc::new),
+        }
+    }
+
+    /// The background uploader, on its own connection to the queue.
+    pub fn uploader(&self, queue: crate::queue::Queue, wake: std::sync::Arc<tokio::sync::Notify>) -> crate::upload::Uploader {
+        crate::upload::Uploader::new(
+            queue,
+            self.intake_client(std::time::Duration::from_secs(15)),
+            wake,
+            std::time::Duration::from_secs(self.kiosk.retention_days * 86_400),
+        )
+    }
+
     pub fn intake_client(&self, timeout: std::time::Duration) -> crate::upload::IntakeClient {
         let ca = self.intake.ca.as_deref().map(|p| crate::upload::load_ca(p).expect("checked at load"));
         crate::upload::IntakeClient::new(&self.intake.url, timeout, ca)
@@ -593,6 +422,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::devices::scanner::IdScannerConfig;
 
     fn write_board(dir: &Path) {
         std::fs::write(dir.join("b.toml"), "name = \"t\"\n[display]\nwidth = 1280\nheight = 800\n").unwrap();

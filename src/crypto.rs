@@ -135,10 +135,10 @@ pub struct Sealer {
 
 impl Sealer {
     /// Seals a submission into the envelope the kiosk stores and sends.
-    pub fn envelope(&self, body: &crate::intake::api::SubmissionBody) -> crate::intake::api::Envelope {
+    pub fn envelope(&self, body: &crate::wire::api::SubmissionBody) -> crate::wire::api::Envelope {
         use base64::Engine;
         let plain = serde_json::to_vec(body).expect("a submission serialises");
-        let mut env = crate::intake::api::Envelope {
+        let mut env = crate::wire::api::Envelope {
             key: body.key.clone(),
             tracking_code: body.tracking_code.clone(),
             kiosk_id: self.kiosk_id.clone(),

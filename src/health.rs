@@ -14,7 +14,6 @@
 //! replaced atomically, and is removed when the kiosk stops.
 
 use crate::devices::{Devices, Health};
-use crate::selftest::Check;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +24,37 @@ use std::time::Duration;
 pub const PERIOD: Duration = Duration::from_secs(10);
 /// An older report is from a kiosk that is gone or hung.
 pub const MAX_AGE_MS: i64 = 45_000;
+
+/// One line of a self-test or health report: a name, passed or not, and what was seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+    /// Whether a failure fails the whole self-test. Always, except in the
+    /// update gate for what an update cannot break (see `selftest::Options::gate`).
+    #[serde(default = "yes")]
+    pub required: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Check {
+    pub fn new(name: &str, result: Result<String, String>) -> Check {
+        let (ok, detail) = match result {
+            Ok(d) => (true, d),
+            Err(d) => (false, d),
+        };
+        Check { name: name.to_owned(), ok, detail, required: true }
+    }
+
+    pub(crate) fn advisory(self) -> Check {
+        Check { required: false, ..self }
+    }
+}
+
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Report {
@@ -112,7 +142,7 @@ fn reader_state(health: Health, ok: &str) -> Result<String, String> {
 /// A printer's status read back, without printing: fine, or what is wrong.
 pub fn printer_state(printer: &dyn crate::devices::Printer) -> Result<String, String> {
     let status = printer.status();
-    let text = crate::app::view::printer_text(&crate::i18n::Texts::builtin(), crate::i18n::Lang::En, &status);
+    let text = status.describe(&crate::i18n::Texts::builtin(), crate::i18n::Lang::En);
     match status.problem() {
         None => Ok(format!("{}: {text}", printer.describe())),
         Some(_) => Err(format!("{}: {text} {}", printer.describe(), status.detail).trim_end().to_owned()),
@@ -224,8 +254,8 @@ mod tests {
     #[test]
     fn device_checks_only_ask_for_status() {
         let dir = tempfile::tempdir().unwrap();
-        let mut devices = Devices::from_config(&crate::config::DevicesConfig {
-            printer: crate::config::PrinterConfig::Simulated {
+        let mut devices = Devices::from_config(&crate::devices::DevicesConfig {
+            printer: crate::devices::printer::PrinterConfig::Simulated {
                 out_dir: dir.path().into(),
                 profile: None,
                 paper: Default::default(),

@@ -9,7 +9,6 @@ use crate::forms::Catalogue;
 use crate::i18n::{Lang, Texts};
 use crate::queue::Queue;
 use crate::ui::{Effects, KioskUi};
-use crate::upload::Uploader;
 use anyhow::Context;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -36,14 +35,22 @@ pub fn catalogue(cfg: &Config) -> anyhow::Result<Catalogue> {
         Some(dir) => Catalogue::load_dir(dir).with_context(|| format!("reading forms folder {}", dir.display()))?,
         None => Catalogue::builtin(),
     };
-    log_broken(&c);
+    c.log_broken();
     Ok(c)
 }
 
-/// Each disabled form file, for the technician reading the journal.
-pub fn log_broken(c: &Catalogue) {
-    for b in &c.broken {
-        tracing::error!(file = %b.file.display(), problem = %b.message, "form disabled");
+/// The staff desk's self-test: the technician's checks of this configuration,
+/// run on the kiosk's own devices (it holds them, so it tests them).
+struct DeskSelfTest(Arc<Config>);
+
+impl crate::ui::DeskSelfTest for DeskSelfTest {
+    fn run<'a>(
+        &'a self,
+        devices: &'a Devices,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<crate::health::Check>> + Send + 'a>> {
+        // No waiting for a card or a QR here: the technician is at the desk, not at the reader.
+        let opts = crate::selftest::Options::default();
+        Box::pin(crate::selftest::run(&self.0, crate::selftest::Source::Direct(devices), opts))
     }
 }
 
@@ -64,7 +71,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
     let uploader_queue = Queue::open(&queue_path)?;
     let wake = Arc::new(Notify::new());
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
-    let uploader = Uploader::for_config(cfg, uploader_queue, wake.clone());
+    let uploader = cfg.uploader(uploader_queue, wake.clone());
     runtime.spawn(uploader.run(shutdown_rx.clone()));
     let health = crate::health::Flags::default();
     let reporter = crate::health::Reporter {
@@ -86,14 +93,14 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         sealer: Arc::new(cfg.sealer()?),
         letterhead: Arc::new(cfg.letterhead(texts.clone())),
         forms_dir: cfg.kiosk.forms_dir.clone(),
-        config: Arc::new(cfg.clone()),
+        selftest: Arc::new(DeskSelfTest(Arc::new(cfg.clone()))),
         data_dir: cfg.kiosk.data_dir.clone(),
         min_free_mb: cfg.kiosk.min_free_mb,
         municipality: cfg.kiosk.municipality.clone(),
         status_url_base: status_url_base.clone(),
         status_timeout: Duration::from_secs(cfg.intake.status_timeout_secs),
         scan_timeout: Duration::from_secs(30),
-        print: Arc::new(crate::ui::PrintSettings::from_config(cfg)),
+        print: Arc::new(cfg.print_settings()),
         catalogue: catalogue.clone(),
         staff: Arc::new(
             cfg.staff

@@ -45,9 +45,11 @@ pub mod queue;
 pub mod screen;
 pub mod selftest;
 pub mod service;
+pub mod submission;
 pub mod ui;
 pub mod upload;
 pub mod walkthrough;
+pub mod wire;
 
 /// Current time as a Unix timestamp in milliseconds. Time is passed around as
 /// plain numbers so pure code can be tested with any clock.

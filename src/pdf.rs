@@ -332,7 +332,7 @@ pub fn render(req: &Request, texts: &Texts) -> Result<Vec<u8>, PdfError> {
     w.gap(4.0);
     head(&mut w, 12.0, false, &format!("Cod de urmărire: {}", req.tracking_code));
     head(&mut w, 10.0, false, &format!("Depusă la {} pe panoul {}", t.strftime("%d.%m.%Y, ora %H:%M"), req.kiosk_id));
-    head(&mut w, 10.0, false, &crate::app::view::deadline(texts, lang, req.form));
+    head(&mut w, 10.0, false, &req.form.deadline_sentence(texts, lang));
     w.y = w.y.max(MARGIN + 96.0);
     w.gap(8.0);
     let rule_y = w.y;
@@ -356,13 +356,13 @@ pub fn render(req: &Request, texts: &Texts) -> Result<Vec<u8>, PdfError> {
         if f.kind == FieldKind::Signature {
             w.need(12.0 * 1.35 + 100.0);
             w.text(9.0, false, true, f.label.get(lang));
-            let (bx, by, scale) = (MARGIN, w.y + 4.0, 240.0 / crate::app::SIGNATURE_BOX.0);
+            let (bx, by, scale) = (MARGIN, w.y + 4.0, 240.0 / crate::forms::SIGNATURE_BOX.0);
             let path = signature_strokes(value)
                 .into_iter()
                 .map(|s| s.into_iter().map(|(x, y)| (bx + x * scale, by + y * scale)).collect())
                 .collect();
             w.op(Op::Stroke { path, width: 1.2 });
-            w.y += crate::app::SIGNATURE_BOX.1 * scale + 12.0;
+            w.y += crate::forms::SIGNATURE_BOX.1 * scale + 12.0;
             continue;
         }
         w.need(9.0 * 1.35 + 11.0 * 1.35);

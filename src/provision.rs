@@ -101,7 +101,7 @@ pub fn read(path: &Path) -> Result<ProvisionFile, ProvisionError> {
     let text = std::fs::read_to_string(path).map_err(|source| ProvisionError::Read { path: path.into(), source })?;
     let invalid = |message: String| ProvisionError::Invalid { path: path.into(), message };
     let p: ProvisionFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-    if !crate::intake::api::valid_kiosk_id(&p.kiosk_id) {
+    if !crate::wire::api::valid_kiosk_id(&p.kiosk_id) {
         return Err(invalid(format!(
             "kiosk_id `{}`: use letters, digits, '-', '_' or '.', at most 64 characters",
             p.kiosk_id
@@ -281,7 +281,7 @@ mod tests {
         let cfg = crate::config::Config::load(&p.config).unwrap();
         assert_eq!(cfg.kiosk.id, "primaria-test-01");
         assert_eq!(cfg.kiosk.municipality, "Primăria Test");
-        assert!(matches!(cfg.devices.printer, crate::config::PrinterConfig::Simulated { .. }));
+        assert!(matches!(cfg.devices.printer, crate::devices::printer::PrinterConfig::Simulated { .. }));
         let key = crate::crypto::KioskKey::load(&data.join("kiosk.pem")).unwrap();
         assert_eq!(key.fingerprint(), p.fingerprint);
         let enrolment = std::fs::read_to_string(data.join("enrolment.txt")).unwrap();

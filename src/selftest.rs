@@ -12,7 +12,6 @@
 use crate::board::BoardIo;
 use crate::config::Config;
 use crate::devices::{Devices, Health};
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// How long the interactive checks wait; zero skips the wait.
@@ -31,34 +30,7 @@ const CLOCK_FLOOR_MS: i64 = 1_793_491_200_000;
 /// receipts carry dates and deadlines.
 const MAX_DRIFT_MS: i64 = 5 * 60 * 1000;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Check {
-    pub name: String,
-    pub ok: bool,
-    pub detail: String,
-    /// Whether a failure fails the whole self-test. Always, except in the
-    /// update gate for what an update cannot break (see [`Options::gate`]).
-    #[serde(default = "yes")]
-    pub required: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl Check {
-    pub fn new(name: &str, result: Result<String, String>) -> Check {
-        let (ok, detail) = match result {
-            Ok(d) => (true, d),
-            Err(d) => (false, d),
-        };
-        Check { name: name.to_owned(), ok, detail, required: true }
-    }
-
-    fn advisory(self) -> Check {
-        Check { required: false, ..self }
-    }
-}
+pub use crate::health::Check;
 
 fn check(name: &str, result: Result<String, String>) -> Check {
     Check::new(name, result)
@@ -236,7 +208,7 @@ async fn exercise_devices(cfg: &Config, devices: &Devices, waits: Waits) -> Vec<
         let job = crate::print::job("selftest".into(), &blocks, &profile);
         // Status first, so a technician sees "paper near end" even when it prints.
         let status = printer.status();
-        let state = crate::app::view::printer_text(&crate::i18n::Texts::builtin(), crate::i18n::Lang::En, &status);
+        let state = status.describe(&crate::i18n::Texts::builtin(), crate::i18n::Lang::En);
         printer
             .print(&job)
             .map(|_| format!("test page sent to {} ({}; profile {})", printer.describe(), state, profile.name))
@@ -250,7 +222,7 @@ async fn exercise_devices(cfg: &Config, devices: &Devices, waits: Waits) -> Vec<
         // Status only: a test label would waste a sticker.
         let status = tokio::task::spawn_blocking(move || {
             let s = labels.status();
-            let text = crate::app::view::printer_text(&crate::i18n::Texts::builtin(), crate::i18n::Lang::En, &s);
+            let text = s.describe(&crate::i18n::Texts::builtin(), crate::i18n::Lang::En);
             match s.problem() {
                 None => Ok(format!("{}: {text}", labels.describe())),
                 Some(_) => Err(format!("{}: {text} {}", labels.describe(), s.detail)),

@@ -191,7 +191,7 @@ fn killing_the_kiosk_after_the_receipt_and_restarting_delivers_once() {
     assert!(stage.status.success(), "{}", String::from_utf8_lossy(&stage.stderr));
     let mut store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
     let status = store.status(&code).unwrap().unwrap();
-    assert_eq!(status.stage, ghiseu::intake::api::Stage::InProgress);
+    assert_eq!(status.stage, ghiseu::wire::api::Stage::InProgress);
     intake.kill().unwrap();
     intake.wait().unwrap();
     let q = queue_status(&cfg);

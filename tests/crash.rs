@@ -57,7 +57,7 @@ fn sigkill_at_random_instants_loses_and_duplicates_nothing() {
         let out = submit.wait_with_output().unwrap();
         if out.status.success() {
             let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-            assert!(ghiseu::queue::tracking::parse(&code).is_ok(), "printed `{code}`");
+            assert!(ghiseu::wire::tracking::parse(&code).is_ok(), "printed `{code}`");
             printed.insert(code);
         }
     }

@@ -32,7 +32,7 @@ fn bench() -> Bench {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-    let r = ghiseu::queue::submit(
+    let r = ghiseu::submission::submit(
         &mut q,
         &cfg.sealer().unwrap(),
         &cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::builtin())),
@@ -199,7 +199,7 @@ async fn a_forged_or_altered_envelope_is_refused() {
     let b = bench();
     let url = real_intake(&b, None).await;
     let payload = b.queue.lock().unwrap().due(i64::MAX, 1).unwrap().remove(0);
-    let mut env: ghiseu::intake::api::Envelope = serde_json::from_slice(&payload.payload).unwrap();
+    let mut env: ghiseu::wire::api::Envelope = serde_json::from_slice(&payload.payload).unwrap();
     env.form_id = "petitie".into(); // altered after signing
     let client = reqwest::Client::new();
     let res = client
@@ -213,7 +213,7 @@ async fn a_forged_or_altered_envelope_is_refused() {
     // Same key, different (validly signed) body: 409 after the first is registered.
     uploader(&b, &url, None).drain().await.unwrap();
     let sealer = b.cfg.sealer().unwrap();
-    let original: ghiseu::intake::api::Envelope = serde_json::from_slice(&payload.payload).unwrap();
+    let original: ghiseu::wire::api::Envelope = serde_json::from_slice(&payload.payload).unwrap();
     let mut store = ghiseu::intake::store::Store::open(&b.dir.join("intake")).unwrap();
     let mut body = store.all().unwrap().remove(0).body;
     body.answers.insert("descriere".into(), "Alt text".into());

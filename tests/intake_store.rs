@@ -7,7 +7,7 @@ mod common;
 #[path = "common/pg.rs"]
 mod pg;
 
-use ghiseu::intake::api::{Stage, SubmissionBody};
+use ghiseu::wire::api::{Stage, SubmissionBody};
 use ghiseu::intake::store::{Store, StoreError};
 use std::collections::BTreeMap;
 
@@ -17,7 +17,7 @@ fn body(n: u32, text: &str) -> (Vec<u8>, SubmissionBody) {
         tracking_code: {
             // A valid code per submission: derive it from the number.
             let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(u64::from(n));
-            ghiseu::queue::tracking::generate(&mut rng)
+            ghiseu::wire::tracking::generate(&mut rng)
         },
         kiosk_id: "k1".into(),
         form_id: "petitie".into(),
@@ -84,7 +84,7 @@ fn postgres_store_and_an_upload_through_it() {
         ("telefon".to_owned(), "0722123456".to_owned()),
         ("subiect".to_owned(), "Autorizație de construire".to_owned()),
     ]);
-    let r = ghiseu::queue::submit(
+    let r = ghiseu::submission::submit(
         &mut q,
         &cfg.sealer().unwrap(),
         &cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::builtin())),

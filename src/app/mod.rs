@@ -7,21 +7,24 @@
 //! screen. Personal data lives only in the session and is wiped when the
 //! submission is durable, on "Terminat", and on idle timeout.
 
-pub mod desk;
+mod desk;
+pub mod desk_state;
+mod form;
 pub mod speech;
 pub mod staff;
+mod status;
 pub mod view;
 
-use crate::devices::printer::{PrinterStatus, Problem};
-use crate::forms::{validate_all, validate_field, Catalogue, FieldKind, FormDef, Prefill};
+use crate::print::status::Problem;
+use crate::forms::{Catalogue, FormDef};
 use crate::i18n::Lang;
 use crate::identity::Identity;
-use crate::intake::api::Stage;
+use crate::wire::api::Stage;
 use crate::queue::Receipt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-pub use desk::{valid_date, DeskInfo, RecentReceipt, SelfTestLine, SelfTestState, Staff, StaffMsg};
+pub use desk_state::{valid_date, DeskInfo, RecentReceipt, SelfTestLine, SelfTestState, Staff, StaffMsg};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -60,10 +63,7 @@ pub const LABEL_NUMBER: &str = "__label_number";
 pub const LABEL_DATE: &str = "__label_date";
 /// Key of the catalogue's search box, used as a focus target.
 pub const SEARCH_INPUT: &str = "__search";
-/// A signature's drawing box, in the units of its SVG path.
-pub const SIGNATURE_BOX: (f32, f32) = (600.0, 200.0);
-/// A signature longer than this (in path characters) takes no more strokes.
-const SIGNATURE_MAX: usize = 16_000;
+pub use crate::forms::SIGNATURE_BOX;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Key {
@@ -158,17 +158,6 @@ pub enum StatusState {
     BadCode(String),
     /// A QR code that is not a receipt of this service.
     ForeignCode,
-}
-
-/// The tracking code in a scanned receipt QR: the status link
-/// (`…/s/K7Q-4M2-X9`) or the bare code.
-pub fn receipt_code(text: &str) -> Option<String> {
-    let text = text.trim();
-    let last = text.rsplit('/').next().unwrap_or(text);
-    if text.contains('/') && !text.contains("/s/") {
-        return None;
-    }
-    crate::queue::tracking::parse(last).ok()
 }
 
 #[derive(Debug, Clone)]
@@ -388,24 +377,6 @@ impl Session {
         self.screen == Screen::Staff && self.staff.member.is_some()
     }
 
-    fn clear_form(&mut self) {
-        self.form = None;
-        self.values.clear();
-        self.touched.clear();
-        self.show_all_errors = false;
-        self.focused = None;
-        self.consent = false;
-        self.scan = ScanState::Idle;
-        self.submit = SubmitState::Idle;
-    }
-
-    /// Whether the submit button may be pressed.
-    pub fn can_submit(&self) -> bool {
-        self.consent
-            && self.submit != SubmitState::Saving
-            && self.form.as_ref().is_some_and(|f| validate_all(f, &self.values, self.today).is_empty())
-    }
-
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::ToggleSpeech => self.speech = !self.speech,
@@ -423,17 +394,6 @@ impl Session {
                     self.search.clear();
                     self.category = None;
                     self.screen = Screen::Catalogue;
-                }
-            }
-            Event::OpenStatus => {
-                if let Some(r) = &self.receipt {
-                    self.status_input = r.tracking_code.clone();
-                }
-                self.status = StatusState::Idle;
-                self.focused = Some(STATUS_INPUT.into());
-                self.screen = Screen::Status;
-                if !self.status_input.is_empty() {
-                    return self.handle(Event::CheckStatus);
                 }
             }
             Event::Back => {
@@ -469,46 +429,11 @@ impl Session {
             Event::PickService(id) => {
                 if let Some(form) = self.catalogue.get(&id).cloned() {
                     self.clear_form();
-                    self.focused = form.fields.iter().find(|f| focusable(f.kind)).map(|f| f.id.clone());
+                    self.focused = form.fields.iter().find(|f| f.kind.focusable()).map(|f| f.id.clone());
                     self.form = Some(form);
                     self.screen = Screen::Form;
                 }
             }
-            Event::ScanRequested => {
-                if self.screen == Screen::Form && self.scan != ScanState::Waiting {
-                    self.scan = ScanState::Waiting;
-                    return vec![Effect::Scan];
-                }
-            }
-            Event::ScanFinished(result) => {
-                if self.scan == ScanState::Waiting && self.form.is_some() {
-                    self.scan = match result {
-                        Ok(id) => ScanState::Confirm(id),
-                        Err(f) => ScanState::Failed(f),
-                    };
-                }
-            }
-            Event::ConfirmIdentity(yes) => {
-                if let ScanState::Confirm(id) = std::mem::replace(&mut self.scan, ScanState::Idle) {
-                    if yes {
-                        self.prefill(&id);
-                    }
-                }
-            }
-            Event::Focus(id) => self.focus((!id.is_empty()).then_some(id)),
-            Event::NextField => {
-                let next = match (&self.form, &self.focused) {
-                    (Some(form), Some(cur)) if self.screen == Screen::Form => form
-                        .visible_fields(&self.values)
-                        .skip_while(|f| &f.id != cur)
-                        .skip(1)
-                        .find(|f| focusable(f.kind))
-                        .map(|f| f.id.clone()),
-                    _ => None,
-                };
-                self.focus(next);
-            }
-            Event::Key(key) => self.key(key),
             Event::SetValue(id, value) => {
                 if id == STATUS_INPUT {
                     self.status_input = value;
@@ -522,33 +447,6 @@ impl Session {
                 } else if self.form.as_ref().is_some_and(|f| f.field(&id).is_some()) {
                     self.values.insert(id.clone(), value);
                     self.touched.insert(id);
-                }
-            }
-            Event::Choose(id, value) => self.choose(&id, &value),
-            Event::Sign { field, x, y, new_stroke } => self.sign(&field, x, y, new_stroke),
-            Event::ClearSignature(id) => {
-                if self.field_kind(&id) == Some(FieldKind::Signature) {
-                    self.values.remove(&id);
-                    self.touched.insert(id);
-                }
-            }
-            Event::Continue => {
-                if let Some(form) = &self.form {
-                    let errors = validate_all(form, &self.values, self.today);
-                    if errors.is_empty() {
-                        self.screen = Screen::Review;
-                        self.focused = None;
-                    } else {
-                        self.show_all_errors = true;
-                        // Jump to the first field that needs attention.
-                        self.focused = form.fields.iter().find(|f| errors.contains_key(&f.id)).map(|f| f.id.clone());
-                    }
-                }
-            }
-            Event::Edit(id) => {
-                if self.screen == Screen::Review {
-                    self.screen = Screen::Form;
-                    self.focused = Some(id);
                 }
             }
             Event::SetConsent(on) => self.consent = on,
@@ -595,37 +493,20 @@ impl Session {
                     };
                 }
             }
-            Event::CheckStatus => match crate::queue::tracking::parse(&self.status_input) {
-                Ok(code) => {
-                    self.status_input = code.clone();
-                    self.status = StatusState::Checking(code.clone());
-                    return vec![Effect::QueryStatus(code)];
-                }
-                Err(e) => self.status = StatusState::BadCode(e.to_string()),
-            },
-            Event::QrScanned(text) => {
-                // Never in the middle of someone's form: only from home, status or a receipt.
-                if !matches!(self.screen, Screen::Home | Screen::Status | Screen::Receipt) {
-                    return vec![];
-                }
-                if let Some(badge) = staff::badge_id(&text) {
-                    self.open_staff_login(Some(badge.to_owned()));
-                    return vec![];
-                }
-                self.screen = Screen::Status;
-                self.focused = Some(STATUS_INPUT.into());
-                match receipt_code(&text) {
-                    Some(code) => {
-                        self.status_input = code.clone();
-                        self.status = StatusState::Checking(code.clone());
-                        return vec![Effect::QueryStatus(code)];
-                    }
-                    None => {
-                        self.status_input.clear();
-                        self.status = StatusState::ForeignCode;
-                    }
-                }
+            e @ (Event::OpenStatus | Event::CheckStatus | Event::QrScanned(_) | Event::StatusAnswered(..)) => {
+                return self.handle_status(e)
             }
+            e @ (Event::ScanRequested
+            | Event::ScanFinished(_)
+            | Event::ConfirmIdentity(_)
+            | Event::Focus(_)
+            | Event::NextField
+            | Event::Key(_)
+            | Event::Choose(..)
+            | Event::Sign { .. }
+            | Event::ClearSignature(_)
+            | Event::Continue
+            | Event::Edit(_)) => return self.handle_form(e),
             e @ (Event::StaffEntry
             | Event::SubmitPin { .. }
             | Event::PinChecked { .. }
@@ -637,174 +518,10 @@ impl Session {
             | Event::RunSelfTest
             | Event::SelfTestDone(_)
             | Event::StaffExit) => return self.handle_desk(e),
-            Event::StatusAnswered(code, answer) => {
-                // Ignore a late answer for a code the citizen no longer looks at.
-                if self.status == StatusState::Checking(code.clone()) {
-                    self.status = StatusState::Answer { code, answer };
-                }
-            }
         }
         vec![]
-    }
-
-    fn focus(&mut self, id: Option<String>) {
-        if let Some(prev) = self.focused.take() {
-            if !prev.starts_with("__") {
-                self.touched.insert(prev);
-            }
-        }
-        self.focused = id;
-    }
-
-    fn field_kind(&self, id: &str) -> Option<FieldKind> {
-        self.form.as_ref()?.field(id).map(|f| f.kind)
-    }
-
-    fn choose(&mut self, id: &str, value: &str) {
-        let Some(field) = self.form.as_ref().and_then(|f| f.field(id)).cloned() else { return };
-        let new = match field.kind {
-            FieldKind::Choice if field.option(value).is_some() => value.to_owned(),
-            FieldKind::YesNo if matches!(value, "da" | "nu") => value.to_owned(),
-            FieldKind::County if crate::forms::counties::name(value).is_some() => value.to_owned(),
-            FieldKind::MultiChoice if field.option(value).is_some() => {
-                let current = self.values.get(id).cloned().unwrap_or_default();
-                let mut chosen: BTreeSet<&str> = current.split(',').filter(|v| !v.is_empty()).collect();
-                if !chosen.remove(value) {
-                    chosen.insert(value);
-                }
-                // In the order of the options, whatever the order of the touches.
-                field
-                    .options
-                    .iter()
-                    .filter(|o| chosen.contains(o.value.as_str()))
-                    .map(|o| o.value.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            }
-            _ => return,
-        };
-        self.values.insert(id.to_owned(), new);
-        self.touched.insert(id.to_owned());
-        if field.kind == FieldKind::County && self.focused.as_deref() == Some(id) {
-            // The county pad closes on a choice and the next field takes the keyboard.
-            self.handle(Event::NextField);
-        }
-    }
-
-    fn sign(&mut self, id: &str, x: f32, y: f32, new_stroke: bool) {
-        if self.field_kind(id) != Some(FieldKind::Signature) {
-            return;
-        }
-        let (x, y) = (x.clamp(0.0, SIGNATURE_BOX.0).round(), y.clamp(0.0, SIGNATURE_BOX.1).round());
-        let path = self.values.entry(id.to_owned()).or_default();
-        if path.len() > SIGNATURE_MAX {
-            return;
-        }
-        if new_stroke || path.is_empty() {
-            if !path.is_empty() {
-                path.push(' ');
-            }
-            path.push_str(&format!("M{x} {y}"));
-        } else {
-            path.push_str(&format!(" L{x} {y}"));
-        }
-        self.touched.insert(id.to_owned());
-    }
-
-    fn key(&mut self, key: Key) {
-        let Some(id) = self.focused.clone() else { return };
-        let (staff_target, max, digits_only) = match id.as_str() {
-            PIN_INPUT => (Some(&mut self.staff.pin), 12, true),
-            LABEL_NUMBER => (Some(&mut self.staff.label_number), 32, false),
-            LABEL_DATE => (Some(&mut self.staff.label_date), 10, false),
-            _ => (None, 0, false),
-        };
-        if let Some(target) = staff_target {
-            match key {
-                Key::Text(t) => {
-                    if target.chars().count() + t.chars().count() <= max
-                        && (!digits_only || t.chars().all(|c| c.is_ascii_digit()))
-                    {
-                        target.push_str(&t);
-                    }
-                }
-                Key::Backspace => {
-                    target.pop();
-                }
-            }
-            return;
-        }
-        let date = self.field_kind(&id) == Some(FieldKind::Date);
-        let target = if id == STATUS_INPUT {
-            &mut self.status_input
-        } else if id == SEARCH_INPUT {
-            &mut self.search
-        } else {
-            let Some(field) = self.form.as_ref().and_then(|f| f.field(&id)) else { return };
-            if !field.kind.typed() {
-                return;
-            }
-            let max = field.max_len.unwrap_or(if field.kind == FieldKind::Date { 10 } else { 10_000 });
-            let value = self.values.entry(id).or_default();
-            if let Key::Text(t) = &key {
-                if value.chars().count() + t.chars().count() > max {
-                    return;
-                }
-            }
-            value
-        };
-        match key {
-            Key::Text(t) => {
-                if date && t == "." && (target.is_empty() || target.ends_with('.')) {
-                    return;
-                }
-                target.push_str(&t);
-                // Dates are typed as digits; the dots come by themselves (ZZ.LL.AAAA).
-                if date
-                    && (target.len() == 2 || target.len() == 5)
-                    && target.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                    && !target.ends_with('.')
-                {
-                    target.push('.');
-                }
-            }
-            Key::Backspace => {
-                target.pop();
-            }
-        }
-    }
-
-    fn prefill(&mut self, id: &Identity) {
-        let Some(form) = self.form.clone() else { return };
-        let mut cnp_missing = false;
-        for f in &form.fields {
-            let value = match f.prefill {
-                Some(Prefill::Surname) => Some(id.surname.clone()),
-                Some(Prefill::GivenNames) => Some(id.given_names.clone()),
-                Some(Prefill::Cnp) => {
-                    cnp_missing = id.cnp.is_none();
-                    id.cnp.clone()
-                }
-                None => None,
-            };
-            if let Some(v) = value.filter(|v| !v.is_empty()) {
-                if validate_field(f, &v, self.today).is_none() {
-                    self.values.insert(f.id.clone(), v);
-                    self.touched.insert(f.id.clone());
-                }
-            }
-        }
-        self.scan = ScanState::Filled { cnp_missing };
-        // Next, the first field the document did not fill.
-        self.focused =
-            form.fields.iter().find(|f| self.values.get(&f.id).is_none_or(|v| v.is_empty())).map(|f| f.id.clone());
     }
 }
 
 #[cfg(test)]
 mod tests;
-
-/// Fields that take the keyboard (or the county pad) when touched.
-fn focusable(kind: FieldKind) -> bool {
-    kind.typed() || kind == FieldKind::County
-}

@@ -1,6 +1,7 @@
 //! The session's flows, as a citizen goes through them.
 
 use super::*;
+use crate::print::status::PrinterStatus;
 
 fn session() -> Session {
     Session::new(Arc::new(Catalogue::builtin()), vec![Lang::Ro, Lang::En, Lang::Hu])
@@ -13,7 +14,7 @@ fn type_text(s: &mut Session, text: &str) {
 }
 
 fn card() -> Identity {
-    let m = crate::identity::parse_mrz(&crate::config::default_sim_mrz().join("\n")).unwrap();
+    let m = crate::identity::parse_mrz(&crate::identity::SPECIMEN_TD2.join("\n")).unwrap();
     Identity::from_mrz(&m, "2026-11-23")
 }
 
@@ -116,7 +117,7 @@ fn a_failed_save_keeps_everything_typed() {
 #[test]
 fn a_scanned_receipt_qr_opens_its_status_and_other_codes_are_refused() {
     let mut s = session();
-    let code = crate::queue::tracking::generate(&mut rand::rng());
+    let code = crate::wire::tracking::generate(&mut rand::rng());
     let effects = s.handle(Event::QrScanned(format!("https://primaria.ro/s/{code}")));
     assert_eq!(effects, vec![Effect::QueryStatus(code.clone())]);
     assert_eq!(s.screen, Screen::Status);
@@ -184,7 +185,7 @@ fn status_checks_a_typed_code_and_refuses_a_mistyped_one() {
     type_text(&mut s, "k7q4m2x9");
     s.handle(Event::CheckStatus);
     assert!(matches!(s.status, StatusState::BadCode(_) | StatusState::Checking(_)));
-    let code = crate::queue::tracking::generate(&mut rand::rng());
+    let code = crate::wire::tracking::generate(&mut rand::rng());
     s.handle(Event::SetValue(STATUS_INPUT.into(), code.to_lowercase()));
     assert_eq!(s.handle(Event::CheckStatus), vec![Effect::QueryStatus(code.clone())]);
     s.handle(Event::StatusAnswered(code.clone(), StatusAnswer::Pending { registry_unreachable: true }));

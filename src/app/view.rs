@@ -6,7 +6,6 @@ use super::{
     PrintState, ScanFailure, ScanState, Screen, Session, StaffMsg, StatusAnswer, StatusState, SubmitState, LABEL_DATE,
     LABEL_NUMBER, PIN_INPUT, SEARCH_INPUT, STATUS_INPUT,
 };
-use crate::devices::printer::{Paper, PrinterStatus};
 use crate::forms::{kind_name, validate_all, FieldKind, COUNTIES};
 use crate::i18n::{Lang, Texts};
 
@@ -144,20 +143,6 @@ pub struct StaffView {
     pub selftest: Vec<(bool, String)>,
 }
 
-/// A printer's state in words, for staff and technicians.
-pub fn printer_text(texts: &Texts, lang: Lang, s: &PrinterStatus) -> String {
-    if let Some(p) = s.problem() {
-        return texts.get(lang, p.text_key()).to_owned();
-    }
-    if !s.answered {
-        return texts.get(lang, "printer_no_status").to_owned();
-    }
-    if s.paper == Paper::NearEnd {
-        return texts.get(lang, "printer_near_end").to_owned();
-    }
-    texts.get(lang, "printer_ready").to_owned()
-}
-
 fn staff_view(s: &Session, texts: &Texts) -> StaffView {
     let lang = s.lang;
     let t = |k: &str| texts.get(lang, k).to_owned();
@@ -181,11 +166,11 @@ fn staff_view(s: &Session, texts: &Texts) -> StaffView {
         message,
         message_kind,
         member: st.member.clone().unwrap_or_default(),
-        printer: desk.map(|d| printer_text(texts, lang, &d.printer)).unwrap_or_default(),
+        printer: desk.map(|d| d.printer.describe(texts, lang)).unwrap_or_default(),
         printer_ok: desk.is_some_and(|d| d.printer.problem().is_none()),
         label_printer: desk
             .map(|d| match &d.label_printer {
-                Some(p) => printer_text(texts, lang, p),
+                Some(p) => p.describe(texts, lang),
                 None => t("staff_no_label_printer"),
             })
             .unwrap_or_default(),
@@ -446,8 +431,8 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
             .form
             .as_ref()
             .map(|f| match &f.deadline_note {
-                Some(note) => format!("{} {}", deadline(texts, lang, f), note.get(lang)),
-                None => deadline(texts, lang, f),
+                Some(note) => format!("{} {}", f.deadline_sentence(texts, lang), note.get(lang)),
+                None => f.deadline_sentence(texts, lang),
             })
             .unwrap_or_default(),
         consent_text: s
@@ -494,7 +479,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         submit_message,
         receipt_code: s.receipt.as_ref().map(|r| r.tracking_code.clone()).unwrap_or_default(),
         receipt_service: receipt_form.map(|f| f.title.get(lang).to_owned()).unwrap_or_default(),
-        receipt_deadline: receipt_form.map(|f| deadline(texts, lang, f)).unwrap_or_default(),
+        receipt_deadline: receipt_form.map(|f| f.deadline_sentence(texts, lang)).unwrap_or_default(),
         receipt_print: match s.receipt.as_ref().map(|r| &r.print) {
             Some(PrintState::Printing) => t("receipt_printing"),
             Some(PrintState::Printed) => t("receipt_printed"),
@@ -504,7 +489,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
             None => String::new(),
         },
         receipt_print_failed: matches!(s.receipt.as_ref().map(|r| &r.print), Some(PrintState::Failed(_))),
-        receipt_url: s.receipt.as_ref().map(|r| status_url(status_url_base, &r.tracking_code)).unwrap_or_default(),
+        receipt_url: s.receipt.as_ref().map(|r| crate::wire::tracking::status_url(status_url_base, &r.tracking_code)).unwrap_or_default(),
         status_input: s.status_input.clone(),
         status_focused: s.focused.as_deref() == Some(STATUS_INPUT),
         status_message,
@@ -517,11 +502,6 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
     }
 }
 
-/// "Răspuns în cel mult 30 zile (OG 27/2002)."
-pub fn deadline(texts: &Texts, lang: Lang, form: &crate::forms::FormDef) -> String {
-    let key = if form.working_days { "receipt_deadline_working" } else { "receipt_deadline" };
-    texts.fmt(lang, key, &[("days", &form.deadline_days.to_string()), ("basis", &form.legal_basis)])
-}
 
 /// A search word finds a word it begins, or one that shares most of it, so
 /// Romanian endings do not matter ("petiție" finds "petiții", "publice" "public").
@@ -550,10 +530,6 @@ pub fn fold(s: &str) -> String {
         .collect()
 }
 
-/// The link a receipt's QR code carries.
-pub fn status_url(base: &str, tracking_code: &str) -> String {
-    format!("{base}{tracking_code}")
-}
 
 #[cfg(test)]
 mod tests {
@@ -585,7 +561,7 @@ mod tests {
         let mut s = Session::new(Arc::new(Catalogue::builtin()), vec![Lang::Ro]);
         s.handle(Event::PickService("petitie".into()));
         s.handle(Event::ScanRequested);
-        let m = crate::identity::parse_mrz(&crate::config::default_sim_mrz().join("\n")).unwrap();
+        let m = crate::identity::parse_mrz(&crate::identity::SPECIMEN_TD2.join("\n")).unwrap();
         s.handle(Event::ScanFinished(Ok(crate::identity::Identity::from_mrz(&m, "2031-01-01"))));
         let v = view(&s, &texts, "");
         assert_eq!(v.scan_state, "confirm");

@@ -68,7 +68,7 @@ pub fn serve(
 pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
     match admin {
         IntakeAdmin::Enroll { data, kiosk, public_key } => {
-            if !ghiseu::intake::api::valid_kiosk_id(&kiosk) {
+            if !ghiseu::wire::api::valid_kiosk_id(&kiosk) {
                 bail!("kiosk id `{kiosk}`: use letters, digits, '-', '_' and '.'");
             }
             let key = ghiseu::crypto::load_public_key(&public_key)?;
@@ -79,7 +79,7 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
             println!("enrolled {kiosk}, fingerprint {}", ghiseu::crypto::fingerprint(&key));
         }
         IntakeAdmin::Revoke { data, kiosk } => {
-            if !ghiseu::intake::api::valid_kiosk_id(&kiosk) {
+            if !ghiseu::wire::api::valid_kiosk_id(&kiosk) {
                 bail!("kiosk id `{kiosk}`: use letters, digits, '-', '_' and '.'");
             }
             let dir = data.join("kiosks");
@@ -88,8 +88,8 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
             println!("revoked {kiosk}");
         }
         IntakeAdmin::Stage { data, database, tracking_code, stage } => {
-            let code = ghiseu::queue::tracking::parse(&tracking_code)?;
-            let stage = ghiseu::intake::api::Stage::parse(&stage)
+            let code = ghiseu::wire::tracking::parse(&tracking_code)?;
+            let stage = ghiseu::wire::api::Stage::parse(&stage)
                 .context("stage must be one of: registered, in-progress, resolved, rejected")?;
             let mut store = ghiseu::intake::store::Store::open_for(&data, database.as_deref())?;
             if !store.set_stage(&code, stage)? {
@@ -104,7 +104,7 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
                 let router = ghiseu::intake::router(&data, None)?;
                 for f in &files {
                     let body = std::fs::read(f)?;
-                    let env: ghiseu::intake::api::Envelope = serde_json::from_slice(&body)
+                    let env: ghiseu::wire::api::Envelope = serde_json::from_slice(&body)
                         .with_context(|| format!("{} is not an exported envelope", f.display()))?;
                     let req = axum::http::Request::post("/api/v1/submissions")
                         .header("idempotency-key", &env.key)

@@ -57,7 +57,7 @@ pub fn uploader(config: PathBuf, drain: bool) -> Result<ExitCode> {
     let cfg = Config::load(&config)?;
     let rt = runtime()?;
     let queue = ghiseu::queue::Queue::open(&cfg.queue_path())?;
-    let uploader = ghiseu::upload::Uploader::for_config(&cfg, queue, Default::default());
+    let uploader = cfg.uploader(queue, Default::default());
     rt.block_on(async {
         if drain {
             uploader.drain().await
@@ -138,7 +138,7 @@ pub fn provision(
     }
     // The enrolment page on the kiosk's own printer, when it has one.
     let cfg = Config::load(&p.config)?;
-    if !matches!(cfg.devices.printer, ghiseu::config::PrinterConfig::Simulated { .. }) {
+    if !matches!(cfg.devices.printer, ghiseu::devices::printer::PrinterConfig::Simulated { .. }) {
         if let Ok(io) = ghiseu::board::open_io(&cfg.board()?.gpio) {
             let _ = io.set_printer_power(true);
         }

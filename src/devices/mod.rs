@@ -1,6 +1,6 @@
 //! Devices behind small traits, each with a real driver and a simulated one.
 //!
-//! Which driver runs is configuration ([`crate::config::DevicesConfig`]), not
+//! Which driver runs is configuration ([`DevicesConfig`]), not
 //! `cfg`: the demo, the tests and a panel in a lobby run the same code. Calls
 //! block (a scanner waits for a card); callers run them off the UI thread.
 
@@ -13,12 +13,38 @@ pub mod serial;
 pub mod speech;
 pub mod wedge;
 
-use crate::config::DevicesConfig;
 use std::sync::Arc;
+use std::time::Duration;
+use printer::PrinterConfig;
+use qr::QrReaderConfig;
+use scanner::IdScannerConfig;
+use speech::SpeechConfig;
 
 pub use printer::{PrintJob, Printer, PrinterError};
 pub use qr::QrReader;
 pub use scanner::{Health, IdScanner, ScanError};
+use serde::Deserialize;
+
+/// Configuration (`[devices.…]` in the kiosk's TOML file), owned here; `config` only composes it.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DevicesConfig {
+    #[serde(default)]
+    pub id_scanner: IdScannerConfig,
+    #[serde(default)]
+    pub printer: PrinterConfig,
+    #[serde(default)]
+    pub qr_reader: QrReaderConfig,
+    /// The registry's label printer (staff desk); none when absent.
+    #[serde(default)]
+    pub label_printer: Option<PrinterConfig>,
+    /// The label printer's language (from `[labels] language`), so its status is asked in it.
+    #[serde(skip)]
+    pub label_language: crate::print::label::LabelLang,
+    #[serde(default)]
+    pub speech: SpeechConfig,
+}
+
 
 /// The kiosk's devices, as the configuration chose them.
 #[derive(Clone)]
@@ -39,7 +65,7 @@ pub struct Devices {
 impl Devices {
     pub fn from_config(cfg: &DevicesConfig) -> Devices {
         Devices {
-            id_scanner: scanner::from_config(&cfg.id_scanner),
+            id_scanner: id_scanner(&cfg.id_scanner),
             printer: printer::from_config(&cfg.printer),
             qr_reader: qr::from_config(&cfg.qr_reader),
             // Label printers are asked for their status in their own language.
@@ -56,5 +82,19 @@ impl Devices {
     /// The same devices with the board's GPIO and backlight.
     pub fn with_board(self, board: Arc<dyn crate::board::BoardIo>, backlight: crate::screen::Backlight) -> Devices {
         Devices { board, backlight: Arc::new(backlight), ..self }
+    }
+}
+
+/// The ID scanner the configuration names (the drivers depend on `scanner`'s
+/// trait, so the choice among them is made up here).
+fn id_scanner(cfg: &scanner::IdScannerConfig) -> Arc<dyn IdScanner> {
+    match cfg {
+        scanner::IdScannerConfig::Simulated { mrz, delay_ms } => {
+            Arc::new(scanner::SimulatedScanner::new(mrz, Duration::from_millis(*delay_ms)))
+        }
+        scanner::IdScannerConfig::Serial { port, baud, framing } => {
+            Arc::new(serial::SerialScanner::start(port.clone(), *baud, *framing))
+        }
+        scanner::IdScannerConfig::KeyboardWedge { device } => Arc::new(wedge::WedgeScanner::start(device.clone())),
     }
 }

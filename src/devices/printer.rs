@@ -12,135 +12,81 @@
 //! language: TSPL `ESC !?` (one status byte) and ZPL `~HS` (host status
 //! strings). Blocking: callers run it off the UI thread.
 
-use crate::config::{PrinterConfig, SimPaper};
 use crate::print::JobKind;
-use escpos::utils::{RealTimeStatusRequest as Req, RealTimeStatusResponse as Resp};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// A rendered print job.
-#[derive(Debug, Clone)]
-pub struct PrintJob {
-    /// A file-name-safe name, e.g. `receipt-K7Q-4M2-X9`.
-    pub name: String,
-    /// What goes to the printer, in the language `kind` names.
-    pub bytes: Vec<u8>,
-    /// PNG of what the paper shows.
-    pub preview_png: Vec<u8>,
-    pub kind: JobKind,
+pub use crate::print::status::{Paper, PrinterStatus, Problem};
+pub use crate::print::PrintJob;
+use serde::Deserialize;
+
+/// Configuration (`[devices.…]` in the kiosk's TOML file), owned here; `config` only composes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "driver", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum PrinterConfig {
+    /// Writes each job's bytes and a PNG preview into a folder.
+    Simulated {
+        out_dir: PathBuf,
+        #[serde(default)]
+        profile: Option<String>,
+        /// `ok`, `near-end` or `out`: what the simulated paper roll reports.
+        #[serde(default)]
+        paper: SimPaper,
+    },
+    /// A printer behind a device file: the USB printer class `/dev/usb/lp0`.
+    Device {
+        path: PathBuf,
+        #[serde(default)]
+        profile: Option<String>,
+    },
+    /// A printer on a serial line, e.g. `/dev/ttyUSB0`.
+    Serial {
+        port: PathBuf,
+        #[serde(default = "default_printer_baud")]
+        baud: u32,
+        #[serde(default)]
+        profile: Option<String>,
+    },
+    /// A network printer, raw TCP: `host:9100`.
+    Network {
+        address: String,
+        #[serde(default)]
+        profile: Option<String>,
+    },
 }
 
-/// Paper roll state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+impl PrinterConfig {
+    /// The profile this printer names, if any.
+    pub fn profile(&self) -> Option<&str> {
+        match self {
+            PrinterConfig::Simulated { profile, .. }
+            | PrinterConfig::Device { profile, .. }
+            | PrinterConfig::Serial { profile, .. }
+            | PrinterConfig::Network { profile, .. } => profile.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Paper {
+pub enum SimPaper {
+    #[default]
     Ok,
     NearEnd,
     Out,
 }
 
-/// What the printer said about itself. `answered: false` means it did not
-/// answer (not connected, or a model without status): the rest is unknown.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct PrinterStatus {
-    pub reachable: bool,
-    pub answered: bool,
-    pub online: bool,
-    pub paper: Paper,
-    pub cover_open: bool,
-    pub error: bool,
-    /// Why it is unreachable, for technicians (a path or address and the OS error).
-    pub detail: String,
-}
-
-/// Why a printer cannot take a job now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Problem {
-    Unreachable,
-    PaperOut,
-    CoverOpen,
-    Offline,
-    Error,
-}
-
-impl Problem {
-    /// Key of the UI text that explains it (`printer_*` in `ui/i18n`).
-    pub fn text_key(self) -> &'static str {
-        match self {
-            Problem::Unreachable => "printer_unreachable",
-            Problem::PaperOut => "printer_paper_out",
-            Problem::CoverOpen => "printer_cover_open",
-            Problem::Offline => "printer_offline",
-            Problem::Error => "printer_error",
-        }
+impl Default for PrinterConfig {
+    fn default() -> Self {
+        PrinterConfig::Simulated { out_dir: PathBuf::from("printer"), profile: None, paper: SimPaper::Ok }
     }
 }
-
-impl PrinterStatus {
-    pub fn ok() -> PrinterStatus {
-        PrinterStatus {
-            reachable: true,
-            answered: true,
-            online: true,
-            paper: Paper::Ok,
-            cover_open: false,
-            error: false,
-            detail: String::new(),
-        }
-    }
-
-    pub fn unreachable(detail: String) -> PrinterStatus {
-        PrinterStatus { reachable: false, answered: false, online: false, detail, ..PrinterStatus::ok() }
-    }
-
-    /// Reachable but silent: status unknown, printing is attempted.
-    fn silent() -> PrinterStatus {
-        PrinterStatus { answered: false, ..PrinterStatus::ok() }
-    }
-
-    /// The first reason a job cannot print, most specific first.
-    pub fn problem(&self) -> Option<Problem> {
-        if !self.reachable {
-            Some(Problem::Unreachable)
-        } else if !self.answered {
-            None
-        } else if self.paper == Paper::Out {
-            Some(Problem::PaperOut)
-        } else if self.cover_open {
-            Some(Problem::CoverOpen)
-        } else if self.error {
-            Some(Problem::Error)
-        } else if !self.online {
-            Some(Problem::Offline)
-        } else {
-            None
-        }
-    }
-
-    /// Parses the answers to `DLE EOT 1`, `2` and `4`.
-    pub fn from_bytes(printer: u8, offline_cause: u8, paper_sensor: u8) -> Result<PrinterStatus, String> {
-        let get = |req, byte, key| -> Result<bool, String> {
-            let map = Resp::parse(req, byte).map_err(|e| e.to_string())?;
-            Ok(*map.get(&key).unwrap_or(&false))
-        };
-        let online = get(Req::Printer, printer, Resp::Online)?;
-        let cover_open = !get(Req::OfflineCause, offline_cause, Resp::CoverClosed)?;
-        let stopped_paper_end = get(Req::OfflineCause, offline_cause, Resp::PrintingStopsDueToPaperEnd)?;
-        let error = get(Req::OfflineCause, offline_cause, Resp::ErrorOccurred)?;
-        let present = get(Req::RollPaperSensor, paper_sensor, Resp::RollPaperEndSensorPaperPresent)?;
-        let adequate = get(Req::RollPaperSensor, paper_sensor, Resp::RollPaperNearEndSensorPaperAdequate)?;
-        let paper = if !present || stopped_paper_end {
-            Paper::Out
-        } else if !adequate {
-            Paper::NearEnd
-        } else {
-            Paper::Ok
-        };
-        Ok(PrinterStatus { reachable: true, answered: true, online, paper, cover_open, error, detail: String::new() })
-    }
+fn default_printer_baud() -> u32 {
+    19200
 }
+
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrinterError {

@@ -14,10 +14,60 @@
 
 use super::framing::Framing;
 use super::scanner::{inbox_for, Health, IdScanner, Inbox, Outbox};
-use crate::config::QrReaderConfig;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
+use serde::Deserialize;
+
+/// Configuration (`[devices.…]` in the kiosk's TOML file), owned here; `config` only composes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "driver", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum QrReaderConfig {
+    /// Codes are injected by tests or the demo script.
+    Simulated,
+    /// A QR scanner on a serial line (or USB CDC-ACM), one code per line.
+    Serial {
+        port: PathBuf,
+        #[serde(default = "crate::devices::scanner::default_baud")]
+        baud: u32,
+    },
+    /// A QR scanner that types as a USB keyboard, read (and grabbed) through evdev.
+    KeyboardWedge { device: PathBuf },
+    /// A V4L2 camera (`/dev/video0`); frames are decoded with ZBar.
+    Camera {
+        device: PathBuf,
+        #[serde(default = "default_camera_width")]
+        width: u32,
+        #[serde(default = "default_camera_height")]
+        height: u32,
+        #[serde(default = "default_frame_interval")]
+        interval_ms: u64,
+    },
+    /// The camera path fed from image files (PNG, PGM): a stand-in camera for
+    /// demos and bench tests; frames are decoded with ZBar.
+    Images {
+        files: Vec<PathBuf>,
+        #[serde(default = "default_frame_interval")]
+        interval_ms: u64,
+    },
+}
+
+impl Default for QrReaderConfig {
+    fn default() -> Self {
+        QrReaderConfig::Simulated
+    }
+}
+
+fn default_camera_width() -> u32 {
+    640
+}
+fn default_camera_height() -> u32 {
+    480
+}
+fn default_frame_interval() -> u64 {
+    200
+}
+
 
 pub trait QrReader: Send + Sync {
     /// Waits up to `timeout` for a code; `None` when none was scanned.

@@ -1,9 +1,54 @@
 //! ID document scanners: hand back the MRZ text of the card on the reader.
 
-use crate::config::IdScannerConfig;
 use std::collections::VecDeque;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// Configuration (`[devices.…]` in the kiosk's TOML file), owned here; `config` only composes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "driver", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum IdScannerConfig {
+    /// Answers every scan request with the configured MRZ lines.
+    Simulated {
+        #[serde(default = "default_sim_mrz")]
+        mrz: Vec<String>,
+        #[serde(default = "default_sim_delay")]
+        delay_ms: u64,
+    },
+    /// A scanner on a serial line (RS-232, USB CDC-ACM), e.g. `/dev/ghiseu/id-scanner`.
+    Serial {
+        port: PathBuf,
+        #[serde(default = "default_baud")]
+        baud: u32,
+        /// `lines` (CR/LF), `stx-etx` (Desko style) or `soh-length` (3M/Thales style).
+        #[serde(default = "default_framing")]
+        framing: super::framing::Framing,
+    },
+    /// A scanner that types as a USB keyboard, read (and grabbed) through evdev.
+    KeyboardWedge { device: PathBuf },
+}
+
+impl Default for IdScannerConfig {
+    fn default() -> Self {
+        IdScannerConfig::Simulated { mrz: default_sim_mrz(), delay_ms: default_sim_delay() }
+    }
+}
+pub(crate) fn default_baud() -> u32 {
+    9600
+}
+fn default_framing() -> super::framing::Framing {
+    super::framing::Framing::Lines
+}
+fn default_sim_delay() -> u64 {
+    300
+}
+/// A specimen Romanian identity card (TD2, ICAO 9303 specimen data).
+pub fn default_sim_mrz() -> Vec<String> {
+    crate::identity::SPECIMEN_TD2.iter().map(|l| l.to_string()).collect()
+}
+
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScanError {
@@ -124,14 +169,3 @@ impl IdScanner for SimulatedScanner {
     }
 }
 
-pub fn from_config(cfg: &IdScannerConfig) -> Arc<dyn IdScanner> {
-    match cfg {
-        IdScannerConfig::Simulated { mrz, delay_ms } => {
-            Arc::new(SimulatedScanner::new(mrz, Duration::from_millis(*delay_ms)))
-        }
-        IdScannerConfig::Serial { port, baud, framing } => {
-            Arc::new(super::serial::SerialScanner::start(port.clone(), *baud, *framing))
-        }
-        IdScannerConfig::KeyboardWedge { device } => Arc::new(super::wedge::WedgeScanner::start(device.clone())),
-    }
-}

@@ -11,6 +11,34 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use serde::Deserialize;
+
+/// Configuration (`[devices.…]` in the kiosk's TOML file), owned here; `config` only composes it.
+/// Spoken guidance ("Asistență vocală"), when the citizen turns it on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "driver", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum SpeechConfig {
+    /// espeak-ng on the default audio output.
+    EspeakNg {
+        #[serde(default = "default_espeak")]
+        program: PathBuf,
+    },
+    /// Records what would be said (tests).
+    Simulated,
+    /// No audio on this panel: the button is still there, nothing is said.
+    Off,
+}
+
+impl Default for SpeechConfig {
+    fn default() -> Self {
+        SpeechConfig::EspeakNg { program: default_espeak() }
+    }
+}
+
+fn default_espeak() -> PathBuf {
+    PathBuf::from("espeak-ng")
+}
+
 
 pub trait Speaker: Send + Sync {
     /// Says `text` in `lang`, cutting off whatever is being said.
@@ -112,10 +140,10 @@ impl Speaker for Silent {
     fn say(&self, _: &str, _: Lang) {}
 }
 
-pub fn from_config(cfg: &crate::config::SpeechConfig) -> Arc<dyn Speaker> {
+pub fn from_config(cfg: &SpeechConfig) -> Arc<dyn Speaker> {
     match cfg {
-        crate::config::SpeechConfig::EspeakNg { program } => Arc::new(Espeak::new(program.clone())),
-        crate::config::SpeechConfig::Simulated => Arc::new(Recorder::default()),
-        crate::config::SpeechConfig::Off => Arc::new(Silent),
+        SpeechConfig::EspeakNg { program } => Arc::new(Espeak::new(program.clone())),
+        SpeechConfig::Simulated => Arc::new(Recorder::default()),
+        SpeechConfig::Off => Arc::new(Silent),
     }
 }

@@ -9,6 +9,10 @@ pub mod mrz;
 pub use cnp::{Cnp, CnpError};
 pub use mrz::{parse as parse_mrz, Mrz, MrzFormat, NotMrz};
 
+/// A specimen Romanian identity card (TD2, ICAO 9303 specimen data): the
+/// simulated scanner's card, and test data.
+pub const SPECIMEN_TD2: [&str; 2] = ["IDROUPOPESCU<<MARIA<ELENA<<<<<<<<<<<", "RX123456<9ROU8505095F300509522049960"];
+
 /// What the form pre-fills from a scanned document. The raw MRZ is not kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -70,7 +74,7 @@ pub fn title_case(s: &str) -> String {
 mod tests {
     #[test]
     fn cnp_is_masked_but_for_the_last_four_and_expiry_is_compared_to_today() {
-        let m = super::parse_mrz(&crate::config::default_sim_mrz().join("\n")).unwrap();
+        let m = super::parse_mrz(&crate::identity::SPECIMEN_TD2.join("\n")).unwrap();
         let id = super::Identity::from_mrz(&m, "2026-11-23");
         assert_eq!(id.masked_cnp().as_deref(), Some("•••••••••4996"));
         assert!(!id.expired);

@@ -343,7 +343,7 @@ mod tests {
 
     #[test]
     fn the_builtin_simulator_card_is_a_valid_romanian_id() {
-        let lines = crate::config::default_sim_mrz().join("\n");
+        let lines = crate::identity::SPECIMEN_TD2.join("\n");
         let m = parse(&lines).unwrap();
         assert!(m.valid, "{:?}", m.errors);
         assert_eq!(m.cnp.as_deref(), Some("2850509204996"));

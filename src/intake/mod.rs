@@ -5,11 +5,9 @@
 //! tracking code: JSON for kiosks, a small HTML page for phones that open the
 //! link in a receipt's QR code.
 
-pub mod api;
-pub mod pg;
 pub mod store;
 
-use api::{Envelope, ErrorBody, StatusBody, SubmissionBody};
+use crate::wire::api::{self, Envelope, ErrorBody, StatusBody, SubmissionBody};
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -173,7 +171,7 @@ async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> R
     if key != Some(env.key.as_str()) {
         return error(StatusCode::BAD_REQUEST, "Idempotency-Key header must equal the submission key");
     }
-    if crate::queue::tracking::parse(&env.tracking_code).as_deref() != Ok(env.tracking_code.as_str()) {
+    if crate::wire::tracking::parse(&env.tracking_code).as_deref() != Ok(env.tracking_code.as_str()) {
         return error(StatusCode::UNPROCESSABLE_ENTITY, "tracking_code is not a valid code");
     }
     let st2 = st.clone();
@@ -223,7 +221,7 @@ fn save_document(dir: &Path, body: &SubmissionBody) {
 }
 
 async fn lookup(st: &AppState, code: &str) -> Result<Option<StatusBody>, Response> {
-    let Ok(code) = crate::queue::tracking::parse(code) else { return Ok(None) };
+    let Ok(code) = crate::wire::tracking::parse(code) else { return Ok(None) };
     let st = st.clone();
     tokio::task::spawn_blocking(move || st.store.lock().unwrap_or_else(|p| p.into_inner()).status(&code))
         .await

@@ -19,7 +19,7 @@
 
 use super::profile::{self, CodePage, Profile, TextMode};
 use super::raster::{self, Mono};
-use super::{Block, Style};
+use super::layout::{Block, Style};
 use escpos::driver::Driver;
 use escpos::printer::Printer;
 use escpos::printer_options::PrinterOptions;
@@ -184,7 +184,7 @@ fn native(p: &mut Printer<Memory>, blocks: &[Block], profile: &Profile) -> escpo
 
 fn as_raster(p: &mut Printer<Memory>, blocks: &[Block], profile: &Profile) -> escpos::errors::Result<()> {
     start(p, profile)?;
-    let img = raster::render(blocks, profile.paper_dots()).to_mono();
+    let img = super::preview::render(blocks, profile.paper_dots()).to_mono();
     p.custom(&gs_v0_bands(&img))?;
     p.feeds(3)?.print_cut()?;
     Ok(())
@@ -241,7 +241,7 @@ mod tests {
         // 384 dots = 48 bytes a row, 1000→384 keeps the aspect: 38 rows, all black.
         assert_eq!(&bytes[at + 3..at + 8], &[0, 48, 0, 38, 0]);
         assert!(bytes[at + 8..at + 8 + 48 * 38].iter().all(|&b| b == 0xFF));
-        let preview = raster::render(&blocks, 384);
+        let preview = crate::print::preview::render(&blocks, 384);
         assert!(preview.pixels[..384 * 16].iter().all(|&p| p == 255), "top margin");
         let row = |y: usize| preview.pixels[y * 384..(y + 1) * 384].iter().filter(|&&p| p == 0).count();
         assert_eq!((row(16), row(16 + 37), row(16 + 38)), (384, 384, 0), "the logo is 38 rows in the preview too");

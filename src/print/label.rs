@@ -11,7 +11,7 @@
 use super::escpos::gs_v0_bands;
 use super::profile::Profile;
 use super::raster::{qr_modules, Bitmap, Fonts, Mono};
-use super::JobKind;
+use super::layout::{JobKind, PrintJob};
 use serde::Deserialize;
 use std::fmt::Write as _;
 
@@ -166,7 +166,7 @@ pub fn escpos(img: &Mono) -> Vec<u8> {
 }
 
 /// A label print job: the bytes for `lang` and a PNG of exactly the dots printed.
-pub fn job(label: &LabelData, profile: &Profile, lang: LabelLang) -> crate::devices::PrintJob {
+pub fn job(label: &LabelData, profile: &Profile, lang: LabelLang) -> PrintJob {
     let img = render(label, profile);
     let bytes = match lang {
         LabelLang::Zpl => zpl(&img),
@@ -174,7 +174,7 @@ pub fn job(label: &LabelData, profile: &Profile, lang: LabelLang) -> crate::devi
         LabelLang::Escpos => escpos(&img),
     };
     let safe: String = label.number.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    crate::devices::PrintJob { name: format!("label-{safe}"), bytes, preview_png: img.to_png(), kind: lang.kind() }
+    PrintJob { name: format!("label-{safe}"), bytes, preview_png: img.to_png(), kind: lang.kind() }
 }
 
 #[cfg(test)]

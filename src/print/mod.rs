@@ -7,139 +7,14 @@
 
 pub mod escpos;
 pub mod label;
+pub mod layout;
+pub mod preview;
 pub mod profile;
 pub mod raster;
+pub mod receipt;
+pub mod status;
 
-use crate::i18n::{Lang, Texts};
+pub use layout::{Block, JobKind, PrintJob, Style};
 pub use profile::Profile;
-use std::sync::Arc;
+pub use receipt::{job, local_datetime, local_time, receipt_layout, sample_receipt, PrintSettings, ReceiptData};
 
-/// A print job for `blocks` on `profile`'s printer: the ESC/POS bytes and a PNG of the same paper.
-pub fn job(name: String, blocks: &[Block], profile: &Profile) -> crate::devices::PrintJob {
-    let preview = raster::render(blocks, profile.paper_dots());
-    let preview_png = match profile.text {
-        // Exactly the dots that go out.
-        profile::TextMode::Raster => preview.to_mono().to_png(),
-        profile::TextMode::Native => preview.to_png(),
-    };
-    crate::devices::PrintJob { name, bytes: escpos::render(blocks, profile), preview_png, kind: JobKind::EscPos }
-}
-
-/// The printer language a job's bytes are in (the simulated printer names files after it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    EscPos,
-    Zpl,
-    Tspl,
-}
-
-impl JobKind {
-    pub fn extension(self) -> &'static str {
-        match self {
-            JobKind::EscPos => "escpos",
-            JobKind::Zpl => "zpl",
-            JobKind::Tspl => "tspl",
-        }
-    }
-}
-
-/// One block of a printed layout, top to bottom.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Block {
-    Text {
-        text: String,
-        style: Style,
-    },
-    Qr(String),
-    /// The municipality's logo, greyscale; printed as a raster.
-    Logo(Arc<raster::Bitmap>),
-    Rule,
-    Feed,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    Title,
-    Large,
-    Normal,
-    Small,
-}
-
-/// What a receipt carries. No personal data: only what the citizen needs to
-/// follow the request.
-#[derive(Debug, Clone)]
-pub struct ReceiptData {
-    pub municipality: String,
-    pub service: String,
-    pub tracking_code: String,
-    /// Local date and time, `DD.MM.YYYY HH:MM`.
-    pub created: String,
-    pub legal_basis: String,
-    pub deadline_days: u32,
-    pub status_url: String,
-    pub lang: Lang,
-    pub logo: Option<Arc<raster::Bitmap>>,
-    /// A copy printed later by staff: marked as such.
-    pub duplicate: bool,
-}
-
-pub fn receipt_layout(r: &ReceiptData, texts: &Texts) -> Vec<Block> {
-    let t = |k: &str| texts.get(r.lang, k).to_owned();
-    let text = |text: String, style| Block::Text { text, style };
-    let mut blocks = vec![];
-    if let Some(logo) = &r.logo {
-        blocks.push(Block::Logo(logo.clone()));
-    }
-    blocks.extend([
-        text(r.municipality.clone(), Style::Title),
-        Block::Rule,
-        text(t("receipt_title"), Style::Normal),
-        Block::Feed,
-        text(format!("{}: {}", t("receipt_service"), r.service), Style::Normal),
-        text(format!("{}: {}", t("receipt_date"), r.created), Style::Normal),
-        Block::Feed,
-        text(t("receipt_code_label"), Style::Small),
-        text(r.tracking_code.clone(), Style::Large),
-        Block::Feed,
-        Block::Qr(r.status_url.clone()),
-        Block::Feed,
-        text(
-            texts.fmt(r.lang, "receipt_deadline", &[("days", &r.deadline_days.to_string()), ("basis", &r.legal_basis)]),
-            Style::Normal,
-        ),
-        text(t("receipt_next"), Style::Small),
-        Block::Rule,
-    ]);
-    if r.duplicate {
-        blocks.push(text(t("receipt_duplicate"), Style::Small));
-    }
-    blocks
-}
-
-/// A receipt with made-up content, for `ghiseu print receipt --sample` and tests.
-pub fn sample_receipt(municipality: &str, status_url_base: &str, lang: Lang) -> ReceiptData {
-    ReceiptData {
-        municipality: municipality.into(),
-        service: "Petiție (OG 27/2002)".into(),
-        tracking_code: "K7Q-4M2-X9".into(),
-        created: "23.11.2026 14:05".into(),
-        legal_basis: "OG 27/2002, art. 8".into(),
-        deadline_days: 30,
-        status_url: format!("{status_url_base}K7Q-4M2-X9"),
-        lang,
-        logo: None,
-        duplicate: false,
-    }
-}
-
-/// Formats a Unix time in milliseconds as local `HH:MM`.
-pub fn local_time(ms: i64) -> String {
-    let ts = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    ts.to_zoned(jiff::tz::TimeZone::system()).strftime("%H:%M").to_string()
-}
-
-/// Formats a Unix time in milliseconds as local `DD.MM.YYYY HH:MM`.
-pub fn local_datetime(ms: i64) -> String {
-    let ts = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    ts.to_zoned(jiff::tz::TimeZone::system()).strftime("%d.%m.%Y %H:%M").to_string()
-}

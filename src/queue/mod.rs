@@ -10,7 +10,6 @@
 //!
 //! Migrations are append-only: never edit a shipped one, add the next.
 
-pub mod tracking;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
@@ -498,59 +497,4 @@ mod tests {
         assert!(q.code_taken("AAA-AAA-AA").unwrap());
         assert!(q.enqueue("petitie", "k2", "AAA-AAA-AA", b"x", 0).is_err());
     }
-}
-
-/// Commits a citizen's answers as a new submission: a fresh UUIDv7 key, an
-/// unused tracking code, and the sealed, signed envelope the uploader will
-/// send byte for byte on every attempt.
-///
-/// The registry's PDF is made here too, inside the sealed envelope: if it
-/// cannot be made the submission still goes (its answers are what counts).
-pub fn submit(
-    queue: &mut Queue,
-    sealer: &crate::crypto::Sealer,
-    letterhead: &crate::pdf::Letterhead,
-    form: &crate::forms::FormDef,
-    lang: crate::i18n::Lang,
-    answers: std::collections::BTreeMap<String, String>,
-    now_ms: i64,
-) -> Result<Receipt, QueueError> {
-    let mut rng = rand::rng();
-    let mut code = tracking::generate(&mut rng);
-    while queue.code_taken(&code)? {
-        code = tracking::generate(&mut rng);
-    }
-    let key = uuid::Uuid::now_v7().to_string();
-    let created = jiff::Timestamp::from_millisecond(now_ms)
-        .unwrap_or_else(|_| jiff::Timestamp::now())
-        .to_zoned(jiff::tz::TimeZone::system());
-    let request = crate::pdf::Request {
-        form,
-        answers: &answers,
-        tracking_code: &code,
-        kiosk_id: &sealer.kiosk_id,
-        municipality: &letterhead.municipality,
-        status_url: &format!("{}{code}", letterhead.status_url_base),
-        created,
-    };
-    let pdf = match crate::pdf::render(&request, &letterhead.texts) {
-        Ok(bytes) => Some(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)),
-        Err(e) => {
-            tracing::error!(error = %e, form = %form.id, "registry PDF not made; sending the answers alone");
-            None
-        }
-    };
-    let body = crate::intake::api::SubmissionBody {
-        key: key.clone(),
-        tracking_code: code.clone(),
-        kiosk_id: sealer.kiosk_id.clone(),
-        form_id: form.id.clone(),
-        form_version: form.version,
-        lang,
-        created_ms: now_ms,
-        answers,
-        pdf,
-    };
-    let payload = serde_json::to_vec(&sealer.envelope(&body)).expect("an envelope serialises");
-    queue.enqueue(&form.id, &key, &code, &payload, now_ms)
 }

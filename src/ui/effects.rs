@@ -5,9 +5,9 @@
 use crate::app::{DeskInfo, Effect, Event, RecentReceipt, ScanFailure, StatusAnswer, SubmitFailure};
 use crate::devices::{Devices, ScanError};
 use crate::i18n::Texts;
-use crate::intake::api::Stage;
-use crate::print::label::{LabelData, LabelLang, LabelQr};
-use crate::print::{raster::Bitmap, receipt_layout, Profile, ReceiptData};
+use crate::wire::api::Stage;
+use crate::print::label::LabelData;
+use crate::print::{receipt_layout, PrintSettings, ReceiptData};
 use crate::queue::{Queue, State};
 use crate::upload::IntakeClient;
 use std::sync::{Arc, Mutex};
@@ -37,30 +37,18 @@ pub struct Effects {
     pub catalogue: Arc<crate::forms::Catalogue>,
     /// Who may open the staff desk (names, Argon2 hashes, badges).
     pub staff: Arc<Vec<crate::app::staff::Member>>,
-    /// The whole configuration, for the technician's self-test.
-    pub config: Arc<crate::config::Config>,
+    /// The technician's self-test on the staff desk.
+    pub selftest: Arc<dyn DeskSelfTest>,
 }
 
-/// How receipts and labels are printed, from the configuration.
-#[derive(Debug, Clone)]
-pub struct PrintSettings {
-    pub receipt_profile: Profile,
-    pub label_profile: Profile,
-    pub label_lang: LabelLang,
-    pub label_qr: LabelQr,
-    pub logo: Option<Arc<Bitmap>>,
-}
-
-impl PrintSettings {
-    pub fn from_config(cfg: &crate::config::Config) -> PrintSettings {
-        PrintSettings {
-            receipt_profile: cfg.receipt_profile().expect("checked at load"),
-            label_profile: cfg.label_profile().expect("checked at load"),
-            label_lang: cfg.labels.language.unwrap_or(LabelLang::Zpl),
-            label_qr: cfg.labels.qr.clone(),
-            logo: cfg.logo().map(Arc::new),
-        }
-    }
+/// The technician's self-test, run from the staff desk on the kiosk's own
+/// devices. The kiosk's wiring supplies it, so this adapter never sees the
+/// whole configuration.
+pub trait DeskSelfTest: Send + Sync {
+    fn run<'a>(
+        &'a self,
+        devices: &'a Devices,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<crate::health::Check>> + Send + 'a>>;
 }
 
 impl Effects {
@@ -88,7 +76,7 @@ impl Effects {
             Effect::Persist { form, lang, answers } => self.runtime.spawn_blocking(move || {
                 let mut q = me.queue.lock().unwrap_or_else(|p| p.into_inner());
                 let result = crate::queue::check_space(&me.data_dir, me.min_free_mb).and_then(|_| {
-                    crate::queue::submit(&mut q, &me.sealer, &me.letterhead, &form, lang, answers, crate::now_ms())
+                    crate::submission::submit(&mut q, &me.sealer, &me.letterhead, &form, lang, answers, crate::now_ms())
                 });
                 drop(q);
                 match result {
@@ -129,13 +117,11 @@ impl Effects {
             }),
             Effect::DeskStatus => self.runtime.spawn_blocking(move || Event::StaffInfo(me.desk_info())),
             Effect::SelfTest => self.runtime.spawn(async move {
-                let cfg = me.config.clone();
                 // The kiosk's own devices, GPIO included: it holds them, so it tests them.
-                // No waiting for a card or a QR here: the technician is at the desk, not at the reader.
-                let opts = crate::selftest::Options::default();
-                let lines: Vec<crate::app::SelfTestLine> =
-                    crate::selftest::run(&cfg, crate::selftest::Source::Direct(&me.devices), opts)
-                        .await
+                let lines: Vec<crate::app::SelfTestLine> = me
+                    .selftest
+                    .run(&me.devices)
+                    .await
                         .into_iter()
                         .map(|c| crate::app::SelfTestLine { name: c.name, ok: c.ok, detail: c.detail })
                         .collect();
@@ -200,7 +186,7 @@ impl Effects {
             created: crate::print::local_datetime(r.created_ms),
             legal_basis: form.as_ref().map(|f| f.legal_basis.clone()).unwrap_or_default(),
             deadline_days: form.as_ref().map(|f| f.deadline_days).unwrap_or(30),
-            status_url: crate::app::view::status_url(&self.status_url_base, &r.tracking_code),
+            status_url: crate::wire::tracking::status_url(&self.status_url_base, &r.tracking_code),
             lang,
             logo: self.print.logo.clone(),
             duplicate,

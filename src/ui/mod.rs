@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-pub use effects::{Effects, PrintSettings};
+pub use effects::{DeskSelfTest, Effects};
 
 /// The kiosk's clocks: idle warning and wipe, the staff desk's timeout, the screen's sleep.
 #[derive(Debug, Clone, Copy)]
@@ -343,7 +343,7 @@ impl Inner {
                 match loaded {
                     Ok(c) => {
                         tracing::info!(services = c.forms.len(), disabled = c.broken.len(), "forms folder reloaded");
-                        crate::kiosk::log_broken(&c);
+                        c.log_broken();
                         inner.dispatch(Event::CatalogueChanged(std::sync::Arc::new(c)));
                     }
                     Err(e) => tracing::error!(error = %e, "forms folder unreadable; keeping the services loaded"),

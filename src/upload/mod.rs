@@ -8,7 +8,7 @@
 
 pub mod policy;
 
-use crate::intake::api::StatusBody;
+use crate::wire::api::StatusBody;
 use crate::queue::{Queue, Registration};
 use policy::{Backoff, Verdict};
 use std::sync::{Arc, Mutex};
@@ -53,10 +53,10 @@ impl IntakeClient {
         kiosk_id: &str,
         key: &crate::crypto::KioskKey,
         now_ms: i64,
-    ) -> Result<crate::intake::api::KioskCheckOk, String> {
+    ) -> Result<crate::wire::api::KioskCheckOk, String> {
         use base64::Engine;
-        let message = crate::intake::api::kiosk_check_message(kiosk_id, now_ms);
-        let body = crate::intake::api::KioskCheck {
+        let message = crate::wire::api::kiosk_check_message(kiosk_id, now_ms);
+        let body = crate::wire::api::KioskCheck {
             time_ms: now_ms,
             signature: base64::engine::general_purpose::STANDARD.encode(key.sign(&message)),
         };
@@ -72,7 +72,7 @@ impl IntakeClient {
             return res.json().await.map_err(|e| format!("unexpected answer: {}", short(&e)));
         }
         let reason = res
-            .json::<crate::intake::api::ErrorBody>()
+            .json::<crate::wire::api::ErrorBody>()
             .await
             .map(|b| b.error)
             .unwrap_or_else(|_| "no reason given".into());
@@ -195,15 +195,9 @@ pub struct Pass {
 }
 
 impl Uploader {
-    /// The uploader a kiosk configuration describes, on its own queue connection.
-    pub fn for_config(cfg: &crate::config::Config, queue: Queue, wake: Arc<Notify>) -> Uploader {
-        Uploader {
-            queue: Arc::new(Mutex::new(queue)),
-            client: cfg.intake_client(Duration::from_secs(15)),
-            backoff: Backoff::default(),
-            wake,
-            retention: Duration::from_secs(cfg.kiosk.retention_days * 86_400),
-        }
+    /// An uploader on its own queue connection (`retention`: how long delivered codes stay).
+    pub fn new(queue: Queue, client: IntakeClient, wake: Arc<Notify>, retention: Duration) -> Uploader {
+        Uploader { queue: Arc::new(Mutex::new(queue)), client, backoff: Backoff::default(), wake, retention }
     }
 
     /// Runs `f` on the queue on a blocking thread, off the async workers.

@@ -1,28 +1,10 @@
-//! The intake's store: SQLite by default (embedded, nothing to set up), or
-//! PostgreSQL for a municipality with many kiosks ([`super::pg`]); one row
-//! per submission key, the same behaviour from both.
-//!
-//! Idempotency lives here: the first body for a key is kept with its hash and
-//! its registration; the same key with the same bytes gets the same answer,
-//! the same key with other bytes is a conflict.
+//! The intake's store on SQLite (`DATA/intake.sqlite`): embedded, nothing to
+//! set up. Migrations are append-only.
 
-use super::api::{Stage, StatusBody, SubmissionBody};
+use super::record::{sha256_hex, StoreError, Stored};
+use crate::wire::api::{Stage, StatusBody, SubmissionBody};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("intake database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("intake database (PostgreSQL): {0}")]
-    Postgres(#[from] postgres::Error),
-    #[error("cannot create data folder {0}: {1}")]
-    Folder(String, std::io::Error),
-    #[error("key {0} was already used for a different submission")]
-    Conflict(String),
-    #[error("tracking code {0} is already used by another submission")]
-    CodeTaken(String),
-}
 
 const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE submissions (
@@ -41,85 +23,8 @@ CREATE TABLE submissions (
 );
 "#];
 
-/// The intake's store, whichever database holds it.
-pub enum Store {
-    Sqlite(SqliteStore),
-    Postgres(super::pg::PgStore),
-}
-
-impl Store {
-    /// SQLite in `dir/intake.sqlite`.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        Ok(Store::Sqlite(SqliteStore::open(dir)?))
-    }
-
-    /// `database`: a `postgres://…` URL, or none for SQLite in `dir`.
-    pub fn open_for(dir: &Path, database: Option<&str>) -> Result<Store, StoreError> {
-        match database {
-            Some(url) => Ok(Store::Postgres(super::pg::PgStore::connect(url)?)),
-            None => Store::open(dir),
-        }
-    }
-
-    /// Registers a submission (`raw`: the envelope as received, for the
-    /// idempotency check; `body`: its opened content), or returns the earlier
-    /// answer for the same key and envelope.
-    pub fn register(&mut self, raw: &[u8], body: &SubmissionBody, now: jiff::Zoned) -> Result<StatusBody, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.register(raw, body, now),
-            Store::Postgres(s) => s.register(raw, body, now),
-        }
-    }
-
-    pub fn status(&mut self, tracking_code: &str) -> Result<Option<StatusBody>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.status(tracking_code),
-            Store::Postgres(s) => s.status(tracking_code),
-        }
-    }
-
-    /// Moves a submission to another stage (the registry's clerks do this).
-    pub fn set_stage(&mut self, tracking_code: &str, stage: Stage) -> Result<bool, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.set_stage(tracking_code, stage),
-            Store::Postgres(s) => s.set_stage(tracking_code, stage),
-        }
-    }
-
-    /// Every submission, oldest first.
-    pub fn all(&mut self) -> Result<Vec<Stored>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.all(),
-            Store::Postgres(s) => s.all(),
-        }
-    }
-}
-
 pub struct SqliteStore {
     conn: Connection,
-}
-
-/// A stored submission, as the registry sees it.
-#[derive(Debug, Clone)]
-pub struct Stored {
-    pub body: SubmissionBody,
-    pub status: StatusBody,
-}
-
-pub(super) fn sha256_hex(bytes: &[u8]) -> String {
-    // A content fingerprint for the idempotency check; SQLite computes nothing
-    // for us here, and a collision-resistant hash keeps "same body" exact.
-    use std::fmt::Write;
-    let digest = sha2_digest(bytes);
-    digest.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-fn sha2_digest(bytes: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).into()
 }
 
 impl SqliteStore {

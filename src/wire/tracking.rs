@@ -66,6 +66,11 @@ pub fn parse(input: &str) -> Result<String, TrackingError> {
     Ok(format_code(&cleaned))
 }
 
+/// The link a receipt's QR code carries.
+pub fn status_url(base: &str, tracking_code: &str) -> String {
+    format!("{base}{tracking_code}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
