@@ -395,7 +395,11 @@ impl Config {
     }
 
     /// The background uploader, on its own connection to the queue.
-    pub fn uploader(&self, queue: crate::queue::Queue, wake: std::sync::Arc<tokio::sync::Notify>) -> crate::upload::Uploader {
+    pub fn uploader(
+        &self,
+        queue: crate::queue::Queue,
+        wake: std::sync::Arc<tokio::sync::Notify>,
+    ) -> crate::upload::Uploader {
         crate::upload::Uploader::new(
             queue,
             self.intake_client(std::time::Duration::from_secs(15)),

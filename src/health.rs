@@ -55,7 +55,6 @@ impl Check {
     }
 }
 
-
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Report {
     /// The kiosk's process id (for a technician; freshness decides liveness).

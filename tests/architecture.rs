@@ -37,6 +37,16 @@ const LAYERS: &[&[&str]] = &[
 /// Exceptions, each with its reason (ARCHITECTURE.md names them too).
 const ALLOWED: &[(&str, &str, &str)] = &[];
 
+/// Downward imports that are still forbidden (ARCHITECTURE.md's "Never:").
+const FORBIDDEN: &[(&str, &str, &str)] = &[
+    ("app", "devices", "the session is pure: it asks for devices through effects"),
+    ("app", "upload", "the session never talks to the registry itself"),
+    ("intake", "queue", "the registry's server shares only `wire` with the kiosk"),
+    ("intake", "upload", "the registry's server shares only `wire` with the kiosk"),
+    ("intake", "devices", "the registry's server has no kiosk devices"),
+    ("health", "board", "the report reads devices only through their status queries"),
+];
+
 struct Graph {
     /// module path ("devices::qr", "" for lib.rs) → the modules it uses.
     edges: BTreeMap<String, BTreeSet<String>>,
@@ -185,7 +195,13 @@ fn build() -> Graph {
     let mut files = BTreeMap::new();
     module_files(&root, &root, &mut files);
     let modules: BTreeSet<String> = files.keys().cloned().collect();
-    let split = |m: &str| -> Vec<String> { if m.is_empty() { vec![] } else { m.split("::").map(String::from).collect() } };
+    let split = |m: &str| -> Vec<String> {
+        if m.is_empty() {
+            vec![]
+        } else {
+            m.split("::").map(String::from).collect()
+        }
+    };
     let codes: BTreeMap<String, String> =
         files.iter().map(|(m, p)| (m.clone(), code_of(&std::fs::read_to_string(p).unwrap()))).collect();
     let reexported: BTreeMap<String, BTreeMap<String, Vec<String>>> =
@@ -384,6 +400,22 @@ fn every_import_points_down() {
         }
     }
     assert!(wrong.is_empty(), "imports that do not point down:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn no_forbidden_import() {
+    let g = build();
+    let mut wrong = vec![];
+    for (from, tos) in &g.edges {
+        for to in tos {
+            for (f, t, why) in FORBIDDEN {
+                if top(from) == *f && top(to) == *t {
+                    wrong.push(format!("{from} -> {to}: {why}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "forbidden imports:\n{}", wrong.join("\n"));
 }
 
 /// The checker itself: a cycle and an upward import written as source are found.

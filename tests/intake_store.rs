@@ -7,8 +7,8 @@ mod common;
 #[path = "common/pg.rs"]
 mod pg;
 
-use ghiseu::wire::api::{Stage, SubmissionBody};
 use ghiseu::intake::store::{Store, StoreError};
+use ghiseu::wire::api::{Stage, SubmissionBody};
 use std::collections::BTreeMap;
 
 fn body(n: u32, text: &str) -> (Vec<u8>, SubmissionBody) {

@@ -99,4 +99,3 @@ pub fn valid_date(d: &str) -> bool {
     };
     p.len() == 3 && num(p[0], 2, 1, 31) && num(p[1], 2, 1, 12) && num(p[2], 4, 2000, 2099)
 }
-

@@ -3,7 +3,10 @@
 //! flow between screens (`mod.rs`), the status screen (`status.rs`) and the
 //! staff desk (`desk.rs`). Pure: no I/O.
 
-use super::{Effect, Event, Key, ScanState, Screen, Session, SubmitState, LABEL_DATE, LABEL_NUMBER, PIN_INPUT, SEARCH_INPUT, SIGNATURE_BOX, STATUS_INPUT};
+use super::{
+    Effect, Event, Key, ScanState, Screen, Session, SubmitState, LABEL_DATE, LABEL_NUMBER, PIN_INPUT, SEARCH_INPUT,
+    SIGNATURE_BOX, STATUS_INPUT,
+};
 use crate::forms::{validate_all, validate_field, FieldKind, Prefill};
 use crate::identity::Identity;
 use std::collections::BTreeSet;

@@ -9,18 +9,19 @@
 
 mod desk;
 pub mod desk_state;
+pub mod desk_view;
 mod form;
 pub mod speech;
 pub mod staff;
 mod status;
 pub mod view;
 
-use crate::print::status::Problem;
 use crate::forms::{Catalogue, FormDef};
 use crate::i18n::Lang;
 use crate::identity::Identity;
-use crate::wire::api::Stage;
+use crate::print::status::Problem;
 use crate::queue::Receipt;
+use crate::wire::api::Stage;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 
 use super::SubmitFailure;
 use super::{
-    PrintState, ScanFailure, ScanState, Screen, Session, StaffMsg, StatusAnswer, StatusState, SubmitState, LABEL_DATE,
+    PrintState, ScanFailure, ScanState, Screen, Session, StatusAnswer, StatusState, SubmitState, LABEL_DATE,
     LABEL_NUMBER, PIN_INPUT, SEARCH_INPUT, STATUS_INPUT,
 };
 use crate::forms::{kind_name, validate_all, FieldKind, COUNTIES};
@@ -116,106 +116,7 @@ pub struct View {
     pub keyboard_visible: bool,
     /// Shown on the home screen when new submissions are refused.
     pub home_notice: String,
-    pub staff: StaffView,
-}
-
-/// The staff screens. Texts are Romanian-first like the rest (the desk follows the kiosk language).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct StaffView {
-    /// One dot per digit typed.
-    pub pin_mask: String,
-    pub message: String,
-    /// `info`, `ok`, `error`
-    pub message_kind: &'static str,
-    pub member: String,
-    pub printer: String,
-    pub printer_ok: bool,
-    pub label_printer: String,
-    pub queue: String,
-    /// (tracking code, "service · date")
-    pub recent: Vec<(String, String)>,
-    pub label_number: String,
-    pub label_date: String,
-    pub number_focused: bool,
-    pub date_focused: bool,
-    /// The technician's self-test: a summary and one line per check (passed, "name: detail").
-    pub selftest_summary: String,
-    pub selftest: Vec<(bool, String)>,
-}
-
-fn staff_view(s: &Session, texts: &Texts) -> StaffView {
-    let lang = s.lang;
-    let t = |k: &str| texts.get(lang, k).to_owned();
-    let st = &s.staff;
-    let (message, message_kind) = match &st.message {
-        StaffMsg::None => (String::new(), "info"),
-        StaffMsg::Checking | StaffMsg::Working => (t("staff_working"), "info"),
-        StaffMsg::Wrong { left } => (texts.fmt(lang, "staff_pin_wrong", &[("left", &left.to_string())]), "error"),
-        StaffMsg::Locked { until_ms } => {
-            (texts.fmt(lang, "staff_locked", &[("time", &crate::print::local_time(*until_ms))]), "error")
-        }
-        StaffMsg::BadLabel => (t("staff_bad_label"), "error"),
-        StaffMsg::Done(what) => (texts.fmt(lang, "staff_printed", &[("what", what)]), "ok"),
-        StaffMsg::Failed(p) => {
-            (texts.fmt(lang, "staff_print_failed", &[("reason", texts.get(lang, p.text_key()))]), "error")
-        }
-    };
-    let desk = st.desk.as_ref();
-    StaffView {
-        pin_mask: "●".repeat(st.pin.chars().count()),
-        message,
-        message_kind,
-        member: st.member.clone().unwrap_or_default(),
-        printer: desk.map(|d| d.printer.describe(texts, lang)).unwrap_or_default(),
-        printer_ok: desk.is_some_and(|d| d.printer.problem().is_none()),
-        label_printer: desk
-            .map(|d| match &d.label_printer {
-                Some(p) => p.describe(texts, lang),
-                None => t("staff_no_label_printer"),
-            })
-            .unwrap_or_default(),
-        queue: desk
-            .map(|d| {
-                texts.fmt(
-                    lang,
-                    "staff_queue",
-                    &[("pending", &d.pending.to_string()), ("rejected", &d.rejected.to_string())],
-                )
-            })
-            .unwrap_or_default(),
-        recent: desk
-            .map(|d| {
-                d.recent
-                    .iter()
-                    .map(|r| {
-                        let service = s.catalogue.get(&r.form_id).map(|f| f.title.get(lang).to_owned());
-                        let when = crate::print::local_datetime(r.created_ms);
-                        (r.tracking_code.clone(), format!("{} · {when}", service.unwrap_or_else(|| r.form_id.clone())))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        label_number: st.label_number.clone(),
-        label_date: st.label_date.clone(),
-        number_focused: s.focused.as_deref() == Some(LABEL_NUMBER),
-        date_focused: s.focused.as_deref() == Some(LABEL_DATE),
-        selftest_summary: match &st.selftest {
-            crate::app::SelfTestState::NotRun => String::new(),
-            crate::app::SelfTestState::Running => t("selftest_running"),
-            crate::app::SelfTestState::Done(lines) => {
-                let failed = lines.iter().filter(|l| !l.ok).count();
-                let n = [("failed", failed.to_string()), ("total", lines.len().to_string())];
-                let args: Vec<(&str, &str)> = n.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                texts.fmt(lang, if failed == 0 { "selftest_passed" } else { "selftest_failed" }, &args)
-            }
-        },
-        selftest: match &st.selftest {
-            crate::app::SelfTestState::Done(lines) => {
-                lines.iter().map(|l| (l.ok, format!("{}: {}", l.name, l.detail))).collect()
-            }
-            _ => vec![],
-        },
-    }
+    pub staff: super::desk_view::StaffView,
 }
 
 pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
@@ -489,7 +390,11 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
             None => String::new(),
         },
         receipt_print_failed: matches!(s.receipt.as_ref().map(|r| &r.print), Some(PrintState::Failed(_))),
-        receipt_url: s.receipt.as_ref().map(|r| crate::wire::tracking::status_url(status_url_base, &r.tracking_code)).unwrap_or_default(),
+        receipt_url: s
+            .receipt
+            .as_ref()
+            .map(|r| crate::wire::tracking::status_url(status_url_base, &r.tracking_code))
+            .unwrap_or_default(),
         status_input: s.status_input.clone(),
         status_focused: s.focused.as_deref() == Some(STATUS_INPUT),
         status_message,
@@ -498,10 +403,9 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         keyboard,
         keyboard_visible,
         home_notice: if s.accepting { String::new() } else { t("disk_full") },
-        staff: staff_view(s, texts),
+        staff: super::desk_view::staff_view(s, texts),
     }
 }
-
 
 /// A search word finds a word it begins, or one that shares most of it, so
 /// Romanian endings do not matter ("petiție" finds "petiții", "publice" "public").
@@ -529,7 +433,6 @@ pub fn fold(s: &str) -> String {
         })
         .collect()
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -77,7 +77,8 @@ pub fn queue(cmd: QueueCommand) -> Result<ExitCode> {
             let answers = form.answers_to_send(&answers);
             let letterhead =
                 cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?));
-            let receipt = ghiseu::submission::submit(&mut q, &sealer, &letterhead, form, lang, answers, ghiseu::now_ms())?;
+            let receipt =
+                ghiseu::submission::submit(&mut q, &sealer, &letterhead, form, lang, answers, ghiseu::now_ms())?;
             // Printed only now: the commit is on disk.
             println!("{}", receipt.tracking_code);
             Ok(ExitCode::SUCCESS)

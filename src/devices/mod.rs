@@ -5,6 +5,7 @@
 //! block (a scanner waits for a card); callers run them off the UI thread.
 
 pub mod framing;
+pub mod link;
 pub mod printer;
 pub mod printer_sim;
 pub mod qr;
@@ -13,12 +14,12 @@ pub mod serial;
 pub mod speech;
 pub mod wedge;
 
-use std::sync::Arc;
-use std::time::Duration;
 use printer::PrinterConfig;
 use qr::QrReaderConfig;
 use scanner::IdScannerConfig;
 use speech::SpeechConfig;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub use printer::{PrintJob, Printer, PrinterError};
 pub use qr::QrReader;
@@ -44,7 +45,6 @@ pub struct DevicesConfig {
     #[serde(default)]
     pub speech: SpeechConfig,
 }
-
 
 /// The kiosk's devices, as the configuration chose them.
 #[derive(Clone)]

@@ -14,10 +14,10 @@
 
 use super::framing::Framing;
 use super::scanner::{inbox_for, Health, IdScanner, Inbox, Outbox};
+use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
-use serde::Deserialize;
 
 /// Configuration (`[devices.…]` in the kiosk's TOML file), owned here; `config` only composes it.
 #[derive(Debug, Clone, Deserialize)]
@@ -67,7 +67,6 @@ fn default_camera_height() -> u32 {
 fn default_frame_interval() -> u64 {
     200
 }
-
 
 pub trait QrReader: Send + Sync {
     /// Waits up to `timeout` for a code; `None` when none was scanned.

@@ -1,10 +1,10 @@
 //! ID document scanners: hand back the MRZ text of the card on the reader.
 
+use serde::Deserialize;
 use std::collections::VecDeque;
+use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
-use serde::Deserialize;
-use std::path::PathBuf;
 
 /// Configuration (`[devices.…]` in the kiosk's TOML file), owned here; `config` only composes it.
 #[derive(Debug, Clone, Deserialize)]
@@ -48,7 +48,6 @@ fn default_sim_delay() -> u64 {
 pub fn default_sim_mrz() -> Vec<String> {
     crate::identity::SPECIMEN_TD2.iter().map(|l| l.to_string()).collect()
 }
-
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScanError {
@@ -168,4 +167,3 @@ impl IdScanner for SimulatedScanner {
         scripted.unwrap_or_else(|| Ok(self.default_mrz.clone()))
     }
 }
-

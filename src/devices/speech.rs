@@ -7,11 +7,11 @@
 //! panel answers a touch at once instead of finishing an old sentence.
 
 use crate::i18n::Lang;
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use serde::Deserialize;
 
 /// Configuration (`[devices.…]` in the kiosk's TOML file), owned here; `config` only composes it.
 /// Spoken guidance ("Asistență vocală"), when the citizen turns it on.
@@ -38,7 +38,6 @@ impl Default for SpeechConfig {
 fn default_espeak() -> PathBuf {
     PathBuf::from("espeak-ng")
 }
-
 
 pub trait Speaker: Send + Sync {
     /// Says `text` in `lang`, cutting off whatever is being said.

@@ -413,7 +413,6 @@ pub fn json_schema() -> String {
     serde_json::to_string_pretty(&schema).expect("a schema serialises") + "\n"
 }
 
-
 /// A value as it is stored and sent: trimmed, dates as `YYYY-MM-DD`.
 pub fn normalize(field: &FieldDef, value: &str) -> String {
     let v = value.trim();

@@ -14,7 +14,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use counties::COUNTIES;
-pub use def::{Localized, FieldKind, Prefill, Choice, Condition, DateBound, FieldDef, Section, FormDef, SIGNATURE_BOX, kind_name, json_schema};
+pub use def::{
+    json_schema, kind_name, Choice, Condition, DateBound, FieldDef, FieldKind, FormDef, Localized, Prefill, Section,
+    SIGNATURE_BOX,
+};
 pub use validate::{validate_all, validate_field, FieldError};
 
 /// A form file that could not be used, and why.

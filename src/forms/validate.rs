@@ -2,9 +2,9 @@
 //! the reason it is not acceptable, if any. Messages are produced in the
 //! citizen's language by [`FieldError::message`].
 
+use super::counties;
 pub use super::def::normalize;
 use super::def::{FieldDef, FieldKind, FormDef};
-use super::counties;
 pub use super::values::{dmy, is_email, is_phone, parse_date, parse_number, read_date};
 use crate::i18n::{Lang, Texts};
 use crate::identity::cnp::{self, CnpError};
@@ -85,7 +85,6 @@ fn number(n: f64) -> String {
     let s = format!("{n}");
     s.replace('.', ",")
 }
-
 
 /// Why `value` is not acceptable for `field`, if it is not. `today` bounds dates.
 pub fn validate_field(field: &FieldDef, value: &str, today: Date) -> Option<FieldError> {

@@ -17,9 +17,9 @@
 //! folded non-ASCII letters are looked up in the crate's tables, and the one
 //! `ESC t` is the profile's.
 
+use super::layout::{Block, Style};
 use super::profile::{self, CodePage, Profile, TextMode};
 use super::raster::{self, Mono};
-use super::layout::{Block, Style};
 use escpos::driver::Driver;
 use escpos::printer::Printer;
 use escpos::printer_options::PrinterOptions;

@@ -9,9 +9,9 @@
 //! what the preview shows. Pure: bytes in memory, no device.
 
 use super::escpos::gs_v0_bands;
+use super::layout::{JobKind, PrintJob};
 use super::profile::Profile;
 use super::raster::{qr_modules, Bitmap, Fonts, Mono};
-use super::layout::{JobKind, PrintJob};
 use serde::Deserialize;
 use std::fmt::Write as _;
 

@@ -17,4 +17,3 @@ pub mod status;
 pub use layout::{Block, JobKind, PrintJob, Style};
 pub use profile::Profile;
 pub use receipt::{job, local_datetime, local_time, receipt_layout, sample_receipt, PrintSettings, ReceiptData};
-

@@ -163,7 +163,6 @@ pub(crate) fn wrap(text: &str, measure: impl Fn(&str) -> f32, max: f32) -> Vec<S
     lines
 }
 
-
 /// The shipped fonts, parsed.
 pub struct Fonts<'a> {
     regular: FontRef<'a>,

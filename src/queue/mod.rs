@@ -10,7 +10,6 @@
 //!
 //! Migrations are append-only: never edit a shipped one, add the next.
 
-
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 

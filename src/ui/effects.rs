@@ -5,11 +5,11 @@
 use crate::app::{DeskInfo, Effect, Event, RecentReceipt, ScanFailure, StatusAnswer, SubmitFailure};
 use crate::devices::{Devices, ScanError};
 use crate::i18n::Texts;
-use crate::wire::api::Stage;
 use crate::print::label::LabelData;
 use crate::print::{receipt_layout, PrintSettings, ReceiptData};
 use crate::queue::{Queue, State};
 use crate::upload::IntakeClient;
+use crate::wire::api::Stage;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -122,9 +122,9 @@ impl Effects {
                     .selftest
                     .run(&me.devices)
                     .await
-                        .into_iter()
-                        .map(|c| crate::app::SelfTestLine { name: c.name, ok: c.ok, detail: c.detail })
-                        .collect();
+                    .into_iter()
+                    .map(|c| crate::app::SelfTestLine { name: c.name, ok: c.ok, detail: c.detail })
+                    .collect();
                 tracing::info!(failed = lines.iter().filter(|l| !l.ok).count(), "self-test from the staff desk");
                 Event::SelfTestDone(lines)
             }),

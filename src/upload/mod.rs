@@ -8,8 +8,8 @@
 
 pub mod policy;
 
-use crate::wire::api::StatusBody;
 use crate::queue::{Queue, Registration};
+use crate::wire::api::StatusBody;
 use policy::{Backoff, Verdict};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

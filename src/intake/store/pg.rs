@@ -3,8 +3,8 @@
 //! the SQLite store. Registration numbers are assigned under a table lock so
 //! two intake processes never hand out the same number.
 
-use crate::wire::api::{Stage, StatusBody, SubmissionBody};
 use super::record::{sha256_hex, StoreError, Stored};
+use crate::wire::api::{Stage, StatusBody, SubmissionBody};
 use postgres::{Client, NoTls};
 
 /// Append-only, like the SQLite ones.
