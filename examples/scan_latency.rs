@@ -50,7 +50,9 @@ fn main() -> anyhow::Result<()> {
         let mut times = vec![];
         for _ in 0..rounds {
             c.tap("Scanează actul de identitate")?;
-            c.wait_for("scan start", Duration::from_secs(5), |w| w.global::<FormAdapter>().get_scan_state() == "waiting")?;
+            c.wait_for("scan start", Duration::from_secs(5), |w| {
+                w.global::<FormAdapter>().get_scan_state() == "waiting"
+            })?;
             master.write_all(&frame[..frame.len() - 1])?;
             master.flush()?;
             std::thread::sleep(Duration::from_millis(5));

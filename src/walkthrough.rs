@@ -6,7 +6,8 @@
 
 use crate::i18n::{Lang, Texts};
 use crate::ui::{
-    AppAdapter, AppWindow, CatalogueAdapter, FormAdapter, ReceiptAdapter, ReviewAdapter, SignatureAdapter, StatusAdapter,
+    AppAdapter, AppWindow, CatalogueAdapter, FormAdapter, ReceiptAdapter, ReviewAdapter, SignatureAdapter,
+    StatusAdapter,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
@@ -168,8 +169,9 @@ impl Citizen {
     pub fn focus_field(&self, label: &str) -> Result<()> {
         for _ in 0..20 {
             let l = label.to_owned();
-            let focused = self
-                .on_ui(move |w| w.global::<FormAdapter>().get_fields().iter().any(|f| f.focused && f.label == l.as_str()))?;
+            let focused = self.on_ui(move |w| {
+                w.global::<FormAdapter>().get_fields().iter().any(|f| f.focused && f.label == l.as_str())
+            })?;
             if focused {
                 return Ok(());
             }
@@ -352,7 +354,9 @@ impl Citizen {
         shot(self, "01-home")?;
         self.say("home: tap «Depune o cerere»");
         self.tap(&self.label("start"))?;
-        self.wait_for("the catalogue", Duration::from_secs(5), |w| w.global::<AppAdapter>().get_screen() == "catalogue")?;
+        self.wait_for("the catalogue", Duration::from_secs(5), |w| {
+            w.global::<AppAdapter>().get_screen() == "catalogue"
+        })?;
         shot(self, "02-catalogue")?;
         self.say("catalogue: tap «Petiție»");
         self.tap("Petiție")?;
@@ -369,7 +373,9 @@ impl Citizen {
         shot(self, "03-scan-confirm")?;
         self.say("form: «Sunt datele corecte?» → «Da, completează»");
         self.tap(&self.label("scan_confirm_yes"))?;
-        self.wait_for("the form to fill", Duration::from_secs(5), |w| w.global::<FormAdapter>().get_scan_state() == "ok")?;
+        self.wait_for("the form to fill", Duration::from_secs(5), |w| {
+            w.global::<FormAdapter>().get_scan_state() == "ok"
+        })?;
         self.say("form: name and CNP filled from the card; typing the address");
         self.focus_field("Adresa de corespondență")?;
         self.type_text(address)?;
@@ -387,13 +393,17 @@ impl Citizen {
         self.focus_field("Conținutul petiției")?;
         shot(self, "04-form")?;
         self.tap(&self.label("continue"))?;
-        self.wait_for("the review screen", Duration::from_secs(5), |w| w.global::<AppAdapter>().get_screen() == "review")?;
+        self.wait_for("the review screen", Duration::from_secs(5), |w| {
+            w.global::<AppAdapter>().get_screen() == "review"
+        })?;
         if self.on_ui(|w| w.global::<ReviewAdapter>().get_can_submit())? {
             bail!("«Trimite solicitarea» was enabled before consent");
         }
         self.say("review: tick the GDPR consent");
         self.tap(&self.label("consent_label"))?;
-        self.wait_for("the submit button to enable", Duration::from_secs(5), |w| w.global::<ReviewAdapter>().get_can_submit())?;
+        self.wait_for("the submit button to enable", Duration::from_secs(5), |w| {
+            w.global::<ReviewAdapter>().get_can_submit()
+        })?;
         shot(self, "05-review")?;
         self.say("review: tap «Trimite solicitarea»");
         self.tap(&self.label("submit"))?;

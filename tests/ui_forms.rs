@@ -97,7 +97,9 @@ fn every_shipped_form_is_filled_and_sent_and_idle_wipes_the_session() {
         c.focus_field("Nume")?;
         c.type_text("Ionescu")?;
         let nume = |c: &Citizen| {
-            c.on_ui(|w| w.global::<FormAdapter>().get_fields().iter().find(|f| f.id == "nume").map(|f| f.value.to_string()))
+            c.on_ui(|w| {
+                w.global::<FormAdapter>().get_fields().iter().find(|f| f.id == "nume").map(|f| f.value.to_string())
+            })
         };
         c.on_ui(move |_| {
             i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(idle) + Duration::from_millis(50))
@@ -137,7 +139,11 @@ fn every_shipped_form_is_filled_and_sent_and_idle_wipes_the_session() {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        assert_eq!(c.on_ui(|w| w.global::<CatalogueAdapter>().get_services().row_count())?, 7, "the fixed form was picked up");
+        assert_eq!(
+            c.on_ui(|w| w.global::<CatalogueAdapter>().get_services().row_count())?,
+            7,
+            "the fixed form was picked up"
+        );
         assert_eq!(c.on_ui(|w| w.global::<CatalogueAdapter>().get_forms_notice().to_string())?, "");
         c.open_service("Audiență la viceprimar")?;
         assert_eq!(c.screen()?, "form");

@@ -63,8 +63,9 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
         c.tap("Petiție")?;
         c.tap("Continuă")?;
         assert_eq!(c.on_ui(|w| w.global::<AppAdapter>().get_screen().to_string())?, "form");
-        let nume_error =
-            c.on_ui(|w| w.global::<FormAdapter>().get_fields().iter().find(|f| f.id == "nume").map(|f| f.error.to_string()))?;
+        let nume_error = c.on_ui(|w| {
+            w.global::<FormAdapter>().get_fields().iter().find(|f| f.id == "nume").map(|f| f.error.to_string())
+        })?;
         assert_eq!(nume_error.as_deref(), Some("Câmp obligatoriu"));
         assert!(c.on_ui(|w| w.global::<FormAdapter>().get_missing().to_string())?.starts_with("Completați: Nume"));
 
