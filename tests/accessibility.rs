@@ -64,6 +64,7 @@ fn themes_targets_large_text_and_speech() {
             ("ok / ok-bg", t.get_ok(), t.get_ok_bg()),
             ("text / ok-bg", t.get_text(), t.get_ok_bg()),
             ("text / wait-bg", t.get_text(), t.get_wait_bg()),
+            ("text / info-bg", t.get_text(), t.get_info_bg()),
             ("disabled text / disabled", t.get_on_disabled(), t.get_disabled()),
         ];
         for (name, fg, bg) in pairs {
