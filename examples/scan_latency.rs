@@ -8,7 +8,7 @@
 use ghiseu::config::Config;
 use ghiseu::devices::framing::soh_frame;
 use ghiseu::devices::Devices;
-use ghiseu::ui::Kiosk;
+use ghiseu::ui::FormAdapter;
 use ghiseu::walkthrough::Citizen;
 use serialport::SerialPort;
 use slint::ComponentHandle;
@@ -50,7 +50,9 @@ fn main() -> anyhow::Result<()> {
         let mut times = vec![];
         for _ in 0..rounds {
             c.tap("Scanează actul de identitate")?;
-            c.wait_for("scan start", Duration::from_secs(5), |w| w.global::<Kiosk>().get_scan_state() == "waiting")?;
+            c.wait_for("scan start", Duration::from_secs(5), |w| {
+                w.global::<FormAdapter>().get_scan_state() == "waiting"
+            })?;
             master.write_all(&frame[..frame.len() - 1])?;
             master.flush()?;
             std::thread::sleep(Duration::from_millis(5));
@@ -60,7 +62,7 @@ fn main() -> anyhow::Result<()> {
             // Shown = the properties are set and the frame renders.
             loop {
                 let shown = c.on_ui(|w| {
-                    let on = w.global::<Kiosk>().get_scan_state() == "confirm";
+                    let on = w.global::<FormAdapter>().get_scan_state() == "confirm";
                     if on {
                         let _ = w.window().take_snapshot();
                     }

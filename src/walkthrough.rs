@@ -5,7 +5,10 @@
 //! `slint::invoke_from_event_loop`, so the UI thread never waits for it.
 
 use crate::i18n::{Lang, Texts};
-use crate::ui::{AppWindow, Kiosk};
+use crate::ui::{
+    AppAdapter, AppWindow, CatalogueAdapter, FormAdapter, ReceiptAdapter, ReviewAdapter, SignatureAdapter,
+    StatusAdapter,
+};
 use anyhow::{anyhow, bail, Context, Result};
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use slint::platform::{PointerEventButton, WindowEvent};
@@ -69,7 +72,7 @@ impl Citizen {
         }
         let title = title.to_owned();
         self.on_ui(move |w| {
-            let k = w.global::<Kiosk>();
+            let k = w.global::<CatalogueAdapter>();
             let id = k.get_services().iter().find(|s| s.title == title.as_str()).map(|s| s.id.clone());
             id.map(|id| k.invoke_pick_service(id)).ok_or_else(|| format!("no service `{title}` in the catalogue"))
         })?
@@ -81,7 +84,7 @@ impl Citizen {
     pub fn choose(&self, field: &str, option: &str) -> Result<()> {
         let (field, option) = (field.to_owned(), option.to_owned());
         self.on_ui(move |w| {
-            let k = w.global::<Kiosk>();
+            let k = w.global::<FormAdapter>();
             let f = k.get_fields().iter().find(|f| f.label == field.as_str());
             let Some(f) = f else { return Err(format!("no field labelled `{field}`")) };
             let Some(o) = f.options.iter().find(|o| o.label == option.as_str()) else {
@@ -166,8 +169,9 @@ impl Citizen {
     pub fn focus_field(&self, label: &str) -> Result<()> {
         for _ in 0..20 {
             let l = label.to_owned();
-            let focused = self
-                .on_ui(move |w| w.global::<Kiosk>().get_fields().iter().any(|f| f.focused && f.label == l.as_str()))?;
+            let focused = self.on_ui(move |w| {
+                w.global::<FormAdapter>().get_fields().iter().any(|f| f.focused && f.label == l.as_str())
+            })?;
             if focused {
                 return Ok(());
             }
@@ -187,7 +191,7 @@ impl Citizen {
     fn touch_field(&self, label: &str) -> Result<()> {
         let label = label.to_owned();
         self.on_ui(move |w| {
-            let k = w.global::<Kiosk>();
+            let k = w.global::<FormAdapter>();
             let fields = k.get_fields();
             match fields.iter().find(|f| f.label == label.as_str()) {
                 Some(f) => {
@@ -221,7 +225,7 @@ impl Citizen {
     pub fn sign(&self, field: &str) -> Result<()> {
         self.touch_field(field)?;
         self.wait_for("the signature pad", Duration::from_secs(5), |w| {
-            !w.global::<Kiosk>().get_signing_id().is_empty()
+            !w.global::<SignatureAdapter>().get_field().is_empty()
         })?;
         let pad = self.label("sign_here");
         let drawn = self.on_ui(move |w| {
@@ -251,7 +255,7 @@ impl Citizen {
                 });
             }
             win.dispatch_event(WindowEvent::PointerExited);
-            Ok::<_, String>(w.global::<Kiosk>().get_signing_value().to_string())
+            Ok::<_, String>(w.global::<SignatureAdapter>().get_value().to_string())
         })?;
         let path = drawn.map_err(|e| anyhow!(e))?;
         if path.matches('M').count() < 2 {
@@ -259,7 +263,7 @@ impl Citizen {
         }
         self.tap(&self.label("key_done"))?;
         self.wait_for("the signature pad to close", Duration::from_secs(5), |w| {
-            w.global::<Kiosk>().get_signing_id().is_empty()
+            w.global::<SignatureAdapter>().get_field().is_empty()
         })
     }
 
@@ -271,7 +275,7 @@ impl Citizen {
         let mut last = None;
         for _ in 0..60 {
             let next = self.on_ui(|w| {
-                w.global::<Kiosk>().get_fields().iter().find(|f| f.required && f.value.is_empty()).map(|f| {
+                w.global::<FormAdapter>().get_fields().iter().find(|f| f.required && f.value.is_empty()).map(|f| {
                     let first = f.options.iter().next().map(|o| o.label.to_string()).unwrap_or_default();
                     (f.id.to_string(), f.kind.to_string(), f.label.to_string(), first)
                 })
@@ -319,7 +323,7 @@ impl Citizen {
     }
 
     pub fn screen(&self) -> Result<String> {
-        self.on_ui(|w| w.global::<Kiosk>().get_screen().to_string())
+        self.on_ui(|w| w.global::<AppAdapter>().get_screen().to_string())
     }
 
     /// Renders the window with the software renderer and writes it as PNG.
@@ -346,28 +350,32 @@ impl Citizen {
             }
             Ok(())
         };
-        self.wait_for("the home screen", Duration::from_secs(10), |w| w.global::<Kiosk>().get_screen() == "home")?;
+        self.wait_for("the home screen", Duration::from_secs(10), |w| w.global::<AppAdapter>().get_screen() == "home")?;
         shot(self, "01-home")?;
         self.say("home: tap «Depune o cerere»");
         self.tap(&self.label("start"))?;
-        self.wait_for("the catalogue", Duration::from_secs(5), |w| w.global::<Kiosk>().get_screen() == "catalogue")?;
+        self.wait_for("the catalogue", Duration::from_secs(5), |w| {
+            w.global::<AppAdapter>().get_screen() == "catalogue"
+        })?;
         shot(self, "02-catalogue")?;
         self.say("catalogue: tap «Petiție»");
         self.tap("Petiție")?;
-        self.wait_for("the form", Duration::from_secs(5), |w| w.global::<Kiosk>().get_screen() == "form")?;
+        self.wait_for("the form", Duration::from_secs(5), |w| w.global::<AppAdapter>().get_screen() == "form")?;
         self.say("form: tap «Scanează actul de identitate»");
         self.tap(&self.label("scan_id"))?;
         self.wait_for("the ID card read", Duration::from_secs(35), |w| {
-            let s = w.global::<Kiosk>().get_scan_state();
+            let s = w.global::<FormAdapter>().get_scan_state();
             s == "confirm" || s == "failed"
         })?;
-        if self.on_ui(|w| w.global::<Kiosk>().get_scan_state())? != "confirm" {
+        if self.on_ui(|w| w.global::<FormAdapter>().get_scan_state())? != "confirm" {
             bail!("the ID card was not read");
         }
         shot(self, "03-scan-confirm")?;
         self.say("form: «Sunt datele corecte?» → «Da, completează»");
         self.tap(&self.label("scan_confirm_yes"))?;
-        self.wait_for("the form to fill", Duration::from_secs(5), |w| w.global::<Kiosk>().get_scan_state() == "ok")?;
+        self.wait_for("the form to fill", Duration::from_secs(5), |w| {
+            w.global::<FormAdapter>().get_scan_state() == "ok"
+        })?;
         self.say("form: name and CNP filled from the card; typing the address");
         self.focus_field("Adresa de corespondență")?;
         self.type_text(address)?;
@@ -385,40 +393,44 @@ impl Citizen {
         self.focus_field("Conținutul petiției")?;
         shot(self, "04-form")?;
         self.tap(&self.label("continue"))?;
-        self.wait_for("the review screen", Duration::from_secs(5), |w| w.global::<Kiosk>().get_screen() == "review")?;
-        if self.on_ui(|w| w.global::<Kiosk>().get_can_submit())? {
+        self.wait_for("the review screen", Duration::from_secs(5), |w| {
+            w.global::<AppAdapter>().get_screen() == "review"
+        })?;
+        if self.on_ui(|w| w.global::<ReviewAdapter>().get_can_submit())? {
             bail!("«Trimite solicitarea» was enabled before consent");
         }
         self.say("review: tick the GDPR consent");
         self.tap(&self.label("consent_label"))?;
-        self.wait_for("the submit button to enable", Duration::from_secs(5), |w| w.global::<Kiosk>().get_can_submit())?;
+        self.wait_for("the submit button to enable", Duration::from_secs(5), |w| {
+            w.global::<ReviewAdapter>().get_can_submit()
+        })?;
         shot(self, "05-review")?;
         self.say("review: tap «Trimite solicitarea»");
         self.tap(&self.label("submit"))?;
-        self.wait_for("the receipt", Duration::from_secs(10), |w| w.global::<Kiosk>().get_screen() == "receipt")?;
+        self.wait_for("the receipt", Duration::from_secs(10), |w| w.global::<AppAdapter>().get_screen() == "receipt")?;
         self.wait_for("the receipt to print", Duration::from_secs(10), |w| {
-            !w.global::<Kiosk>().get_receipt_print().contains("…")
+            !w.global::<ReceiptAdapter>().get_print().contains("…")
         })?;
-        let code = self.on_ui(|w| w.global::<Kiosk>().get_receipt_code().to_string())?;
+        let code = self.on_ui(|w| w.global::<ReceiptAdapter>().get_code().to_string())?;
         self.say(format!("receipt: tracking code {code}"));
         shot(self, "06-receipt")?;
         self.say("receipt: tap «Verifică stadiul»");
         self.tap(&self.label("check_status"))?;
         self.wait_for("a status answer", Duration::from_secs(10), |w| {
-            let k = w.global::<Kiosk>().get_status_kind();
+            let k = w.global::<StatusAdapter>().get_kind();
             k != "checking" && k != "idle"
         })?;
         let start = Instant::now();
-        while self.on_ui(|w| w.global::<Kiosk>().get_status_kind())? != "registered"
+        while self.on_ui(|w| w.global::<StatusAdapter>().get_kind())? != "registered"
             && start.elapsed() < wait_registered
         {
             std::thread::sleep(Duration::from_millis(300));
             self.tap(&self.label("status_search"))?;
             self.wait_for("a status answer", Duration::from_secs(10), |w| {
-                w.global::<Kiosk>().get_status_kind() != "checking"
+                w.global::<StatusAdapter>().get_kind() != "checking"
             })?;
         }
-        let status_message = self.on_ui(|w| w.global::<Kiosk>().get_status_message().to_string())?;
+        let status_message = self.on_ui(|w| w.global::<StatusAdapter>().get_message().to_string())?;
         self.say(format!("status: {status_message}"));
         shot(self, "07-status")?;
         Ok(Walk { tracking_code: code, status_message, screenshots: shots })

@@ -11,7 +11,7 @@ use ghiseu::config::Config;
 use ghiseu::devices::speech::Recorder;
 use ghiseu::devices::Devices;
 use ghiseu::i18n::Lang;
-use ghiseu::ui::{Kiosk, Theme};
+use ghiseu::ui::{FormAdapter, Theme};
 use ghiseu::walkthrough::Citizen;
 use i_slint_backend_testing::ElementQuery;
 use slint::ComponentHandle;
@@ -64,6 +64,7 @@ fn themes_targets_large_text_and_speech() {
             ("ok / ok-bg", t.get_ok(), t.get_ok_bg()),
             ("text / ok-bg", t.get_text(), t.get_ok_bg()),
             ("text / wait-bg", t.get_text(), t.get_wait_bg()),
+            ("text / info-bg", t.get_text(), t.get_info_bg()),
             ("disabled text / disabled", t.get_on_disabled(), t.get_disabled()),
         ];
         for (name, fg, bg) in pairs {
@@ -133,7 +134,7 @@ fn themes_targets_large_text_and_speech() {
             c.open_service(title)?;
             both_sizes(&mut c, &format!("form-{id}"), &mut problems)?;
             // With the keyboard closed, the choice buttons and the signature box show.
-            c.on_ui(|w| w.global::<Kiosk>().invoke_focus("".into()))?;
+            c.on_ui(|w| w.global::<FormAdapter>().invoke_focus("".into()))?;
             both_sizes(&mut c, &format!("form-{id}-touch"), &mut problems)?;
             c.tap("Înapoi")?;
         }

@@ -18,7 +18,7 @@ use ghiseu::board::{GpioConfig, GpioDriver, SimulatedIo};
 use ghiseu::config::Config;
 use ghiseu::devices::Devices;
 use ghiseu::health::{read_fresh, Report};
-use ghiseu::ui::Kiosk;
+use ghiseu::ui::AppAdapter;
 use ghiseu::walkthrough::Citizen;
 use slint::ComponentHandle;
 use std::path::Path;
@@ -70,7 +70,7 @@ fn the_screen_sleeps_with_nobody_there_and_wakes_for_someone() {
     let result = ghiseu::walkthrough::beside_event_loop(move || -> anyhow::Result<()> {
         let mut c = Citizen::new(weak, ghiseu::i18n::Texts::builtin(), Some(shots));
         let report = || read_fresh(&report_path, ghiseu::now_ms()).ok();
-        let asleep = |c: &Citizen| c.on_ui(|w| w.global::<Kiosk>().get_screen_off());
+        let asleep = |c: &Citizen| c.on_ui(|w| w.global::<AppAdapter>().get_screen_off());
         // In the screen's 5 s ticks, as a running panel sees them.
         let advance = |c: &Citizen, secs: u64| {
             c.on_ui(move |_| {

@@ -11,7 +11,7 @@ mod common;
 use ghiseu::config::Config;
 use ghiseu::devices::Devices;
 use ghiseu::forms::Catalogue;
-use ghiseu::ui::Kiosk;
+use ghiseu::ui::{AppAdapter, CatalogueAdapter, FormAdapter, IdleAdapter, ReceiptAdapter};
 use ghiseu::walkthrough::Citizen;
 use slint::{ComponentHandle, Model};
 use std::time::Duration;
@@ -51,19 +51,18 @@ fn every_shipped_form_is_filled_and_sent_and_idle_wipes_the_session() {
     let n_forms = forms.len();
     let result = ghiseu::walkthrough::beside_event_loop(move || -> anyhow::Result<Vec<(String, String)>> {
         let mut c = Citizen::new(weak, ghiseu::i18n::Texts::builtin(), Some(shots));
-        let get = |c: &Citizen, f: fn(&Kiosk) -> String| c.on_ui(move |w| f(&w.global::<Kiosk>()));
         let mut sent = vec![];
         // A broken form file disables only its own service, with a notice for the technician.
         c.tap("Depune o cerere")?;
-        assert_eq!(c.on_ui(|w| w.global::<Kiosk>().get_services().row_count())?, 6);
-        let notice = get(&c, |k| k.get_forms_notice().into())?;
+        assert_eq!(c.on_ui(|w| w.global::<CatalogueAdapter>().get_services().row_count())?, 6);
+        let notice = c.on_ui(|w| w.global::<CatalogueAdapter>().get_forms_notice().to_string())?;
         assert!(notice.contains("zz-nou.toml"), "{notice}");
         c.screenshot("catalogue-broken-form")?;
         c.tap("Înapoi")?;
         for (i, (id, title)) in forms.iter().enumerate() {
             c.tap("Depune o cerere")?;
             c.open_service(title)?;
-            c.wait_for("the form", Duration::from_secs(5), |w| w.global::<Kiosk>().get_screen() == "form")?;
+            c.wait_for("the form", Duration::from_secs(5), |w| w.global::<AppAdapter>().get_screen() == "form")?;
             for (lang, name) in [("en", "English"), ("hu", "Magyar"), ("ro", "Română")] {
                 c.tap(name)?;
                 c.screenshot(&format!("form-{id}-{lang}"))?;
@@ -71,24 +70,24 @@ fn every_shipped_form_is_filled_and_sent_and_idle_wipes_the_session() {
             if i == 0 {
                 // Continue on an empty form: every problem named, the first field focused.
                 c.tap("Continuă")?;
-                assert!(get(&c, |k| k.get_missing().into())?.starts_with("Completați: "));
+                assert!(c.on_ui(|w| w.global::<FormAdapter>().get_missing().to_string())?.starts_with("Completați: "));
                 c.screenshot("form-error")?;
             }
             if i == 0 {
                 // The signature pad, open over the form.
-                c.on_ui(|w| w.global::<Kiosk>().invoke_focus("semnatura".into()))?;
+                c.on_ui(|w| w.global::<FormAdapter>().invoke_focus("semnatura".into()))?;
                 c.screenshot("signature-pad")?;
-                c.on_ui(|w| w.global::<Kiosk>().invoke_focus("".into()))?;
+                c.on_ui(|w| w.global::<FormAdapter>().invoke_focus("".into()))?;
             }
             c.fill_required()?;
             c.screenshot(&format!("form-{id}-filled"))?;
             c.tap("Continuă")?;
-            c.wait_for("the review", Duration::from_secs(5), |w| w.global::<Kiosk>().get_screen() == "review")?;
+            c.wait_for("the review", Duration::from_secs(5), |w| w.global::<AppAdapter>().get_screen() == "review")?;
             c.tap("Sunt de acord cu prelucrarea datelor mele personale")?;
             c.screenshot(&format!("review-{id}"))?;
             c.tap("Trimite solicitarea")?;
-            c.wait_for("the receipt", Duration::from_secs(10), |w| w.global::<Kiosk>().get_screen() == "receipt")?;
-            sent.push((id.clone(), get(&c, |k| k.get_receipt_code().into())?));
+            c.wait_for("the receipt", Duration::from_secs(10), |w| w.global::<AppAdapter>().get_screen() == "receipt")?;
+            sent.push((id.clone(), c.on_ui(|w| w.global::<ReceiptAdapter>().get_code().to_string())?));
             c.tap("Terminat")?;
         }
 
@@ -98,28 +97,30 @@ fn every_shipped_form_is_filled_and_sent_and_idle_wipes_the_session() {
         c.focus_field("Nume")?;
         c.type_text("Ionescu")?;
         let nume = |c: &Citizen| {
-            c.on_ui(|w| w.global::<Kiosk>().get_fields().iter().find(|f| f.id == "nume").map(|f| f.value.to_string()))
+            c.on_ui(|w| {
+                w.global::<FormAdapter>().get_fields().iter().find(|f| f.id == "nume").map(|f| f.value.to_string())
+            })
         };
         c.on_ui(move |_| {
             i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(idle) + Duration::from_millis(50))
         })?;
-        assert!(c.on_ui(|w| w.global::<Kiosk>().get_idle_visible())?, "the warning shows after the idle time");
-        assert!(get(&c, |k| k.get_idle_message().into())?.contains(&warning.to_string()));
+        assert!(c.on_ui(|w| w.global::<IdleAdapter>().get_visible())?, "the warning shows after the idle time");
+        assert!(c.on_ui(|w| w.global::<IdleAdapter>().get_message().to_string())?.contains(&warning.to_string()));
         c.screenshot("idle-warning")?;
         c.tap("Da, continui")?;
-        assert!(!c.on_ui(|w| w.global::<Kiosk>().get_idle_visible())?);
+        assert!(!c.on_ui(|w| w.global::<IdleAdapter>().get_visible())?);
         assert_eq!(nume(&c)?.as_deref(), Some("Ionescu"), "a touch keeps what was typed");
 
         // No touch through the countdown: everything entered is gone.
         c.on_ui(move |_| {
             i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(idle) + Duration::from_millis(50))
         })?;
-        assert!(c.on_ui(|w| w.global::<Kiosk>().get_idle_visible())?);
+        assert!(c.on_ui(|w| w.global::<IdleAdapter>().get_visible())?);
         for _ in 0..warning {
             c.on_ui(|_| i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1001)))?;
         }
         assert_eq!(c.screen()?, "home", "wiped back to the home screen");
-        assert!(!c.on_ui(|w| w.global::<Kiosk>().get_idle_visible())?);
+        assert!(!c.on_ui(|w| w.global::<IdleAdapter>().get_visible())?);
         c.tap("Depune o cerere")?;
         c.tap("Petiție")?;
         assert_eq!(nume(&c)?.as_deref(), Some(""), "the typed name is gone from the session");
@@ -133,13 +134,17 @@ fn every_shipped_form_is_filled_and_sent_and_idle_wipes_the_session() {
         c.tap("Depune o cerere")?;
         for _ in 0..50 {
             c.on_ui(|_| i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(2001)))?;
-            if c.on_ui(|w| w.global::<Kiosk>().get_services().row_count())? == 7 {
+            if c.on_ui(|w| w.global::<CatalogueAdapter>().get_services().row_count())? == 7 {
                 break;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        assert_eq!(c.on_ui(|w| w.global::<Kiosk>().get_services().row_count())?, 7, "the fixed form was picked up");
-        assert_eq!(get(&c, |k| k.get_forms_notice().into())?, "");
+        assert_eq!(
+            c.on_ui(|w| w.global::<CatalogueAdapter>().get_services().row_count())?,
+            7,
+            "the fixed form was picked up"
+        );
+        assert_eq!(c.on_ui(|w| w.global::<CatalogueAdapter>().get_forms_notice().to_string())?, "");
         c.open_service("Audiență la viceprimar")?;
         assert_eq!(c.screen()?, "form");
         c.tap("Terminat")?;

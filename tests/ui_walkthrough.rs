@@ -7,7 +7,7 @@ mod common;
 use ghiseu::config::Config;
 use ghiseu::devices::printer::{Paper, SimulatedPrinter};
 use ghiseu::devices::Devices;
-use ghiseu::ui::Kiosk;
+use ghiseu::ui::{AppAdapter, FormAdapter, ReceiptAdapter, StaffAdapter, StatusAdapter};
 use ghiseu::walkthrough::Citizen;
 use slint::{ComponentHandle, Model};
 use std::time::Duration;
@@ -57,51 +57,48 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
     std::fs::create_dir_all(&shots).unwrap();
     let quit = ghiseu::walkthrough::beside_event_loop(move || -> anyhow::Result<_> {
         let mut c = Citizen::new(weak, ghiseu::i18n::Texts::builtin(), Some(shots));
-        let kiosk = |f: fn(&Kiosk) -> String| {
-            let c = &c;
-            c.on_ui(move |w| f(&w.global::<Kiosk>()))
-        };
 
         // An empty required field is named next to the field, and nothing is lost.
         c.tap("Depune o cerere")?;
         c.tap("Petiție")?;
         c.tap("Continuă")?;
-        assert_eq!(kiosk(|k| k.get_screen().into())?, "form");
-        let nume_error =
-            c.on_ui(|w| w.global::<Kiosk>().get_fields().iter().find(|f| f.id == "nume").map(|f| f.error.to_string()))?;
+        assert_eq!(c.on_ui(|w| w.global::<AppAdapter>().get_screen().to_string())?, "form");
+        let nume_error = c.on_ui(|w| {
+            w.global::<FormAdapter>().get_fields().iter().find(|f| f.id == "nume").map(|f| f.error.to_string())
+        })?;
         assert_eq!(nume_error.as_deref(), Some("Câmp obligatoriu"));
-        assert!(kiosk(|k| k.get_missing().into())?.starts_with("Completați: Nume"));
+        assert!(c.on_ui(|w| w.global::<FormAdapter>().get_missing().to_string())?.starts_with("Completați: Nume"));
 
         // The language switch re-labels the form, keeping what was typed.
         c.type_text("Pop")?;
         c.tap("English")?;
-        assert_eq!(kiosk(|k| k.get_form_title().into())?, "Petition");
-        let value = c.on_ui(|w| w.global::<Kiosk>().get_fields().row_data(0).unwrap().value.to_string())?;
+        assert_eq!(c.on_ui(|w| w.global::<FormAdapter>().get_title().to_string())?, "Petition");
+        let value = c.on_ui(|w| w.global::<FormAdapter>().get_fields().row_data(0).unwrap().value.to_string())?;
         assert_eq!(value, "Pop");
         c.tap("Română")?;
         c.tap("Terminat")?;
-        assert_eq!(kiosk(|k| k.get_screen().into())?, "home");
+        assert_eq!(c.on_ui(|w| w.global::<AppAdapter>().get_screen().to_string())?, "home");
 
         // The walk-through proper, with the receipt printer out of paper: the
         // citizen is told, keeps the code and QR on screen, the submission goes on.
         let walk = c.petition("Bd. Independenței 5, Ploiești", TEXT, Duration::from_secs(20))?;
-        let print = c.on_ui(|w| w.global::<Kiosk>().get_receipt_print().to_string())?;
+        let print = c.on_ui(|w| w.global::<ReceiptAdapter>().get_print().to_string())?;
         assert!(print.contains("s-a terminat hârtia") && print.contains("Notați codul"), "{print}");
         assert!(!dir_has(&printer_dir, "receipt-"), "nothing printed into an empty printer");
 
         // Staff: hold the top-left corner, a wrong PIN, then the right one.
         c.tap("Terminat")?;
-        c.long_press(40.0, 40.0, "the staff login", |w| w.global::<Kiosk>().get_screen() == "staff-login")?;
+        c.long_press(40.0, 40.0, "the staff login", |w| w.global::<AppAdapter>().get_screen() == "staff-login")?;
         c.type_text("1111")?;
         c.tap("Intră")?;
         c.wait_for("the wrong-PIN message", Duration::from_secs(10), |w| {
-            w.global::<Kiosk>().get_staff_message().contains("PIN greșit. Mai aveți 4")
+            w.global::<StaffAdapter>().get_message().contains("PIN greșit. Mai aveți 4")
         })?;
         c.type_text("4821")?;
         c.tap("Intră")?;
-        c.wait_for("the staff desk", Duration::from_secs(10), |w| w.global::<Kiosk>().get_screen() == "staff")?;
+        c.wait_for("the staff desk", Duration::from_secs(10), |w| w.global::<AppAdapter>().get_screen() == "staff")?;
         c.wait_for("the printer's state", Duration::from_secs(10), |w| {
-            w.global::<Kiosk>().get_staff_printer() == "s-a terminat hârtia"
+            w.global::<StaffAdapter>().get_printer() == "s-a terminat hârtia"
         })?;
         c.screenshot("09-staff")?;
 
@@ -112,28 +109,28 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
         c.type_text("23.11.2026")?;
         c.tap("Tipărește eticheta")?;
         c.wait_for("the label printed", Duration::from_secs(10), |w| {
-            w.global::<Kiosk>().get_staff_message() == "Tipărit: 12345 / 23.11.2026"
+            w.global::<StaffAdapter>().get_message() == "Tipărit: 12345 / 23.11.2026"
         })?;
 
         // The paper is refilled; staff reprint the citizen's receipt.
         printer.set_paper(Paper::Ok);
         c.tap("Actualizează")?;
         c.wait_for("the printer ready", Duration::from_secs(10), |w| {
-            w.global::<Kiosk>().get_staff_printer() == "Gata de tipărire"
+            w.global::<StaffAdapter>().get_printer() == "Gata de tipărire"
         })?;
         c.tap(&format!("Retipărește {}", walk.tracking_code))?;
         let code = walk.tracking_code.clone();
         c.wait_for("the reprint", Duration::from_secs(10), move |w| {
-            w.global::<Kiosk>().get_staff_message() == format!("Tipărit: {code}").as_str()
+            w.global::<StaffAdapter>().get_message() == format!("Tipărit: {code}").as_str()
         })?;
         // The technician's self-test behind the same PIN: every check listed, the printer's verdict among them.
         c.tap("Autotest tehnician")?;
         c.wait_for("the self-test", Duration::from_secs(30), |w| {
-            let summary = w.global::<Kiosk>().get_staff_selftest_summary();
+            let summary = w.global::<StaffAdapter>().get_selftest_summary();
             summary.contains("verificări")
         })?;
         let checks = c.on_ui(|w| {
-            w.global::<Kiosk>().get_staff_selftest().iter().map(|c| (c.ok, c.text.to_string())).collect::<Vec<_>>()
+            w.global::<StaffAdapter>().get_selftest().iter().map(|c| (c.ok, c.text.to_string())).collect::<Vec<_>>()
         })?;
         for name in ["queue", "disk", "printer", "intake"] {
             assert!(checks.iter().any(|(_, t)| t.starts_with(&format!("{name}:"))), "no `{name}` check in {checks:?}");
@@ -146,25 +143,25 @@ fn a_citizen_files_a_petition_through_the_real_ui() {
         // Later, someone scans the receipt's QR at the kiosk: its status opens.
         qr.inject(&format!("http://example/s/{}", walk.tracking_code));
         c.wait_for("the scanned receipt's status", Duration::from_secs(10), |w| {
-            w.global::<Kiosk>().get_status_kind() == "registered"
+            w.global::<StatusAdapter>().get_kind() == "registered"
         })?;
         c.tap("Terminat")?;
         qr.inject("WIFI:S:guest;P:1234;;");
         c.wait_for("the foreign-code message", Duration::from_secs(10), |w| {
-            w.global::<Kiosk>().get_status_kind() == "bad"
+            w.global::<StatusAdapter>().get_kind() == "bad"
         })?;
-        let message = c.on_ui(|w| w.global::<Kiosk>().get_status_message().to_string())?;
+        let message = c.on_ui(|w| w.global::<StatusAdapter>().get_message().to_string())?;
         assert!(message.contains("nu este de pe o chitanță"), "{message}");
         // A staff badge's QR opens the staff login (a PIN is still needed).
         c.tap("Terminat")?;
         qr.inject("ghiseu-staff:ana-01");
         c.wait_for("the staff login from a badge", Duration::from_secs(10), |w| {
-            w.global::<Kiosk>().get_screen() == "staff-login"
+            w.global::<AppAdapter>().get_screen() == "staff-login"
         })?;
         c.type_text("4821")?;
         c.tap("Intră")?;
         c.wait_for("the staff desk from a badge", Duration::from_secs(10), |w| {
-            w.global::<Kiosk>().get_screen() == "staff"
+            w.global::<AppAdapter>().get_screen() == "staff"
         })?;
         c.tap("Ieșire")?;
         Ok(walk)
