@@ -2,7 +2,7 @@
 //! adapter global. One function per adapter; nothing here decides what shows,
 //! the view already did.
 
-use super::*;
+use super::generated::*;
 use crate::app::view::{OptionView, View};
 use crate::i18n::{Lang, Texts};
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};

@@ -5,7 +5,8 @@
 //! ids are the session's names for the fields that are not a form's: the
 //! pages ask to focus "the search box", this module names it.
 
-use super::*;
+use super::generated::*;
+use super::inner::Inner;
 use crate::app::{Event, Key};
 use std::rc::Rc;
 

@@ -15,9 +15,10 @@
 mod apply;
 mod bind;
 mod effects;
+mod generated;
+mod inner;
 mod screen_wiring;
 
-use crate::app::view::{view, View};
 use crate::app::{Event, Session};
 use crate::i18n::Texts;
 use slint::ComponentHandle;
@@ -38,34 +39,13 @@ pub struct Timing {
     pub screen_off_after: Option<Duration>,
 }
 
-slint::include_modules!();
+pub use generated::*;
+use inner::Inner;
 
 /// The running kiosk UI.
 pub struct KioskUi {
     pub window: AppWindow,
     inner: Rc<Inner>,
-}
-
-struct Inner {
-    window: slint::Weak<AppWindow>,
-    session: RefCell<Session>,
-    texts: std::sync::Arc<Texts>,
-    effects: Effects,
-    status_url_base: String,
-    last_qr_url: RefCell<String>,
-    idle: slint::Timer,
-    idle_timeout: Duration,
-    idle_warning: u32,
-    /// Staff mode leaves itself sooner: an unattended desk is a risk.
-    staff_idle_timeout: Duration,
-    capacity: slint::Timer,
-    forms_watch: slint::Timer,
-    screen: RefCell<crate::screen::Blanker>,
-    /// The health report shows whether the screen sleeps.
-    health: crate::health::Flags,
-    screen_timer: slint::Timer,
-    /// The screen's clock: advanced by `screen_timer` (Slint time, mockable in tests).
-    screen_clock: std::cell::Cell<Duration>,
 }
 
 impl KioskUi {
@@ -139,128 +119,5 @@ impl KioskUi {
     /// Feeds an event as if it came from the UI (used by the idle timer and tests).
     pub fn dispatch(&self, event: Event) {
         self.inner.dispatch(event);
-    }
-}
-
-impl Inner {
-    fn dispatch(self: &Rc<Self>, event: Event) {
-        // Spoken guidance compares the screen before and after the event.
-        let speaking = self.session.borrow().speech || matches!(event, Event::ToggleSpeech);
-        let before = speaking.then(|| view(&self.session.borrow(), &self.texts, &self.status_url_base));
-        let effects = self.session.borrow_mut().handle(event.clone());
-        let after = self.render();
-        if let (Some(before), Some(after)) = (before, after) {
-            for sentence in crate::app::speech::utterances(&before, &after, &event, &self.texts) {
-                self.effects.devices.speaker.say(&sentence, after.lang);
-            }
-        }
-        for effect in effects {
-            let this = self.clone();
-            let fut = self.effects.run(effect);
-            // The effect runs on tokio; this local task only waits for its event.
-            let _ = slint::spawn_local(async move {
-                if let Ok(event) = fut.await {
-                    this.dispatch(event);
-                }
-            });
-        }
-        self.arm_idle_timer();
-    }
-
-    fn check_capacity(self: &Rc<Self>) {
-        let this = self.clone();
-        let fut = self.effects.capacity();
-        let _ = slint::spawn_local(async move {
-            if let Ok(event) = fut.await {
-                if this.session.borrow().accepting != matches!(event, Event::Capacity(true)) {
-                    this.dispatch(event);
-                }
-            }
-        });
-    }
-
-    /// Every 2 s, off the UI thread: if the forms folder changed, reload it
-    /// and hand the new catalogue to the session (a broken file disables only
-    /// its own service and shows the technician notice).
-    fn watch_forms(self: &Rc<Self>) {
-        let Some(dir) = self.effects.forms_dir.clone() else { return };
-        let seen = Rc::new(RefCell::new(crate::forms::Catalogue::fingerprint(&dir)));
-        let weak = Rc::downgrade(self);
-        self.forms_watch.start(slint::TimerMode::Repeated, Duration::from_secs(2), move || {
-            let Some(inner) = weak.upgrade() else { return };
-            let (dir, before) = (dir.clone(), seen.borrow().clone());
-            let job = inner.effects.runtime.spawn_blocking(move || {
-                let now = crate::forms::Catalogue::fingerprint(&dir);
-                (now != before).then(|| (now, crate::forms::Catalogue::load_dir(&dir)))
-            });
-            let seen = seen.clone();
-            let _ = slint::spawn_local(async move {
-                let Ok(Some((now, loaded))) = job.await else { return };
-                *seen.borrow_mut() = now;
-                match loaded {
-                    Ok(c) => {
-                        tracing::info!(services = c.forms.len(), disabled = c.broken.len(), "forms folder reloaded");
-                        c.log_broken();
-                        inner.dispatch(Event::CatalogueChanged(std::sync::Arc::new(c)));
-                    }
-                    Err(e) => tracing::error!(error = %e, "forms folder unreadable; keeping the services loaded"),
-                }
-            });
-        });
-    }
-
-    /// Restarts the idle countdown: after `idle_timeout` a warning counts
-    /// down `idle_warning` seconds (a touch keeps the session), then the
-    /// session is wiped.
-    fn arm_idle_timer(self: &Rc<Self>) {
-        let weak = Rc::downgrade(self);
-        let staff = matches!(self.session.borrow().screen, crate::app::Screen::Staff | crate::app::Screen::StaffLogin);
-        if staff {
-            // Staff mode leaves itself, sooner and without the citizen's countdown.
-            let timeout = self.staff_idle_timeout.min(self.idle_timeout);
-            self.idle.start(slint::TimerMode::SingleShot, timeout, move || {
-                if let Some(inner) = weak.upgrade() {
-                    inner.dispatch(Event::IdleTimeout);
-                }
-            });
-            return;
-        }
-        self.idle.start(slint::TimerMode::SingleShot, self.idle_timeout, move || {
-            let Some(inner) = weak.upgrade() else { return };
-            if inner.session.borrow().screen == crate::app::Screen::Home {
-                return;
-            }
-            inner.session.borrow_mut().handle(Event::IdleWarning(inner.idle_warning));
-            let _ = inner.render();
-            let weak = Rc::downgrade(&inner);
-            inner.idle.start(slint::TimerMode::Repeated, Duration::from_secs(1), move || {
-                let Some(inner) = weak.upgrade() else { return };
-                let left = inner.session.borrow().idle_warning;
-                match left {
-                    // A touch ended the warning: the next touch re-arms the timer.
-                    None => inner.idle.stop(),
-                    Some(n) if n <= 1 => {
-                        inner.idle.stop();
-                        inner.session.borrow_mut().handle(Event::IdleTimeout);
-                        let _ = inner.render();
-                    }
-                    Some(n) => {
-                        inner.session.borrow_mut().handle(Event::IdleWarning(n - 1));
-                        let _ = inner.render();
-                    }
-                }
-            });
-        });
-    }
-
-    fn render(&self) -> Option<View> {
-        let w = self.window.upgrade()?;
-        let v = view(&self.session.borrow(), &self.texts, &self.status_url_base);
-        apply::apply(&w, &v, &self.texts);
-        if *self.last_qr_url.borrow() != v.receipt_url {
-            w.global::<ReceiptAdapter>().set_qr(apply::qr_image(&v.receipt_url));
-            *self.last_qr_url.borrow_mut() = v.receipt_url.clone();
-        }
-        Some(v)
     }
 }

@@ -3,7 +3,8 @@
 //! this module feeds it and carries out its answer: the black overlay, the
 //! backlight, the health report).
 
-use super::*;
+use super::generated::*;
+use super::inner::Inner;
 use std::rc::Rc;
 use std::time::Duration;
 
