@@ -293,3 +293,89 @@ fn the_grub_slot_script_parses() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The last value `key` gets in `systemd-analyze cat-config` output (later files win).
+fn effective(config: &str, key: &str) -> Option<String> {
+    config
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .filter(|(k, _)| k.trim().replace('/', ".") == key)
+        .map(|(_, v)| v.trim().to_owned())
+        .last()
+}
+
+/// A keyboard plugged into a public panel reaches nothing: image-build/lockdown,
+/// run as the image build runs it on a root with the distribution's units and
+/// systemd's upstream sysctl default (SysRq on), leaves Ctrl+Alt+Del masked
+/// (and its burst off), every getty masked, no virtual terminal for logind to
+/// hand out, the Power/Sleep keys ignored and SysRq off. The QEMU boot test
+/// sends the same keys (image-build/test-boot).
+#[test]
+fn a_keyboard_at_the_panel_can_neither_reboot_it_nor_reach_a_login() {
+    let root = unit_root();
+    let sysctl = root.path().join("usr/lib/sysctl.d");
+    std::fs::create_dir_all(&sysctl).unwrap();
+    std::fs::write(sysctl.join("50-default.conf"), "kernel.sysrq = 0x01b6\n").unwrap();
+    let out = Command::new(repo().join("image-build/lockdown")).arg(root.path()).output().unwrap();
+    assert!(out.status.success(), "image-build/lockdown: {}", String::from_utf8_lossy(&out.stderr));
+    let r = format!("--root={}", root.path().display());
+
+    for unit in [
+        "ctrl-alt-del.target",
+        "getty@tty1.service",
+        "getty@tty2.service",
+        "autovt@tty2.service",
+        "serial-getty@ttyS0.service",
+        "console-getty.service",
+        "debug-shell.service",
+    ] {
+        let out = Command::new(tool("systemctl")).arg(&r).args(["is-enabled", unit]).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "masked", "{unit}");
+    }
+    let cat = |what: &str| {
+        let out = Command::new(tool("systemd-analyze")).args(["cat-config", &r, what]).output().unwrap();
+        assert!(out.status.success(), "cat-config {what}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let logind = cat("systemd/logind.conf");
+    for (key, want) in [
+        ("NAutoVTs", "0"),
+        ("ReserveVT", "0"),
+        ("HandlePowerKey", "ignore"),
+        ("HandlePowerKeyLongPress", "ignore"),
+        ("HandleRebootKey", "ignore"),
+        ("HandleRebootKeyLongPress", "ignore"),
+        ("HandleSuspendKey", "ignore"),
+        ("HandleSuspendKeyLongPress", "ignore"),
+        ("HandleHibernateKey", "ignore"),
+        ("HandleHibernateKeyLongPress", "ignore"),
+    ] {
+        assert_eq!(effective(&logind, key).as_deref(), Some(want), "logind {key}\n{logind}");
+    }
+    let system = cat("systemd/system.conf");
+    assert_eq!(effective(&system, "CtrlAltDelBurstAction").as_deref(), Some("none"), "{system}");
+    let sysctl = cat("sysctl.d");
+    assert_eq!(effective(&sysctl, "kernel.sysrq").as_deref(), Some("0"), "{sysctl}");
+
+    // The image build applies it, and no kernel command line turns SysRq back on.
+    let build = std::fs::read_to_string(repo().join("image-build/build")).unwrap();
+    assert!(build.lines().any(|l| l.trim() == r#""$here/lockdown" "$stage""#), "image-build/build runs lockdown");
+    for f in ["image-build/grub.cfg", "image-build/rauc-pi-boot"] {
+        let text = std::fs::read_to_string(repo().join(f)).unwrap();
+        assert!(!text.contains("sysrq"), "{f} mentions sysrq");
+        assert!(!text.contains("systemd.debug_shell") && !text.contains("init=/"), "{f}");
+    }
+    // GRUB's editor and shell are for a superuser with no password (nobody);
+    // each slot boots without one.
+    let grub = std::fs::read_to_string(repo().join("image-build/grub.cfg")).unwrap();
+    assert!(grub.lines().any(|l| l.starts_with("set superusers=")), "grub.cfg sets superusers");
+    assert!(!grub.contains("password"), "grub.cfg: no password, so no one edits");
+    let entries: Vec<&str> = grub.lines().filter(|l| l.starts_with("menuentry ")).collect();
+    assert!(!entries.is_empty() && entries.iter().all(|l| l.contains("--unrestricted")), "{entries:?}");
+    // The kiosk's own unit takes no terminal (no TTYPath=, no tty input) and stops no getty.
+    let kiosk = std::fs::read_to_string(repo().join("systemd/ghiseu.service")).unwrap();
+    for l in kiosk.lines().filter(|l| !l.starts_with('#')) {
+        assert!(!l.starts_with("TTY") && !l.contains("StandardInput=tty") && !l.contains("getty"), "{l}");
+        assert!(!l.contains("chvt"), "{l}");
+    }
+}
