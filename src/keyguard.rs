@@ -57,10 +57,7 @@ mod tests {
     #[test]
     fn ctrl_alt_del_and_ctrl_alt_backspace_never_reach_the_ui() {
         let g = ChordGuard::default();
-        let got = run(
-            &g,
-            &[(KEY_LEFTCTRL, true), (KEY_LEFTALT, true), (KEY_DELETE, true), (KEY_DELETE, false)],
-        );
+        let got = run(&g, &[(KEY_LEFTCTRL, true), (KEY_LEFTALT, true), (KEY_DELETE, true), (KEY_DELETE, false)]);
         assert_eq!(got, [false, false, true, true]);
         assert_eq!(run(&g, &[(KEY_BACKSPACE, true)]), [true]);
         // Right-hand modifiers, and AltGr, count too.
@@ -82,7 +79,13 @@ mod tests {
         );
         // One Ctrl released while the other is held: still a chord.
         let g = ChordGuard::default();
-        let keys = [(KEY_LEFTCTRL, true), (KEY_RIGHTCTRL, true), (KEY_LEFTCTRL, false), (KEY_LEFTALT, true), (KEY_DELETE, true)];
+        let keys = [
+            (KEY_LEFTCTRL, true),
+            (KEY_RIGHTCTRL, true),
+            (KEY_LEFTCTRL, false),
+            (KEY_LEFTALT, true),
+            (KEY_DELETE, true),
+        ];
         assert_eq!(run(&g, &keys), [false, false, false, false, true]);
     }
 }

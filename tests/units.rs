@@ -156,10 +156,14 @@ fn the_root_units_keep_what_they_need_and_nothing_more() {
     // They stay root because RAUC's service answers only root on a panel
     // (rauc-service alone would answer anyone, the kiosk's user included).
     let policy = std::fs::read_to_string(repo().join("image-build/rootfs-overlay/ghiseu-rauc-root-only.conf")).unwrap();
-    assert!(policy.contains(r#"<policy context="default">
-    <deny send_destination="de.pengutronix.rauc"/>"#));
-    assert!(policy.contains(r#"<policy user="root">
-    <allow send_destination="de.pengutronix.rauc"/>"#));
+    assert!(policy.contains(
+        r#"<policy context="default">
+    <deny send_destination="de.pengutronix.rauc"/>"#
+    ));
+    assert!(policy.contains(
+        r#"<policy user="root">
+    <allow send_destination="de.pengutronix.rauc"/>"#
+    ));
     let build = std::fs::read_to_string(repo().join("image-build/build")).unwrap();
     assert!(build.contains(r#""$stage/etc/dbus-1/system.d/ghiseu-rauc.conf""#), "the image build installs the policy");
 }
