@@ -126,7 +126,21 @@ impl Board {
                 if self.display.rotation != 0 {
                     std::env::set_var("SLINT_KMS_ROTATION", self.display.rotation.to_string());
                 }
-                slint::BackendSelector::new().backend_name("linuxkms".into()).renderer_name("software".into()).select()
+                // A keyboard at the panel: Slint would quit on Ctrl+Alt+Del (keyguard.rs).
+                let guard = crate::keyguard::ChordGuard::default();
+                slint::BackendSelector::new()
+                    .backend_name("linuxkms".into())
+                    .renderer_name("software".into())
+                    .with_libinput_event_hook(move |event| {
+                        use input::event::keyboard::{KeyState, KeyboardEvent, KeyboardEventTrait};
+                        match event {
+                            input::Event::Keyboard(KeyboardEvent::Key(k)) => {
+                                guard.swallow(k.key(), k.key_state() == KeyState::Pressed)
+                            }
+                            _ => false,
+                        }
+                    })
+                    .select()
             }
         }
     }

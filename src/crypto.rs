@@ -8,6 +8,7 @@
 //! kiosk sent what, also for envelopes carried by hand (`queue export`).
 
 use age::secrecy::ExposeSecret;
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
@@ -53,6 +54,10 @@ impl KioskKey {
         KioskKey(SigningKey::from_bytes(&rand::random::<[u8; 32]>()))
     }
 
+    /// Reads a PKCS#8 PEM key: the RFC 8410 form `save` writes, and the
+    /// PKCS#8 v2 form (the public key embedded) earlier versions wrote and
+    /// panels in the field still hold; a v2 key whose embedded public key
+    /// does not match its private key is refused.
     pub fn load(path: &Path) -> Result<KioskKey, KeyError> {
         let pem = read(path)?;
         SigningKey::from_pkcs8_pem(&pem)
@@ -60,13 +65,22 @@ impl KioskKey {
             .map_err(|e| format_err(path, "an Ed25519 private key (PKCS#8 PEM)", e))
     }
 
+    /// Writes the key as RFC 8410 PKCS#8 (v1, no embedded public key),
+    /// exactly what `openssl genpkey -algorithm ed25519` writes; OpenSSL 3
+    /// and Python's `cryptography` refuse the v2 form with the public key
+    /// that `SigningKey::to_pkcs8_pem` produces.
     pub fn save(&self, path: &Path) -> Result<(), KeyError> {
-        let pem = self.0.to_pkcs8_pem(Default::default()).expect("an Ed25519 key encodes");
-        write_secret(path, &pem)
+        write_secret(path, &self.private_pem())
     }
 
+    fn private_pem(&self) -> String {
+        let v1 = ed25519_dalek::pkcs8::KeypairBytes { secret_key: self.0.to_bytes(), public_key: None };
+        v1.to_pkcs8_pem(LineEnding::LF).expect("an Ed25519 key encodes").to_string()
+    }
+
+    /// The public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`), as `openssl pkey -pubout` writes it.
     pub fn public_pem(&self) -> String {
-        self.0.verifying_key().to_public_key_pem(Default::default()).expect("an Ed25519 key encodes")
+        self.0.verifying_key().to_public_key_pem(LineEnding::LF).expect("an Ed25519 key encodes")
     }
 
     /// What an intake administrator compares when enrolling the kiosk.
@@ -205,6 +219,48 @@ mod tests {
         assert_eq!(k.fingerprint().len(), 39);
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(dir.path().join("k.pem")).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    /// A key as earlier versions wrote it (PKCS#8 v2, public key embedded,
+    /// `SigningKey::to_pkcs8_pem`): panels in the field hold these.
+    const V2_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MFECAQEwBQYDK2VwBCIEIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f
+gSEAA6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=
+-----END PRIVATE KEY-----
+";
+
+    #[test]
+    fn keys_are_written_as_rfc8410_pkcs8_and_the_old_v2_files_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = KioskKey::generate();
+        k.save(&dir.path().join("k.pem")).unwrap();
+        let pem = std::fs::read_to_string(dir.path().join("k.pem")).unwrap();
+        let (label, der) = pem_rfc7468_decode(&pem);
+        assert_eq!(label, "PRIVATE KEY");
+        // SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING (32) } }: 48 bytes.
+        assert_eq!(der.len(), 48, "{pem}");
+        assert_eq!(&der[..16], &hex("302e020100300506032b657004220420")[..]);
+        assert_eq!(&der[16..], &k.0.to_bytes()[..]);
+
+        let old = dir.path().join("old.pem");
+        std::fs::write(&old, V2_KEY).unwrap();
+        let loaded = KioskKey::load(&old).unwrap();
+        assert_eq!(loaded.0.to_bytes(), std::array::from_fn(|i| i as u8));
+        // A v2 file whose embedded public key belongs to another key is refused.
+        let tampered = V2_KEY.replace("A6EHv", "A6EHw");
+        std::fs::write(&old, tampered).unwrap();
+        assert!(KioskKey::load(&old).is_err());
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
+    fn pem_rfc7468_decode(pem: &str) -> (String, Vec<u8>) {
+        use base64::Engine;
+        let label = pem.lines().next().unwrap().trim_start_matches("-----BEGIN ").trim_end_matches("-----").to_owned();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        (label, base64::engine::general_purpose::STANDARD.decode(body).unwrap())
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! - [`devices`]: device traits (ID scanner, printer, QR reader) with real and simulated drivers.
 //! - [`ui`]: the Slint adapter that binds the session to `ui/*.slint`, and the effect runner.
 //! - [`health`]: the running kiosk's report of its own devices, read by `ghiseu selftest`.
+//! - [`keyguard`]: key chords a keyboard at the panel must not act on (Ctrl+Alt+Del quitting the UI).
 //! - [`screen`]: the screen sleeps with nobody there and wakes on a touch or the presence sensor.
 //! - [`selftest`]: `ghiseu selftest`, the technician's check of a configured kiosk.
 //! - [`provision`]: first boot: a technician's provisioning file becomes a kiosk with its own key.
@@ -36,6 +37,7 @@ pub mod health;
 pub mod i18n;
 pub mod identity;
 pub mod intake;
+pub mod keyguard;
 pub mod kiosk;
 pub mod pdf;
 pub mod png;

@@ -59,6 +59,44 @@ fn a_malformed_config_is_a_clear_error_naming_the_key() {
     assert!(String::from_utf8_lossy(&run.stderr).contains("intake.url"));
 }
 
+/// `ghiseu keys kiosk` writes files other tools read: OpenSSL 3 and Python's
+/// `cryptography` (what a registry's own scripts use) load both, and agree
+/// on the public key.
+#[test]
+fn kiosk_key_files_are_read_by_openssl_and_python_cryptography() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("kiosk.pem");
+    let out = Command::new(bin()).args(["keys", "kiosk", "--out"]).arg(&key).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let public = dir.path().join("kiosk.pub.pem");
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("openssl: {e} (scripts/setup --test installs it)"));
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (k, p) = (key.to_str().unwrap(), public.to_str().unwrap());
+    openssl(&["pkey", "-in", k, "-noout"]);
+    openssl(&["pkey", "-pubin", "-in", p, "-noout"]);
+    assert!(openssl(&["pkey", "-in", k, "-text", "-noout"]).contains("ED25519 Private-Key"));
+    assert_eq!(openssl(&["pkey", "-in", k, "-pubout"]), std::fs::read_to_string(&public).unwrap());
+
+    let script = "import sys\n\
+        from cryptography.hazmat.primitives import serialization as s\n\
+        k = s.load_pem_private_key(open(sys.argv[1], 'rb').read(), None)\n\
+        p = s.load_pem_public_key(open(sys.argv[2], 'rb').read())\n\
+        raw = (s.Encoding.Raw, s.PublicFormat.Raw)\n\
+        assert k.public_key().public_bytes(*raw) == p.public_bytes(*raw)\n\
+        p.verify(k.sign(b'ghiseu'), b'ghiseu')\n";
+    let out = Command::new("python3")
+        .args(["-c", script, k, p])
+        .output()
+        .unwrap_or_else(|e| panic!("python3: {e} (scripts/setup --test installs python3-cryptography)"));
+    assert!(out.status.success(), "python3 cryptography: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn mrz_command_exit_codes() {
     let mrz = |input: &str| {
@@ -98,6 +136,11 @@ fn mrz_command_exit_codes() {
     assert_eq!(v["cnp"], "2850509204996");
     assert_eq!(v["given_names"], "MARIA ELENA");
     assert_eq!(mrz(&card.replace("RX123456<9", "RX123456<8")).0, Some(1));
+    // A nationality of digits is invalid (no check digit covers it); an O read as 0 is corrected.
+    assert_eq!(mrz(&card.replace("<9ROU85", "<912385")).0, Some(1));
+    let (code, out) = mrz(&card.replace("<9ROU85", "<9R0U85"));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains(r#""nationality": "ROU""#), "{out}");
     assert_eq!(mrz("hello\n").0, Some(2));
 }
 

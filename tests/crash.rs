@@ -67,10 +67,26 @@ fn sigkill_at_random_instants_loses_and_duplicates_nothing() {
     let drain = Command::new(common::bin()).args(["uploader", "--drain", "--config"]).arg(&cfg).output().unwrap();
     assert!(drain.status.success(), "{}", String::from_utf8_lossy(&drain.stderr));
 
-    let mut store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
+    // What each side holds, read straight from its tables: (key, tracking
+    // code, registration number) per row.
+    let rows = |path: &std::path::Path, sql: &str| -> Vec<(String, String, String)> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut stmt = conn.prepare(sql).unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let intake = rows(
+        &intake_dir.join("intake.sqlite"),
+        "SELECT key, tracking_code, CAST(number AS TEXT) || ' ' || registration_date FROM submissions",
+    );
+    let kiosk = rows(
+        &queue_path,
+        "SELECT key, tracking_code, COALESCE(registration_number, '') || ' ' || COALESCE(registration_date, '') \
+         FROM submissions",
+    );
     let mut at_intake: BTreeMap<String, usize> = BTreeMap::new();
-    for s in store.all().unwrap() {
-        *at_intake.entry(s.body.tracking_code).or_default() += 1;
+    for (_, code, _) in &intake {
+        *at_intake.entry(code.clone()).or_default() += 1;
     }
     let q = ghiseu::queue::Queue::open(&queue_path).unwrap();
     let counts = q.counts().unwrap();
@@ -80,14 +96,28 @@ fn sigkill_at_random_instants_loses_and_duplicates_nothing() {
         start.elapsed().as_secs_f64(),
         printed.len(),
         counts.uploaded + counts.pending + counts.rejected,
-        at_intake.len()
+        intake.len()
     );
     assert!(printed.len() >= kills / 20, "too few submissions got through to test anything: {}", printed.len());
     assert!(uploaded_under_fire > 0, "no upload happened before a kill: the test would prove nothing");
     for code in &printed {
         assert_eq!(at_intake.get(code), Some(&1), "{code} printed but not at the intake exactly once");
     }
-    assert!(at_intake.values().all(|&n| n == 1), "a submission was registered twice");
+    // Nothing registered twice: the intake's table forbids a repeated key or
+    // code, so a duplicate would be the same submission under a new key and
+    // code. Every intake row must therefore be one of the kiosk's own
+    // submissions (same key, same tracking code) and the registration the
+    // kiosk recorded for it, and each kiosk submission must be there once.
+    let mut intake_sorted = intake.clone();
+    intake_sorted.sort();
+    let mut kiosk_sorted = kiosk.clone();
+    kiosk_sorted.sort();
+    let foreign: Vec<_> = intake_sorted.iter().filter(|r| !kiosk_sorted.contains(r)).collect();
+    let missing: Vec<_> = kiosk_sorted.iter().filter(|r| !intake_sorted.contains(r)).collect();
+    assert!(
+        foreign.is_empty() && missing.is_empty(),
+        "intake and kiosk disagree: at the intake only {foreign:?}; at the kiosk only {missing:?}"
+    );
     assert_eq!((counts.pending, counts.rejected), (0, 0));
-    assert_eq!(counts.uploaded as usize, at_intake.len(), "every committed submission reached the intake once");
+    assert_eq!(counts.uploaded as usize, intake.len(), "every committed submission reached the intake once");
 }

@@ -62,6 +62,14 @@ fn sqlite_store() {
 }
 
 #[test]
+fn only_an_explicit_request_skips_the_postgres_test() {
+    assert!(pg::skip_requested(Some("1")));
+    for v in [None, Some(""), Some("0"), Some("yes")] {
+        assert!(!pg::skip_requested(v), "{v:?}");
+    }
+}
+
+#[test]
 fn postgres_store_and_an_upload_through_it() {
     let Some(pg) = pg::PgServer::start() else { return };
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,7 @@
 //! The appliance's systemd files, checked with systemd's own tools: every unit
-//! passes `systemd-analyze verify` with no warning, the kiosk and intake
-//! services stay within their `systemd-analyze security --offline=yes`
-//! exposure budgets, the sysusers and tmpfiles entries apply to an empty root,
+//! passes `systemd-analyze verify` with no warning, every service (the root
+//! ones that update and roll back included) stays within its
+//! `systemd-analyze security --offline=yes` exposure budget, the sysusers and tmpfiles entries apply to an empty root,
 //! and every `ghiseu` command line in a unit is one the binary accepts.
 //!
 //! Needs systemd's tools (`scripts/setup --test` installs them); they work on
@@ -14,13 +14,43 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-const UNITS: [&str; 5] = [
+const UNITS: [&str; 6] = [
     "ghiseu.service",
     "ghiseu-intake.service",
     "ghiseu-provision.service",
     "ghiseu-health.service",
     "ghiseu-rollback.service",
+    "ghiseu-usb-update.service",
 ];
+
+/// Each unit's exposure budget, in tenths (systemd-analyze's `--threshold`
+/// unit). The two root units run rauc and reboot; they keep only CAP_SYS_BOOT.
+const BUDGETS: [(&str, u32); 6] = [
+    ("ghiseu.service", 20),
+    ("ghiseu-intake.service", 15),
+    ("ghiseu-provision.service", 20),
+    ("ghiseu-health.service", 20),
+    ("ghiseu-rollback.service", 12),
+    ("ghiseu-usb-update.service", 12),
+];
+
+/// Every unit file in systemd/ is in UNITS and BUDGETS: a new unit (or one
+/// left out, as ghiseu-usb-update.service once was) fails here.
+#[test]
+fn every_unit_in_the_repository_is_checked_and_has_a_budget() {
+    let mut found: Vec<String> = std::fs::read_dir(repo().join("systemd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".service") || n.ends_with(".timer") || n.ends_with(".socket") || n.ends_with(".path"))
+        .collect();
+    found.sort();
+    let mut listed: Vec<String> = UNITS.iter().map(|u| u.to_string()).collect();
+    listed.sort();
+    assert_eq!(found, listed, "tests/units.rs UNITS must list every unit in systemd/");
+    let mut budgeted: Vec<String> = BUDGETS.iter().map(|(u, _)| u.to_string()).collect();
+    budgeted.sort();
+    assert_eq!(found, budgeted, "tests/units.rs BUDGETS must give every unit in systemd/ a budget");
+}
 
 fn tool(name: &str) -> PathBuf {
     for dir in ["/usr/bin", "/bin", "/usr/sbin"] {
@@ -91,17 +121,51 @@ fn exposure(unit: &str, threshold_tenths: u32) -> (f64, bool, String) {
 
 #[test]
 fn the_services_stay_within_their_security_exposure_budgets() {
-    // (unit, budget in tenths: systemd-analyze's --threshold unit)
-    for (unit, budget) in [
-        ("ghiseu.service", 20),
-        ("ghiseu-intake.service", 15),
-        ("ghiseu-provision.service", 20),
-        ("ghiseu-health.service", 20),
-    ] {
+    let mut over = vec![];
+    for (unit, budget) in BUDGETS {
         let (score, within, text) = exposure(unit, budget);
         eprintln!("{unit}: exposure {score}");
-        assert!(within && score * 10.0 <= budget as f64 + 0.01, "{unit}: {score} > {}\n{text}", budget as f64 / 10.0);
+        if !(within && score * 10.0 <= budget as f64 + 0.01) {
+            over.push(format!("{unit}: {score} > {}\n{text}", budget as f64 / 10.0));
+        }
     }
+    assert!(over.is_empty(), "{}", over.join("\n"));
+}
+
+/// The root units are confined, yet keep what they do: they reach RAUC,
+/// logind and systemd over UNIX sockets, may reboot, and the USB update may
+/// record the installed version on the data partition.
+#[test]
+fn the_root_units_keep_what_they_need_and_nothing_more() {
+    for unit in ["ghiseu-rollback.service", "ghiseu-usb-update.service"] {
+        let text = std::fs::read_to_string(repo().join("systemd").join(unit)).unwrap();
+        let set = |key: &str| text.lines().filter_map(|l| l.strip_prefix(&format!("{key}="))).collect::<Vec<_>>();
+        assert_eq!(set("CapabilityBoundingSet"), ["CAP_SYS_BOOT"], "{unit}: logind reboots only for CAP_SYS_BOOT");
+        assert_eq!(set("RestrictAddressFamilies"), ["AF_UNIX"], "{unit}: D-Bus and systemd's socket");
+        assert_eq!(set("ProtectSystem"), ["strict"], "{unit}");
+        assert!(set("ProcSubset").is_empty(), "{unit}: rauc reads /proc/cmdline (the booted slot)");
+        assert!(set("User").is_empty(), "{unit}: RAUC's and logind's D-Bus calls are made as root");
+    }
+    let usb = std::fs::read_to_string(repo().join("systemd/ghiseu-usb-update.service")).unwrap();
+    let script = std::fs::read_to_string(repo().join("systemd/ghiseu-usb-update")).unwrap();
+    assert!(script.contains("installed=/data/rauc/"), "the script records the version under /data/rauc");
+    assert!(usb.lines().any(|l| l == "ReadWritePaths=/data/rauc"), "usb-update records the installed version");
+    let rules = std::fs::read_to_string(repo().join("systemd/70-ghiseu.rules")).unwrap();
+    assert!(rules.contains("/run/ghiseu-usb"), "udev mounts the stick where the unit looks");
+    assert!(usb.contains("ExecStart=/usr/lib/ghiseu/usb-update /run/ghiseu-usb"));
+    // They stay root because RAUC's service answers only root on a panel
+    // (rauc-service alone would answer anyone, the kiosk's user included).
+    let policy = std::fs::read_to_string(repo().join("image-build/rootfs-overlay/ghiseu-rauc-root-only.conf")).unwrap();
+    assert!(policy.contains(
+        r#"<policy context="default">
+    <deny send_destination="de.pengutronix.rauc"/>"#
+    ));
+    assert!(policy.contains(
+        r#"<policy user="root">
+    <allow send_destination="de.pengutronix.rauc"/>"#
+    ));
+    let build = std::fs::read_to_string(repo().join("image-build/build")).unwrap();
+    assert!(build.contains(r#""$stage/etc/dbus-1/system.d/ghiseu-rauc.conf""#), "the image build installs the policy");
 }
 
 #[test]
@@ -241,4 +305,93 @@ fn the_grub_slot_script_parses() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The last value `key` gets in `systemd-analyze cat-config` output (later files win).
+fn effective(config: &str, key: &str) -> Option<String> {
+    config
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .filter(|(k, _)| k.trim().replace('/', ".") == key)
+        .map(|(_, v)| v.trim().to_owned())
+        .last()
+}
+
+/// A keyboard plugged into a public panel reaches nothing: image-build/lockdown,
+/// run as the image build runs it on a root with the distribution's units and
+/// systemd's upstream sysctl default (SysRq on), leaves Ctrl+Alt+Del masked
+/// (and its burst off), every getty masked, no virtual terminal for logind to
+/// hand out, the Power/Sleep keys ignored and SysRq off. The QEMU boot test
+/// sends the same keys (image-build/test-boot).
+#[test]
+fn a_keyboard_at_the_panel_can_neither_reboot_it_nor_reach_a_login() {
+    let root = unit_root();
+    let sysctl = root.path().join("usr/lib/sysctl.d");
+    std::fs::create_dir_all(&sysctl).unwrap();
+    std::fs::write(sysctl.join("50-default.conf"), "kernel.sysrq = 0x01b6\n").unwrap();
+    let out = Command::new(repo().join("image-build/lockdown")).arg(root.path()).output().unwrap();
+    assert!(out.status.success(), "image-build/lockdown: {}", String::from_utf8_lossy(&out.stderr));
+    let r = format!("--root={}", root.path().display());
+
+    for unit in [
+        "ctrl-alt-del.target",
+        "getty@tty1.service",
+        "getty@tty2.service",
+        "autovt@tty2.service",
+        "serial-getty@ttyS0.service",
+        "console-getty.service",
+        "debug-shell.service",
+    ] {
+        let out = Command::new(tool("systemctl")).arg(&r).args(["is-enabled", unit]).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "masked", "{unit}");
+    }
+    let cat = |what: &str| {
+        let out = Command::new(tool("systemd-analyze")).args(["cat-config", &r, what]).output().unwrap();
+        assert!(out.status.success(), "cat-config {what}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let logind = cat("systemd/logind.conf");
+    for (key, want) in [
+        ("NAutoVTs", "0"),
+        ("ReserveVT", "0"),
+        ("HandlePowerKey", "ignore"),
+        ("HandlePowerKeyLongPress", "ignore"),
+        ("HandleRebootKey", "ignore"),
+        ("HandleRebootKeyLongPress", "ignore"),
+        ("HandleSuspendKey", "ignore"),
+        ("HandleSuspendKeyLongPress", "ignore"),
+        ("HandleHibernateKey", "ignore"),
+        ("HandleHibernateKeyLongPress", "ignore"),
+    ] {
+        assert_eq!(effective(&logind, key).as_deref(), Some(want), "logind {key}\n{logind}");
+    }
+    let system = cat("systemd/system.conf");
+    assert_eq!(effective(&system, "CtrlAltDelBurstAction").as_deref(), Some("none"), "{system}");
+    let sysctl = cat("sysctl.d");
+    assert_eq!(effective(&sysctl, "kernel.sysrq").as_deref(), Some("0"), "{sysctl}");
+
+    // The image build applies it, and no kernel command line turns SysRq back on.
+    let build = std::fs::read_to_string(repo().join("image-build/build")).unwrap();
+    assert!(build.lines().any(|l| l.trim() == r#""$here/lockdown" "$stage""#), "image-build/build runs lockdown");
+    for f in ["image-build/grub.cfg", "image-build/rauc-pi-boot"] {
+        let text = std::fs::read_to_string(repo().join(f)).unwrap();
+        assert!(!text.contains("sysrq"), "{f} mentions sysrq");
+        assert!(!text.contains("systemd.debug_shell") && !text.contains("init=/"), "{f}");
+    }
+    // GRUB's editor and shell are for a superuser with no password (nobody);
+    // each slot boots without one.
+    let grub = std::fs::read_to_string(repo().join("image-build/grub.cfg")).unwrap();
+    assert!(grub.lines().any(|l| l.starts_with("set superusers=")), "grub.cfg sets superusers");
+    assert!(
+        !grub.lines().any(|l| l.trim_start().starts_with("password")),
+        "grub.cfg: no password line, so no one edits"
+    );
+    let entries: Vec<&str> = grub.lines().filter(|l| l.starts_with("menuentry ")).collect();
+    assert!(!entries.is_empty() && entries.iter().all(|l| l.contains("--unrestricted")), "{entries:?}");
+    // The kiosk's own unit takes no terminal (no TTYPath=, no tty input) and stops no getty.
+    let kiosk = std::fs::read_to_string(repo().join("systemd/ghiseu.service")).unwrap();
+    for l in kiosk.lines().filter(|l| !l.starts_with('#')) {
+        assert!(!l.starts_with("TTY") && !l.contains("StandardInput=tty") && !l.contains("getty"), "{l}");
+        assert!(!l.contains("chvt"), "{l}");
+    }
 }

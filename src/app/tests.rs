@@ -182,10 +182,19 @@ fn a_card_without_a_valid_cnp_fills_the_name_and_says_so() {
 fn status_checks_a_typed_code_and_refuses_a_mistyped_one() {
     let mut s = session();
     s.handle(Event::OpenStatus);
-    type_text(&mut s, "k7q4m2x9");
-    s.handle(Event::CheckStatus);
-    assert!(matches!(s.status, StatusState::BadCode(_) | StatusState::Checking(_)));
+    // A real code with one character mistyped: the check character catches
+    // every single substitution, so the one right outcome is a refusal that
+    // says so, and no query to the registry.
     let code = crate::wire::tracking::generate(&mut rand::rng());
+    let wrong = if code.as_bytes()[4] == b'K' { 'M' } else { 'K' };
+    let mistyped = format!("{}{wrong}{}", &code[..4], &code[5..]);
+    type_text(&mut s, &mistyped.to_lowercase());
+    assert_eq!(s.handle(Event::CheckStatus), vec![]);
+    assert_eq!(s.status, StatusState::BadCode(crate::wire::tracking::TrackingError::Check.to_string()));
+    // The same for the code of the old version of this test, whose check character is `E`, not `9`.
+    s.handle(Event::SetValue(STATUS_INPUT.into(), "k7q4m2x9".into()));
+    assert_eq!(s.handle(Event::CheckStatus), vec![]);
+    assert_eq!(s.status, StatusState::BadCode(crate::wire::tracking::TrackingError::Check.to_string()));
     s.handle(Event::SetValue(STATUS_INPUT.into(), code.to_lowercase()));
     assert_eq!(s.handle(Event::CheckStatus), vec![Effect::QueryStatus(code.clone())]);
     s.handle(Event::StatusAnswered(code.clone(), StatusAnswer::Pending { registry_unreachable: true }));

@@ -94,6 +94,12 @@ pub fn country_name(code: &str, lang: Lang) -> String {
     }
 }
 
+/// Whether `code` (fillers trimmed) is one of the codes above.
+pub fn is_known(code: &str) -> bool {
+    let code = code.trim_end_matches('<');
+    COUNTRIES.iter().any(|c| c.0 == code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,13 @@
 //! fails are retried with unambiguous OCR confusions (O→0, I→1, …) and the
 //! correction is kept only when the check digit then holds. A field that
 //! still fails is reported, never "fixed".
+//!
+//! The fields ICAO 9303 defines as letters only (issuing state, nationality,
+//! names) have no check digit, so nothing proves an OCR slip there: a digit
+//! in them makes the MRZ invalid, except for the usual confusions (0→O, 1→I,
+//! 2→Z, 5→S, 6→G, 8→B) where the correction is unambiguous: a country code
+//! that becomes exactly one known code (`countries`), a name whose words are
+//! otherwise letters.
 
 use serde::Serialize;
 
@@ -105,6 +112,87 @@ fn ocr_digit(c: char) -> char {
     }
 }
 
+/// Letters OCR engines read as digits: the reverse of `ocr_digit`, the
+/// likeliest first. Empty for a digit no letter looks like.
+fn ocr_letters(c: char) -> &'static [char] {
+    match c {
+        '0' => &['O', 'Q', 'D'],
+        '1' => &['I', 'L'],
+        '2' => &['Z'],
+        '5' => &['S'],
+        '6' => &['G'],
+        '8' => &['B'],
+        _ => &[],
+    }
+}
+
+/// A country code field (issuing state, nationality: letters and `<` filler).
+/// A digit is an OCR slip only when the code is mostly letters and exactly
+/// one reading of it is a country code `known`; otherwise the field is
+/// refused (a code of digits is never read as one: `680` is not `GBD`).
+/// Returns the (corrected) field.
+fn country_field(what: &str, field: &str, known: impl Fn(&str) -> bool, errors: &mut Vec<String>) -> String {
+    if field.bytes().all(|c| c.is_ascii_uppercase() || c == b'<') {
+        return field.to_owned();
+    }
+    let digits = field.bytes().filter(u8::is_ascii_digit).count();
+    let letters = field.bytes().filter(u8::is_ascii_uppercase).count();
+    if letters <= digits {
+        errors.push(format!("{what}: `{field}` holds digits; a country code is letters only"));
+        return field.to_owned();
+    }
+    let mut readings = vec![String::new()];
+    for c in field.chars() {
+        let options: Vec<char> = if c.is_ascii_digit() { ocr_letters(c).to_vec() } else { vec![c] };
+        readings = readings.iter().flat_map(|r| options.iter().map(move |o| format!("{r}{o}"))).collect();
+    }
+    let mut candidates = readings.into_iter().filter(|r| known(r.trim_end_matches('<')));
+    match (candidates.next(), candidates.next()) {
+        (Some(code), None) => code,
+        (Some(a), Some(b)) => {
+            errors.push(format!(
+                "{what}: `{field}` holds a digit; it could be `{}` or `{}`, a country code is letters only",
+                a.trim_end_matches('<'),
+                b.trim_end_matches('<')
+            ));
+            field.to_owned()
+        }
+        _ => {
+            errors.push(format!("{what}: `{field}` holds a digit; a country code is letters only"));
+            field.to_owned()
+        }
+    }
+}
+
+/// The name field (letters, `<` between words). A digit is read as the letter
+/// it resembles only when its word is otherwise letters (more letters than
+/// digits, every digit one a letter looks like); otherwise the field is refused.
+fn name_field(field: &str, errors: &mut Vec<String>) -> String {
+    if field.bytes().all(|c| c.is_ascii_uppercase() || c == b'<') {
+        return field.to_owned();
+    }
+    let slip = |word: &str| {
+        let digits = word.chars().filter(char::is_ascii_digit).count();
+        let letters = word.chars().filter(char::is_ascii_uppercase).count();
+        digits > 0 && (letters <= digits || word.chars().any(|c| c.is_ascii_digit() && ocr_letters(c).is_empty()))
+    };
+    if field.split('<').any(slip) {
+        errors.push("names: digits in the name; a name is letters only".into());
+        return field.to_owned();
+    }
+    field.chars().map(|c| if c.is_ascii_digit() { ocr_letters(c)[0] } else { c }).collect()
+}
+
+/// The letters-only fields of a zone, checked (and corrected) together.
+fn letters_fields(state: &str, nationality: &str, names: &str, errors: &mut Vec<String>) -> (String, String, String) {
+    let known = |code: &str| super::countries::is_known(code);
+    (
+        country_field("issuing state", state, known, errors),
+        country_field("nationality", nationality, known, errors),
+        name_field(names, errors),
+    )
+}
+
 struct Checker {
     errors: Vec<String>,
 }
@@ -193,13 +281,14 @@ fn parse_td1(l1: &str, l2: &str, l3: &str) -> Mrz {
     let expiry = ck.numeric("expiry date", &l2[8..14], l2.as_bytes()[14] as char);
     let composite = format!("{}{}{}{}{}{}", &l1[5..30], &birth, &l2[6..7], &expiry, &l2[14..15], &l2[18..29]);
     ck.alnum("composite", &composite, l2.as_bytes()[29] as char);
-    let (surname, given_names) = names(l3);
+    let (state, nationality, name) = letters_fields(&l1[2..5], &l2[15..18], l3, &mut ck.errors);
+    let (surname, given_names) = names(&name);
     finish(
         MrzFormat::TD1,
         &l1[0..2],
-        &l1[2..5],
+        &state,
         unfill(&doc),
-        &l2[15..18],
+        &nationality,
         &birth,
         &expiry,
         l2.as_bytes()[7] as char,
@@ -234,13 +323,14 @@ fn parse_two_line(l1: &str, l2: &str, format: MrzFormat) -> Mrz {
             format!("{}{}{}{}{}{}", &l2[0..10], &birth, &l2[19..20], &expiry, &l2[27..28], &l2[28..len - 1]);
         ck.alnum("composite", &composite, l2.as_bytes()[len - 1] as char);
     }
-    let (surname, given_names) = names(&l1[5..]);
+    let (state, nationality, name) = letters_fields(&l1[2..5], &l2[10..13], &l1[5..], &mut ck.errors);
+    let (surname, given_names) = names(&name);
     finish(
         format,
         &l1[0..2],
-        &l1[2..5],
+        &state,
         unfill(&doc),
-        &l2[10..13],
+        &nationality,
         &birth,
         &expiry,
         l2.as_bytes()[20] as char,
@@ -507,6 +597,84 @@ mod tests {
         assert_eq!(m.given_names, "ERIKA");
     }
 
+    /// Letters-only fields (issuing state, nationality, names): digits make
+    /// the zone invalid unless they are an unambiguous OCR slip.
+    #[test]
+    fn letters_only_fields_refuse_digits_and_fix_only_unambiguous_ocr_slips() {
+        // (issuing state, nationality, names) → Ok((state, nationality, surname, given)) or Err(what the error names)
+        type Want = Result<(&'static str, &'static str, &'static str, &'static str), &'static str>;
+        let cases: &[(&str, &str, &str, Want)] = &[
+            ("UTO", "UTO", "ERIKSSON<<ANNA<MARIA", Ok(("UTO", "UTO", "ERIKSSON", "ANNA MARIA"))),
+            // A nationality of digits: no country code reads that way.
+            ("UTO", "123", "ERIKSSON<<ANNA", Err("nationality")),
+            ("UTO", "000", "ERIKSSON<<ANNA", Err("nationality")),
+            ("999", "UTO", "ERIKSSON<<ANNA", Err("issuing state")),
+            // O read as 0, B as 8, I as 1: exactly one known code reads that way.
+            ("ROU", "R0U", "POPESCU<<ANA", Ok(("ROU", "ROU", "POPESCU", "ANA"))),
+            ("R0U", "ROU", "POPESCU<<ANA", Ok(("ROU", "ROU", "POPESCU", "ANA"))),
+            ("G8R", "G8R", "SMITH<<JOHN", Ok(("GBR", "GBR", "SMITH", "JOHN"))),
+            ("1TA", "1TA", "ROSSI<<MARIO", Ok(("ITA", "ITA", "ROSSI", "MARIO"))),
+            ("HUN", "HU8", "NAGY<<ANNA", Err("nationality")),
+            // Mostly digits is no slip, even when a reading is a code (GBD, D).
+            ("UTO", "680", "SMITH<<JOHN", Err("nationality")),
+            ("0<<", "D<<", "MUSTERMANN<<ERIKA", Err("issuing state")),
+            // A reading that is no country code we know is refused, not guessed.
+            ("UTO", "X0X", "ERIKSSON<<ANNA", Err("nationality")),
+            ("UTO", "RO7", "ERIKSSON<<ANNA", Err("nationality")),
+            // Names: a slip inside an otherwise lettered word is read as its letter.
+            ("ROU", "ROU", "P0PESCU<<MAR1A<ELENA", Ok(("ROU", "ROU", "POPESCU", "MARIA ELENA"))),
+            ("ROU", "ROU", "5TAN<<6EORGE", Ok(("ROU", "ROU", "STAN", "GEORGE"))),
+            // A digit no letter resembles, or a word that is mostly digits: refused.
+            ("ROU", "ROU", "POPESCU<<MARIA7", Err("names")),
+            ("ROU", "ROU", "POPESCU<<12345", Err("names")),
+            ("ROU", "ROU", "POPESCU<<A1", Err("names")),
+        ];
+        for (state, nat, names, want) in cases {
+            let input = td3("P", state, names, "L898902C3", nat, "740812", 'F', "300415", "");
+            let m = parse(&input).unwrap();
+            match want {
+                Ok((s, n, sur, given)) => {
+                    assert!(m.valid, "{state} {nat} {names}: {:?}", m.errors);
+                    assert_eq!(
+                        (m.issuing_state.as_str(), m.nationality.as_str(), m.surname.as_str(), m.given_names.as_str()),
+                        (*s, *n, *sur, *given),
+                        "{state} {nat} {names}"
+                    );
+                }
+                Err(what) => {
+                    assert!(!m.valid, "{state} {nat} {names} accepted as {m:?}");
+                    assert!(m.errors.iter().any(|e| e.starts_with(what)), "{state} {nat} {names}: {:?}", m.errors);
+                }
+            }
+        }
+        // The same holds on TD1 and TD2, whose zones place the fields elsewhere.
+        let td1 = "I<UTOD23145890<7349<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<";
+        for (from, to) in [("159UTO", "159U70"), ("I<UTO", "I<U7O"), ("ERIKSSON", "ERIKSS99")] {
+            let m = parse(&td1.replacen(from, to, 1)).unwrap();
+            assert!(!m.valid, "TD1 with {to}: {m:?}");
+        }
+        let m = parse(&td1.replacen("ERIKSSON", "ERIK5SON", 1)).unwrap();
+        assert!(m.valid, "{:?}", m.errors);
+        assert_eq!(m.surname, "ERIKSSON");
+        let m = parse(&romanian_id().replacen("ROU", "R0U", 1)).unwrap();
+        assert!(m.valid, "{:?}", m.errors);
+        assert_eq!(m.issuing_state, "ROU");
+        assert!(m.cnp.is_some(), "the corrected state still finds the Romanian CNP");
+        let m = parse(&romanian_id().replacen("ROU850509", "123850509", 1)).unwrap();
+        assert!(!m.valid);
+    }
+
+    #[test]
+    fn a_digit_that_reads_as_two_known_codes_is_refused() {
+        let known = |c: &str| ["IRL", "LRL"].contains(&c);
+        let mut errors = vec![];
+        assert_eq!(country_field("nationality", "1RL", known, &mut errors), "1RL");
+        assert!(errors[0].contains("`IRL` or `LRL`"), "{errors:?}");
+        let mut errors = vec![];
+        assert_eq!(country_field("nationality", "IR1", |c: &str| c == "IRL", &mut errors), "IRL");
+        assert!(errors.is_empty());
+    }
+
     mod fuzz {
         use super::super::*;
         use proptest::prelude::*;
@@ -519,6 +687,36 @@ mod tests {
 
         proptest! {
             #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+            /// A zone whose check digits all hold, with anything in its
+            /// letters-only fields: valid only with letters there, and
+            /// plain letters are never "corrected".
+            #[test]
+            fn letters_only_fields_never_come_out_with_digits(
+                state in "[A-Z0-9<]{3}", nat in "[A-Z0-9<]{3}", names in "[A-Z0-9<]{1,39}",
+            ) {
+                let input = super::td3("P", &state, &names, "L898902C3", &nat, "740812", 'F', "300415", "");
+                let m = parse(&input).unwrap();
+                let fields = [&m.issuing_state, &m.nationality, &m.surname, &m.given_names];
+                if m.valid {
+                    for f in fields {
+                        prop_assert!(!f.bytes().any(|c| c.is_ascii_digit()), "{:?} in {:?}", f, m);
+                    }
+                }
+                let unreadable = |f: &str| f.bytes().any(|c| b"3479".contains(&c));
+                if unreadable(&state) || unreadable(&nat) || unreadable(&names) {
+                    prop_assert!(!m.valid, "accepted {:?}", input);
+                }
+                let letters = |f: &str| f.bytes().all(|c| c.is_ascii_uppercase() || c == b'<');
+                if letters(&state) && letters(&nat) && letters(&names) {
+                    prop_assert!(m.valid, "{:?}: {:?}", input, m.errors);
+                    prop_assert_eq!(m.issuing_state.as_str(), state.trim_end_matches('<'));
+                    prop_assert_eq!(m.nationality.as_str(), nat.trim_end_matches('<'));
+                }
+                if nat.bytes().all(|c| c.is_ascii_digit()) {
+                    prop_assert!(!m.valid, "a nationality of digits: {:?}", m);
+                }
+            }
 
             #[test]
             fn any_text_parses_or_is_refused_without_panic(s in "\\PC{0,200}") {
