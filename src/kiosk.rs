@@ -20,12 +20,15 @@ pub struct Kiosk {
     /// Readiness and the screen's state, for the health report.
     pub health: crate::health::Flags,
     shutdown: tokio::sync::watch::Sender<bool>,
+    health_path: std::path::PathBuf,
 }
 
 impl Kiosk {
-    /// Stops the background uploader and the health reporter (which removes its report).
+    /// Stops the background uploader and the health reporter, and removes
+    /// the health report now: the process may end before the reporter runs again.
     pub fn shutdown(&self) {
         let _ = self.shutdown.send(true);
+        let _ = std::fs::remove_file(&self.health_path);
     }
 }
 
@@ -129,7 +132,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         },
         health.clone(),
     )?;
-    Ok(Kiosk { ui, devices, health, shutdown })
+    Ok(Kiosk { ui, devices, health, shutdown, health_path: cfg.health_path() })
 }
 
 /// Chooses the off-screen renderer: the real UI, drawn by Slint's software

@@ -21,7 +21,7 @@ pub fn run(config: PathBuf, headless: Option<PathBuf>, screen: Option<String>) -
         cfg.board()?.select_platform().map_err(|e| anyhow::anyhow!("cannot open the display: {e}"))?;
     }
     let rt = runtime()?;
-    kiosk(&cfg, &rt, headless, Duration::from_secs(2), screen).map(|_| ExitCode::SUCCESS)
+    kiosk(&cfg, &rt, "ghiseu run", headless, Duration::from_secs(2), screen).map(|_| ExitCode::SUCCESS)
 }
 
 pub fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen: Option<String>) -> Result<ExitCode> {
@@ -59,6 +59,7 @@ pub fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen:
              board = \"board.toml\"\ndata_dir = \"kiosk\"\n\n[intake]\nurl = \"http://{addr}\"\n\n\
              [security]\nmunicipality_recipient = \"keys/municipality.pub\"\nkiosk_key = \"keys/kiosk.pem\"\n\n\
              [devices.id_scanner]\ndriver = \"simulated\"\n\n[devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n\n\
+             [devices.qr_reader]\ndriver = \"simulated\"\n\n\
              [devices.label_printer]\ndriver = \"simulated\"\nout_dir = \"labels\"\n\n\
              # The staff desk: hold the top-left corner 3 s (or show badge `ghiseu-staff:demo`), PIN 1234.\n\
              [[staff.members]]\nname = \"Demo\"\npin_hash = \"{pin_hash}\"\nbadge = \"demo\"\n",
@@ -72,7 +73,7 @@ pub fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen:
         data.join("labels").display()
     );
     let screen = screen.map(|s| opening_events(&cfg, &s)).transpose()?;
-    let walk = kiosk(&cfg, &rt, headless, Duration::from_secs(30), screen)?;
+    let walk = kiosk(&cfg, &rt, "ghiseu demo", headless, Duration::from_secs(30), screen)?;
     let _ = stop_tx.send(());
     let _ = rt.block_on(server);
     let Some((walk, out)) = walk else { return Ok(ExitCode::SUCCESS) };
@@ -126,6 +127,7 @@ fn has_display() -> bool {
 fn kiosk(
     cfg: &Config,
     rt: &tokio::runtime::Runtime,
+    command: &str,
     headless: Option<PathBuf>,
     wait_registered: Duration,
     screen: Option<Vec<ghiseu::app::Event>>,
@@ -140,6 +142,18 @@ fn kiosk(
         None => None,
     };
     let devices = Devices::from_config(&cfg.devices);
+    // SIGTERM, SIGINT or a panic: the health report goes first, so nothing
+    // trusts a kiosk that is stopping; then the UI loop ends as at a normal exit.
+    ghiseu::health::remove_at_exit(cfg.health_path(), rt.handle(), || {
+        let _ = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        });
+        // Should the loop not end (a scripted walk mid-way), do not outlive the signal.
+        std::thread::spawn(|| {
+            std::thread::sleep(Duration::from_secs(5));
+            std::process::exit(143);
+        });
+    });
     let Some(out) = headless else {
         // A wrong board file (rppal on a PC) stops the kiosk here, with the reason.
         let io = ghiseu::board::open_io(&board.gpio)?;
@@ -179,7 +193,7 @@ fn kiosk(
         let shot = k.ui.window.window().take_snapshot()?;
         let path = out.join("screen.png");
         ghiseu::png::write_rgba(&path, shot.width(), shot.height(), shot.as_bytes())?;
-        println!("ghiseu demo: wrote {}", path.display());
+        println!("{command}: wrote {}", path.display());
         k.shutdown();
         return Ok(None);
     }

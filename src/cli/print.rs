@@ -109,6 +109,16 @@ pub fn print(cmd: PrintCommand) -> Result<ExitCode> {
                 None => ("Primăria Municipiului Exemplu".to_owned(), "https://primarie.example.ro/s/".to_owned()),
             };
             let mut data = ghiseu::print::sample_receipt(&municipality, &base, lang);
+            // The service's title in the receipt's language, from the forms this kiosk offers.
+            let forms = match cfg.as_ref().and_then(|c| c.kiosk.forms_dir.as_deref()) {
+                Some(dir) => ghiseu::forms::Catalogue::load_dir(dir)?,
+                None => ghiseu::forms::Catalogue::builtin(),
+            };
+            if let Some(f) = forms.get("petitie").or(forms.forms.first()) {
+                data.service = format!("{} ({})", f.title.get(lang), f.legal_basis);
+                data.legal_basis = f.legal_basis.clone();
+                data.deadline_days = f.deadline_days;
+            }
             data.logo = cfg.as_ref().and_then(|c| c.logo()).map(std::sync::Arc::new);
             let blocks = ghiseu::print::receipt_layout(&data, &texts);
             let job = ghiseu::print::job("sample".into(), &blocks, &profile);
@@ -120,7 +130,7 @@ pub fn print(cmd: PrintCommand) -> Result<ExitCode> {
         }
         PrintCommand::Label { number, date, lang, profile, config, out, png } => {
             if !ghiseu::app::valid_date(&date) {
-                bail!("--date {date}: use DD.MM.YYYY");
+                bail!("--date {date}: use DD.MM.YYYY, a day that exists (e.g. 28.02.2026)");
             }
             let cfg = load(&config)?;
             let profile = pick(&cfg, profile, Config::label_profile, "zebra-203")?;
@@ -155,10 +165,15 @@ pub fn print(cmd: PrintCommand) -> Result<ExitCode> {
             let custom = cfg.map(|c| c.print.profiles).unwrap_or_default();
             for name in Profile::names(&custom) {
                 let p = Profile::find(&name, &custom).expect("listed");
-                println!(
-                    "{name:<20} {} mm, {} dpi, {:?} at ESC t {}, text {:?}, labels {}×{} mm",
-                    p.paper_mm, p.dpi, p.code_page, p.code_page_number, p.text, p.label_width_mm, p.label_height_mm
-                );
+                // Only what applies: a receipt roll's code page, a label's size.
+                if p.is_label() {
+                    println!("{name:<20} label printer, labels {}×{} mm, {} dpi", p.label_width_mm, p.label_height_mm, p.dpi);
+                } else {
+                    println!(
+                        "{name:<20} receipt printer, {} mm, {} dpi, {:?} at ESC t {}, text {:?}",
+                        p.paper_mm, p.dpi, p.code_page, p.code_page_number, p.text
+                    );
+                }
             }
         }
     }

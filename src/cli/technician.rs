@@ -97,12 +97,7 @@ pub fn selftest(config: PathBuf, json: bool, card_wait: u64, qr_wait: u64, gate:
         println!("{}", serde_json::json!({ "ok": ok, "checks": checks }));
     } else {
         for c in &checks {
-            let mark = match (c.ok, c.required) {
-                (true, _) => "PASS",
-                (false, true) => "FAIL",
-                (false, false) => "WARN",
-            };
-            println!("{mark} {:<11} {}", c.name, c.detail);
+            println!("{} {:<11} {}", c.mark(), c.name, c.detail);
         }
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
