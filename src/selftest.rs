@@ -123,7 +123,10 @@ pub async fn run(cfg: &Config, source: Source<'_>, opts: Options) -> Vec<Check> 
     let advisory = |c: Check| if gate { c.advisory() } else { c };
     checks.push(advisory(check(
         "intake",
-        health.clone().map(|_| format!("{url} answers ({tls})")).map_err(|e| format!("{url}: {e}")),
+        health.clone().map(|_| format!("{url} answers ({tls})")).map_err(|e| match crate::crypto::tls_advice(&e) {
+            Some(advice) => format!("{url}: {advice} (TLS: {e})"),
+            None => format!("{url}: {e}"),
+        }),
     )));
 
     let now = crate::now_ms();

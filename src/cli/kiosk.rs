@@ -142,18 +142,6 @@ fn kiosk(
         None => None,
     };
     let devices = Devices::from_config(&cfg.devices);
-    // SIGTERM, SIGINT or a panic: the health report goes first, so nothing
-    // trusts a kiosk that is stopping; then the UI loop ends as at a normal exit.
-    ghiseu::health::remove_at_exit(cfg.health_path(), rt.handle(), || {
-        let _ = slint::invoke_from_event_loop(|| {
-            let _ = slint::quit_event_loop();
-        });
-        // Should the loop not end (a scripted walk mid-way), do not outlive the signal.
-        std::thread::spawn(|| {
-            std::thread::sleep(Duration::from_secs(5));
-            std::process::exit(143);
-        });
-    });
     let Some(out) = headless else {
         // A wrong board file (rppal on a PC) stops the kiosk here, with the reason.
         let io = ghiseu::board::open_io(&board.gpio)?;
@@ -162,6 +150,7 @@ fn kiosk(
         }
         let backlight = ghiseu::screen::Backlight::from_board(board.display.backlight.as_deref());
         let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices.with_board(io.clone(), backlight))?;
+        stop_on_signal(cfg, rt, &k);
         if board.display.output == ghiseu::board::Output::Window {
             k.ui.window.window().set_size(slint::PhysicalSize::new(board.display.width, board.display.height));
         }
@@ -185,6 +174,7 @@ fn kiosk(
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     ghiseu::kiosk::use_headless_platform(false)?;
     let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
+    stop_on_signal(cfg, rt, &k);
     k.ui.window.show()?;
     if let Some(events) = screen {
         for event in events {
@@ -223,6 +213,24 @@ fn kiosk(
     }
     write_index(&out, &walk)?;
     Ok(Some((walk, out)))
+}
+
+/// SIGTERM, SIGINT or a panic: the health report goes first (and the
+/// reporter stops), so nothing trusts a kiosk that is stopping; then the UI
+/// loop ends as at a normal exit.
+fn stop_on_signal(cfg: &Config, rt: &tokio::runtime::Runtime, k: &ghiseu::kiosk::Kiosk) {
+    let stop = k.stopper();
+    ghiseu::health::remove_at_exit(cfg.health_path(), rt.handle(), move || {
+        stop();
+        let _ = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        });
+        // Should the loop not end (a scripted walk mid-way), do not outlive the signal.
+        std::thread::spawn(|| {
+            std::thread::sleep(Duration::from_secs(5));
+            std::process::exit(143);
+        });
+    });
 }
 
 /// Under systemd: READY=1 once the first frame is drawn (the queue is already

@@ -58,6 +58,7 @@ pub fn uploader(config: PathBuf, drain: bool) -> Result<ExitCode> {
     let rt = runtime()?;
     let queue = ghiseu::queue::Queue::open(&cfg.queue_path())?;
     let uploader = cfg.uploader(queue, Default::default());
+    rt.block_on(ghiseu::kiosk::explain_intake_tls(cfg.intake_client(Duration::from_secs(15))));
     rt.block_on(async {
         if drain {
             uploader.drain().await
