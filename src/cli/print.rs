@@ -109,16 +109,6 @@ pub fn print(cmd: PrintCommand) -> Result<ExitCode> {
                 None => ("Primăria Municipiului Exemplu".to_owned(), "https://primarie.example.ro/s/".to_owned()),
             };
             let mut data = ghiseu::print::sample_receipt(&municipality, &base, lang);
-            // The service's title in the receipt's language, from the forms this kiosk offers.
-            let forms = match cfg.as_ref().and_then(|c| c.kiosk.forms_dir.as_deref()) {
-                Some(dir) => ghiseu::forms::Catalogue::load_dir(dir)?,
-                None => ghiseu::forms::Catalogue::builtin(),
-            };
-            if let Some(f) = forms.get("petitie").or(forms.forms.first()) {
-                data.service = format!("{} ({})", f.title.get(lang), f.legal_basis);
-                data.legal_basis = f.legal_basis.clone();
-                data.deadline_days = f.deadline_days;
-            }
             data.logo = cfg.as_ref().and_then(|c| c.logo()).map(std::sync::Arc::new);
             let blocks = ghiseu::print::receipt_layout(&data, &texts);
             let job = ghiseu::print::job("sample".into(), &blocks, &profile);
