@@ -571,8 +571,11 @@ driver = "simulated"
             ("driver = \"camera\"\ndevice = \"/dev/video0\"", "camera"),
             ("driver = \"images\"\nfiles = [\"frames/a.png\"]", "images"),
         ] {
-            let cfg = Config::parse(&format!("{GOOD}{SIM_PRINTER}\n[devices.qr_reader]\n{table}\n"), &dir.path().join("k.toml"))
-                .unwrap_or_else(|e| panic!("{check}: {e}"));
+            let cfg = Config::parse(
+                &format!("{GOOD}{SIM_PRINTER}\n[devices.qr_reader]\n{table}\n"),
+                &dir.path().join("k.toml"),
+            )
+            .unwrap_or_else(|e| panic!("{check}: {e}"));
             match (&cfg.devices.qr_reader, check) {
                 (QrReaderConfig::Serial { baud: 9600, .. }, "serial")
                 | (QrReaderConfig::KeyboardWedge { .. }, "wedge") => {}

@@ -117,7 +117,9 @@ pub enum ReadError {
     Missing(PathBuf),
     #[error("the report is {0} s old: the kiosk stopped or hangs")]
     Stale(i64),
-    #[error("the report at {path} was left by kiosk pid {pid}, which no longer runs ({why}): the kiosk is not running")]
+    #[error(
+        "the report at {path} was left by kiosk pid {pid}, which no longer runs ({why}): the kiosk is not running"
+    )]
     Gone { path: PathBuf, pid: u32, why: String },
     #[error("unreadable report {path}: {message}")]
     Unreadable { path: PathBuf, message: String },
@@ -224,9 +226,8 @@ pub fn device_checks(devices: &Devices) -> Vec<Check> {
         Check::new("id_scanner", reader_state(devices.id_scanner.health(), "connected"))
             .simulated_if(devices.id_scanner.simulated()),
     );
-    checks.push(
-        Check::new("printer", printer_state(devices.printer.as_ref())).simulated_if(devices.printer.simulated()),
-    );
+    checks
+        .push(Check::new("printer", printer_state(devices.printer.as_ref())).simulated_if(devices.printer.simulated()));
     if let Some(labels) = &devices.label_printer {
         checks.push(Check::new("label_printer", printer_state(labels.as_ref())).simulated_if(labels.simulated()));
     }

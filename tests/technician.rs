@@ -129,7 +129,16 @@ fn the_technicians_walk() {
     // At the registry: enrol the key the panel left next to its file.
     let out = run(
         t,
-        &["intake", "enroll", "--data", "intake", "--kiosk", "primaria-roman-01", "--public-key", "primaria-roman-01.pub.pem"],
+        &[
+            "intake",
+            "enroll",
+            "--data",
+            "intake",
+            "--kiosk",
+            "primaria-roman-01",
+            "--public-key",
+            "primaria-roman-01.pub.pem",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out));
 
@@ -168,10 +177,14 @@ fn the_technicians_walk() {
     assert!(text(&up).contains("the intake's certificate is a CA certificate"), "{}", text(&up));
 
     // A device section left out: provisioning refuses, naming it with an example.
-    let without_qr = filled.replace(&format!("[devices.qr_reader]\ndriver = \"serial\"\nport = \"{}\"\n", tty(&qr)), "");
+    let without_qr =
+        filled.replace(&format!("[devices.qr_reader]\ndriver = \"serial\"\nport = \"{}\"\n", tty(&qr)), "");
     assert_ne!(without_qr, filled);
     std::fs::write(t.join("ghiseu-provision.toml"), &without_qr).unwrap();
-    let out = run(t, &["provision", "--data", "kiosk", "--from", "ghiseu-provision.toml", "--board-dir", board_dir, "--force"]);
+    let out = run(
+        t,
+        &["provision", "--data", "kiosk", "--from", "ghiseu-provision.toml", "--board-dir", board_dir, "--force"],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("no [devices.qr_reader] section"), "{}", text(&out));
     // … and a kiosk.toml edited by hand the same way does not start.
@@ -180,7 +193,10 @@ fn the_technicians_walk() {
     let end = kiosk_toml[start + 1..].find("\n[").map(|e| start + 1 + e + 1).unwrap_or(kiosk_toml.len());
     let cut = format!("{}{}", &kiosk_toml[..start], &kiosk_toml[end..]);
     std::fs::write(t.join("kiosk/cut.toml"), &cut).unwrap();
-    for cmd in [vec!["selftest", "--config", "kiosk/cut.toml"], vec!["run", "--config", "kiosk/cut.toml", "--headless", "shots"]] {
+    for cmd in [
+        vec!["selftest", "--config", "kiosk/cut.toml"],
+        vec!["run", "--config", "kiosk/cut.toml", "--headless", "shots"],
+    ] {
         let out = run(t, &cmd);
         assert_eq!(out.status.code(), Some(1), "{cmd:?}: {}", text(&out));
         assert!(text(&out).contains("`devices.qr_reader`: missing"), "{cmd:?}: {}", text(&out));
@@ -198,7 +214,11 @@ fn the_technicians_walk() {
     let qr_check = json["checks"].as_array().unwrap().iter().find(|c| c["name"] == "qr_reader").unwrap();
     assert_eq!(qr_check["simulated"], true, "{json}");
     let out = run(t, &["selftest", "--config", "kiosk/simulated.toml"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("WARN qr_reader   SIMULATED — not a real device"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("WARN qr_reader   SIMULATED — not a real device"),
+        "{}",
+        text(&out)
+    );
     eprintln!("the technician's walk took {:.1} s", started.elapsed().as_secs_f64());
 }
 
@@ -217,7 +237,8 @@ fn forms_check_reports_every_mistake_of_a_broken_folder_in_one_run() {
 fn a_label_date_that_does_not_exist_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     for (date, ok) in [("31.02.2026", false), ("29.02.2026", false), ("29.02.2028", true), ("28.02.2026", true)] {
-        let out = run(dir.path(), &["print", "label", "--number", "7", "--date", date, "--lang", "zpl", "--out", "l.zpl"]);
+        let out =
+            run(dir.path(), &["print", "label", "--number", "7", "--date", date, "--lang", "zpl", "--out", "l.zpl"]);
         assert_eq!(out.status.success(), ok, "{date}: {}", text(&out));
         if !ok {
             assert!(text(&out).contains("a day that exists"), "{}", text(&out));

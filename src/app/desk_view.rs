@@ -96,8 +96,7 @@ pub(super) fn staff_view(s: &Session, texts: &Texts) -> StaffView {
                     ("simulated", simulated.to_string()),
                 ];
                 let args: Vec<(&str, &str)> = n.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                let summary =
-                    texts.fmt(lang, if failed == 0 { "selftest_passed" } else { "selftest_failed" }, &args);
+                let summary = texts.fmt(lang, if failed == 0 { "selftest_passed" } else { "selftest_failed" }, &args);
                 // A simulated device is never a plain pass on the desk either.
                 match simulated {
                     0 => summary,

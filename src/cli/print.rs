@@ -157,7 +157,10 @@ pub fn print(cmd: PrintCommand) -> Result<ExitCode> {
                 let p = Profile::find(&name, &custom).expect("listed");
                 // Only what applies: a receipt roll's code page, a label's size.
                 if p.is_label() {
-                    println!("{name:<20} label printer, labels {}×{} mm, {} dpi", p.label_width_mm, p.label_height_mm, p.dpi);
+                    println!(
+                        "{name:<20} label printer, labels {}×{} mm, {} dpi",
+                        p.label_width_mm, p.label_height_mm, p.dpi
+                    );
                 } else {
                     println!(
                         "{name:<20} receipt printer, {} mm, {} dpi, {:?} at ESC t {}, text {:?}",

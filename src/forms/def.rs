@@ -291,10 +291,7 @@ pub const FIELD_KINDS: [&str; 12] = [
 /// The problem with a category, if it is not one of [`CATEGORIES`].
 pub fn category_problem(category: &str) -> Option<String> {
     (!CATEGORIES.contains(&category)).then(|| {
-        format!(
-            "category `{category}` has no title on screen; use one of: {} (forms/README.md)",
-            CATEGORIES.join(", ")
-        )
+        format!("category `{category}` has no title on screen; use one of: {} (forms/README.md)", CATEGORIES.join(", "))
     })
 }
 

@@ -263,7 +263,10 @@ pub fn check_text(file: &Path, text: &str) -> Vec<Problem> {
             }
         }
         if f.get("label").and_then(|l| l.get("ro")).and_then(|v| v.as_str()).is_none_or(str::is_empty) {
-            p!(key_line(text, "label", from, to), format!("{name} needs a Romanian label (`label = {{ ro = \"…\" }}`)"));
+            p!(
+                key_line(text, "label", from, to),
+                format!("{name} needs a Romanian label (`label = {{ ro = \"…\" }}`)")
+            );
         }
         let int = |k: &str| f.get(k).and_then(|v| v.as_integer());
         if let (Some(min), Some(max)) = (int("min_len"), int("max_len")) {
@@ -408,7 +411,8 @@ mod tests {
 
     #[test]
     fn a_category_without_a_title_is_refused_by_the_kiosk_too() {
-        let text = include_str!("../../forms/petitie.toml").replace("category = \"petitii\"", "category = \"adeverinte\"");
+        let text =
+            include_str!("../../forms/petitie.toml").replace("category = \"petitii\"", "category = \"adeverinte\"");
         let mut c = super::super::Catalogue::default();
         c.add(Path::new("p.toml"), &text);
         assert!(c.forms.is_empty());
