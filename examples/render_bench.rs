@@ -51,7 +51,9 @@ fn main() -> anyhow::Result<()> {
         &cfg_path,
         "[kiosk]\nid = \"bench\"\nmunicipality = \"Primăria Municipiului Demo\"\nboard = \"board.toml\"\ndata_dir = \"data\"\n\n\
          [intake]\nurl = \"http://127.0.0.1:9\"\n\n[security]\nmunicipality_recipient = \"keys/municipality.pub\"\n\
-         kiosk_key = \"keys/kiosk.pem\"\n\n[devices.speech]\ndriver = \"off\"\n",
+         kiosk_key = \"keys/kiosk.pem\"\n\n[devices.speech]\ndriver = \"off\"\n\
+         [devices.id_scanner]\ndriver = \"simulated\"\n[devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n\
+         [devices.qr_reader]\ndriver = \"simulated\"\n",
     )?;
     let cfg = ghiseu::config::Config::load(&cfg_path)?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;

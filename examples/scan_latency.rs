@@ -31,7 +31,8 @@ fn main() -> anyhow::Result<()> {
              [intake]\nurl = \"http://127.0.0.1:9\"\n\
              [security]\nmunicipality_recipient = \"keys/municipality.pub\"\nkiosk_key = \"keys/kiosk.pem\"\n\
              [devices.id_scanner]\ndriver = \"serial\"\nport = \"{tty}\"\nframing = \"soh-length\"\n\
-             [devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n"
+             [devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n\
+             [devices.qr_reader]\ndriver = \"simulated\"\n"
         ),
     )?;
     let cfg = Config::load(&cfg_path)?;

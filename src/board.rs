@@ -168,6 +168,11 @@ pub trait BoardIo: Send + Sync {
     fn set_printer_power(&self, on: bool) -> Result<(), GpioError>;
     /// What the lines are, for the self-test: e.g. "LED on BCM 27, relay on BCM 22".
     fn describe(&self) -> String;
+    /// Which output lines the board file names: (status LED, printer relay),
+    /// so the self-test says only what it really did.
+    fn outputs(&self) -> (bool, bool) {
+        (true, true)
+    }
 }
 
 /// Opens the GPIO driver the board file names.
@@ -194,6 +199,9 @@ impl BoardIo for NoIo {
     }
     fn describe(&self) -> String {
         "no GPIO on this board".into()
+    }
+    fn outputs(&self) -> (bool, bool) {
+        (false, false)
     }
 }
 
@@ -265,6 +273,9 @@ impl BoardIo for SimulatedIo {
     }
     fn describe(&self) -> String {
         format!("simulated GPIO ({})", describe_pins(&self.cfg))
+    }
+    fn outputs(&self) -> (bool, bool) {
+        (self.cfg.status_led.is_some(), self.cfg.printer_relay.is_some())
     }
 }
 
@@ -361,6 +372,9 @@ impl BoardIo for RppalIo {
     }
     fn describe(&self) -> String {
         format!("Raspberry Pi GPIO ({})", describe_pins(&self.cfg))
+    }
+    fn outputs(&self) -> (bool, bool) {
+        (self.led.is_some(), self.relay.is_some())
     }
 }
 

@@ -190,6 +190,14 @@ fn default_staff_idle() -> u64 {
 
 pub use crate::board::{Board, Display};
 
+/// The device sections a configuration must have, each with an example.
+/// (`[devices.label_printer]` and `[devices.speech]` are optional: none, and espeak-ng.)
+pub const REQUIRED_DEVICES: [(&str, &str); 3] = [
+    ("devices.id_scanner", "driver = \"serial\"\nport = \"/dev/ghiseu/scanner\"\nbaud = 9600\nframing = \"stx-etx\""),
+    ("devices.printer", "driver = \"device\"\npath = \"/dev/ghiseu/printer\"\nprofile = \"generic-80\""),
+    ("devices.qr_reader", "driver = \"serial\"\nport = \"/dev/ghiseu/qr\""),
+];
+
 impl Config {
     /// Reads, parses and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -203,6 +211,23 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let mut cfg: Config =
             toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
+        // Every panel names its scanner, printer and QR reader: a section left
+        // out must never quietly become a simulated device.
+        let table: toml::Table = toml::from_str(text).unwrap_or_default();
+        let devices = table.get("devices").and_then(|d| d.as_table());
+        for (key, example) in REQUIRED_DEVICES {
+            if !devices.is_some_and(|d| d.contains_key(&key["devices.".len()..])) {
+                return Err(ConfigError::Invalid {
+                    path: path.to_owned(),
+                    key,
+                    message: format!(
+                        "missing: every panel names its device, so none is simulated by accident. Add, e.g.:\n\
+                         [{key}]\n{example}\n(on a test bench without one: driver = \"simulated\", which \
+                         `ghiseu selftest` reports as SIMULATED — not a real device)"
+                    ),
+                });
+            }
+        }
         cfg.source = path.to_owned();
         cfg.devices.label_language = cfg.labels.language.unwrap_or_default();
         let base = path.parent().unwrap_or(Path::new(".")).to_owned();
@@ -444,13 +469,22 @@ url = "http://127.0.0.1:9"
 [security]
 municipality_recipient = "municipality.pub"
 kiosk_key = "kiosk.pem"
+[devices.id_scanner]
+driver = "simulated"
 "#;
+    const SIM_PRINTER: &str = "[devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n";
+    const SIM_QR: &str = "[devices.qr_reader]\ndriver = \"simulated\"\n";
+
+    /// GOOD with every required device, simulated.
+    fn good() -> String {
+        format!("{GOOD}{SIM_PRINTER}{SIM_QR}")
+    }
 
     #[test]
     fn a_minimal_config_loads_with_paths_resolved_next_to_it() {
         let dir = tempfile::tempdir().unwrap();
         write_board(dir.path());
-        let cfg = Config::parse(GOOD, &dir.path().join("k.toml")).unwrap();
+        let cfg = Config::parse(&good(), &dir.path().join("k.toml")).unwrap();
         assert_eq!(cfg.kiosk.data_dir, dir.path().join("data"));
         assert_eq!(cfg.status_url_base(), "http://127.0.0.1:9/s/");
         assert!(matches!(cfg.devices.id_scanner, IdScannerConfig::Simulated { .. }));
@@ -461,7 +495,7 @@ kiosk_key = "kiosk.pem"
     fn an_unknown_key_is_named_in_the_error() {
         let dir = tempfile::tempdir().unwrap();
         write_board(dir.path());
-        let text = GOOD.replace("id = \"k1\"", "id = \"k1\"\nidle_timout_secs = 30");
+        let text = good().replace("id = \"k1\"", "id = \"k1\"\nidle_timout_secs = 30");
         let err = Config::parse(&text, &dir.path().join("k.toml")).unwrap_err().to_string();
         assert!(err.contains("idle_timout_secs"), "{err}");
     }
@@ -470,7 +504,7 @@ kiosk_key = "kiosk.pem"
     fn an_unknown_driver_is_named_in_the_error() {
         let dir = tempfile::tempdir().unwrap();
         write_board(dir.path());
-        let text = format!("{GOOD}\n[devices.printer]\ndriver = \"laser\"\n");
+        let text = format!("{GOOD}{SIM_QR}\n[devices.printer]\ndriver = \"laser\"\n");
         let err = Config::parse(&text, &dir.path().join("k.toml")).unwrap_err().to_string();
         assert!(err.contains("laser"), "{err}");
     }
@@ -478,7 +512,7 @@ kiosk_key = "kiosk.pem"
     #[test]
     fn a_missing_board_file_names_the_key_and_the_path() {
         let dir = tempfile::tempdir().unwrap();
-        let err = Config::parse(GOOD, &dir.path().join("k.toml")).unwrap_err().to_string();
+        let err = Config::parse(&good(), &dir.path().join("k.toml")).unwrap_err().to_string();
         assert!(err.contains("kiosk.board") && err.contains("b.toml"), "{err}");
     }
 
@@ -487,11 +521,11 @@ kiosk_key = "kiosk.pem"
         let dir = tempfile::tempdir().unwrap();
         write_board(dir.path());
         std::fs::remove_file(dir.path().join("kiosk.pem")).unwrap();
-        let err = Config::parse(GOOD, &dir.path().join("k.toml")).unwrap_err().to_string();
+        let err = Config::parse(&good(), &dir.path().join("k.toml")).unwrap_err().to_string();
         assert!(err.contains("security.kiosk_key") && err.contains("kiosk.pem"), "{err}");
         std::fs::write(dir.path().join("kiosk.pem"), "not a key").unwrap();
         std::fs::write(dir.path().join("municipality.pub"), "age1notakey").unwrap();
-        let err = Config::parse(GOOD, &dir.path().join("k.toml")).unwrap_err().to_string();
+        let err = Config::parse(&good(), &dir.path().join("k.toml")).unwrap_err().to_string();
         assert!(err.contains("security.municipality_recipient"), "{err}");
     }
 
@@ -501,7 +535,7 @@ kiosk_key = "kiosk.pem"
         write_board(dir.path());
         let hash = crate::app::staff::hash_pin("4821");
         let text = format!(
-            "{GOOD}\n[devices.printer]\ndriver = \"network\"\naddress = \"10.0.0.5:9100\"\nprofile = \"bixolon-58\"\n\
+            "{GOOD}{SIM_QR}\n[devices.printer]\ndriver = \"network\"\naddress = \"10.0.0.5:9100\"\nprofile = \"bixolon-58\"\n\
              [devices.label_printer]\ndriver = \"serial\"\nport = \"/dev/ttyUSB1\"\nprofile = \"tsc-203\"\n\
              [print.profiles.bixolon-58]\npaper_mm = 58\ncode_page = \"cp1250\"\ncode_page_number = 47\n\
              [labels]\nlanguage = \"tspl\"\nqr = {{ content = \"url\", base = \"https://r.ro/d/\" }}\n\
@@ -537,8 +571,11 @@ kiosk_key = "kiosk.pem"
             ("driver = \"camera\"\ndevice = \"/dev/video0\"", "camera"),
             ("driver = \"images\"\nfiles = [\"frames/a.png\"]", "images"),
         ] {
-            let cfg = Config::parse(&format!("{GOOD}\n[devices.qr_reader]\n{table}\n"), &dir.path().join("k.toml"))
-                .unwrap_or_else(|e| panic!("{check}: {e}"));
+            let cfg = Config::parse(
+                &format!("{GOOD}{SIM_PRINTER}\n[devices.qr_reader]\n{table}\n"),
+                &dir.path().join("k.toml"),
+            )
+            .unwrap_or_else(|e| panic!("{check}: {e}"));
             match (&cfg.devices.qr_reader, check) {
                 (QrReaderConfig::Serial { baud: 9600, .. }, "serial")
                 | (QrReaderConfig::KeyboardWedge { .. }, "wedge") => {}
@@ -552,10 +589,23 @@ kiosk_key = "kiosk.pem"
     }
 
     #[test]
+    fn a_missing_device_section_is_refused_with_an_example_never_simulated() {
+        let dir = tempfile::tempdir().unwrap();
+        write_board(dir.path());
+        let err = Config::parse(&format!("{GOOD}{SIM_PRINTER}"), &dir.path().join("k.toml")).unwrap_err().to_string();
+        assert!(err.contains("`devices.qr_reader`: missing"), "{err}");
+        assert!(err.contains("[devices.qr_reader]\ndriver = \"serial\""), "an example to copy: {err}");
+        let err = Config::parse(&format!("{GOOD}{SIM_QR}"), &dir.path().join("k.toml")).unwrap_err().to_string();
+        assert!(err.contains("`devices.printer`: missing"), "{err}");
+        // Simulated, when written out, still loads (the self-test then says so).
+        assert!(Config::parse(&good(), &dir.path().join("k.toml")).is_ok());
+    }
+
+    #[test]
     fn a_bad_intake_url_names_the_key() {
         let dir = tempfile::tempdir().unwrap();
         write_board(dir.path());
-        let text = GOOD.replace("http://127.0.0.1:9", "registratura");
+        let text = good().replace("http://127.0.0.1:9", "registratura");
         let err = Config::parse(&text, &dir.path().join("k.toml")).unwrap_err().to_string();
         assert!(err.contains("intake.url"), "{err}");
     }

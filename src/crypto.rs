@@ -186,6 +186,27 @@ pub fn provision_pair(kiosk_dir: &Path, intake_dir: &Path, kiosk_id: &str) -> Re
     Ok(())
 }
 
+/// What to do about a TLS failure reaching the intake, for the mistakes a
+/// technician makes with certificates (`error` is the connection error's
+/// text, with rustls's reason in it). The recipe is in image-build/README.md#tls.
+pub fn tls_advice(error: &str) -> Option<&'static str> {
+    Some(if error.contains("CaUsedAsEndEntity") {
+        "the intake's certificate is a CA certificate; make a server certificate signed by your CA: \
+         see image-build/README.md#tls"
+    } else if error.contains("UnknownIssuer") {
+        "the intake's certificate is signed by a CA this kiosk does not trust: give the kiosk your CA's \
+         certificate (intake.ca, or intake_ca when provisioning): see image-build/README.md#tls"
+    } else if error.contains("NotValidForName") {
+        "the intake's certificate does not name the host in intake.url (its subjectAltName must): \
+         see image-build/README.md#tls"
+    } else if error.contains("Expired") || error.contains("NotValidYet") {
+        "the intake's certificate has expired or is not valid yet (check this panel's clock, then the \
+         certificate's dates): see image-build/README.md#tls"
+    } else {
+        return None;
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,7 +35,15 @@ pub struct Check {
     /// update gate for what an update cannot break (see `selftest::Options::gate`).
     #[serde(default = "yes")]
     pub required: bool,
+    /// A simulated driver answered (`driver = "simulated"`): not a real
+    /// device. Reported as `WARN … SIMULATED — not a real device`, never as a
+    /// plain pass, so a panel never runs one unnoticed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub simulated: bool,
 }
+
+/// The words every report of a simulated device starts with.
+pub const SIMULATED: &str = "SIMULATED — not a real device";
 
 fn yes() -> bool {
     true
@@ -47,7 +55,30 @@ impl Check {
             Ok(d) => (true, d),
             Err(d) => (false, d),
         };
-        Check { name: name.to_owned(), ok, detail, required: true }
+        Check { name: name.to_owned(), ok, detail, required: true, simulated: false }
+    }
+
+    /// Marks the check as a simulated device's (when `simulated`): the
+    /// detail starts with [`SIMULATED`] and the driver to change.
+    pub fn simulated_if(self, simulated: bool) -> Check {
+        if !simulated {
+            return self;
+        }
+        let detail = format!(
+            "{SIMULATED} (driver = \"simulated\" in [devices.{}]; name the real one); {}",
+            self.name, self.detail
+        );
+        Check { simulated: true, detail, ..self }
+    }
+
+    /// `PASS`, `FAIL`, or `WARN` (an advisory failure, or a simulated device).
+    pub fn mark(&self) -> &'static str {
+        match (self.ok, self.required, self.simulated) {
+            (true, _, false) => "PASS",
+            (true, _, true) => "WARN",
+            (false, true, _) => "FAIL",
+            (false, false, _) => "WARN",
+        }
     }
 
     pub(crate) fn advisory(self) -> Check {
@@ -57,8 +88,17 @@ impl Check {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Report {
-    /// The kiosk's process id (for a technician; freshness decides liveness).
+    /// The kiosk's process id. With `start_ticks` and `boot_id` it names one
+    /// process: a report whose writer is gone (killed at once, by SIGKILL or
+    /// the OOM killer, before it could remove its report) is not trusted.
     pub pid: u32,
+    /// The writer's start time (clock ticks after boot, `/proc/PID/stat` field 22):
+    /// a pid reused by another process has another.
+    #[serde(default)]
+    pub start_ticks: u64,
+    /// The boot the report was written in (`/proc/sys/kernel/random/boot_id`).
+    #[serde(default)]
+    pub boot_id: String,
     pub version: String,
     /// When this report was written (Unix ms).
     pub updated_ms: i64,
@@ -77,6 +117,10 @@ pub enum ReadError {
     Missing(PathBuf),
     #[error("the report is {0} s old: the kiosk stopped or hangs")]
     Stale(i64),
+    #[error(
+        "the report at {path} was left by kiosk pid {pid}, which no longer runs ({why}): the kiosk is not running"
+    )]
+    Gone { path: PathBuf, pid: u32, why: String },
     #[error("unreadable report {path}: {message}")]
     Unreadable { path: PathBuf, message: String },
 }
@@ -104,7 +148,65 @@ pub fn read_fresh(path: &Path, now_ms: i64) -> Result<Report, ReadError> {
     if age > MAX_AGE_MS {
         return Err(ReadError::Stale(age / 1000));
     }
+    let gone = |why: String| ReadError::Gone { path: path.into(), pid: report.pid, why };
+    if let Some(boot) = boot_id() {
+        if report.boot_id != boot {
+            return Err(gone("written before this boot".into()));
+        }
+    }
+    match start_ticks(report.pid) {
+        None => return Err(gone("no such process".into())),
+        Some(t) if t != report.start_ticks => return Err(gone("that pid is now another process".into())),
+        Some(_) => {}
+    }
     Ok(report)
+}
+
+/// This boot's id (`/proc/sys/kernel/random/boot_id`), when the kernel gives one.
+pub fn boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok().map(|s| s.trim().to_owned())
+}
+
+/// When process `pid` started, in clock ticks after boot (`/proc/PID/stat`
+/// field 22); `None` when no such process runs.
+pub fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // Fields from 3 (state) on: the start time is field 22.
+    rest.split_whitespace().nth(22 - 3)?.parse().ok()
+}
+
+/// Who this process is, as a report records it: (pid, start ticks, boot id).
+pub fn this_process() -> (u32, u64, String) {
+    let pid = std::process::id();
+    (pid, start_ticks(pid).unwrap_or(0), boot_id().unwrap_or_default())
+}
+
+/// Removes the report at `path` however this process ends, as far as a
+/// process can: SIGTERM or SIGINT (then the kiosk stops as at a normal exit)
+/// and a panic. SIGKILL leaves it behind; [`read_fresh`] then sees that its
+/// writer is gone. `on_signal` runs after the removal (e.g. quit the UI loop).
+pub fn remove_at_exit(path: PathBuf, runtime: &tokio::runtime::Handle, on_signal: impl FnOnce() + Send + 'static) {
+    let hook_path = path.clone();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = std::fs::remove_file(&hook_path);
+        previous(info);
+    }));
+    runtime.spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        let _ = std::fs::remove_file(&path);
+        tracing::info!("stopping on a signal; health report removed");
+        on_signal();
+    });
 }
 
 /// Each device's state by status queries only: nothing printed, no LED
@@ -120,12 +222,19 @@ pub fn device_checks(devices: &Devices) -> Vec<Check> {
         format!("{}{seen}", devices.board.describe())
     });
     checks.push(Check::new("gpio", presence));
-    checks.push(Check::new("id_scanner", reader_state(devices.id_scanner.health(), "connected")));
-    checks.push(Check::new("printer", printer_state(devices.printer.as_ref())));
+    checks.push(
+        Check::new("id_scanner", reader_state(devices.id_scanner.health(), "connected"))
+            .simulated_if(devices.id_scanner.simulated()),
+    );
+    checks
+        .push(Check::new("printer", printer_state(devices.printer.as_ref())).simulated_if(devices.printer.simulated()));
     if let Some(labels) = &devices.label_printer {
-        checks.push(Check::new("label_printer", printer_state(labels.as_ref())));
+        checks.push(Check::new("label_printer", printer_state(labels.as_ref())).simulated_if(labels.simulated()));
     }
-    checks.push(Check::new("qr_reader", reader_state(devices.qr_reader.health(), "listening")));
+    checks.push(
+        Check::new("qr_reader", reader_state(devices.qr_reader.health(), "listening"))
+            .simulated_if(devices.qr_reader.simulated()),
+    );
     checks
 }
 
@@ -191,8 +300,11 @@ pub struct Reporter {
 
 impl Reporter {
     pub fn report(&self, now_ms: i64) -> Report {
+        let (pid, start_ticks, boot_id) = this_process();
         Report {
-            pid: std::process::id(),
+            pid,
+            start_ticks,
+            boot_id,
             version: env!("CARGO_PKG_VERSION").to_owned(),
             updated_ms: now_ms,
             ready: self.flags.ready(),
@@ -208,7 +320,16 @@ impl Reporter {
     pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         loop {
             let me = self.clone();
-            let written = tokio::task::spawn_blocking(move || write(&me.path, &me.report(crate::now_ms()))).await;
+            let stopping = stop.clone();
+            // Never rewrite a report once the kiosk stops (it is removed then).
+            let written = tokio::task::spawn_blocking(move || {
+                let report = me.report(crate::now_ms());
+                if *stopping.borrow() {
+                    return Ok(());
+                }
+                write(&me.path, &report)
+            })
+            .await;
             if let Ok(Err(e)) = written {
                 tracing::warn!(path = %self.path.display(), error = %e, "cannot write the health report");
             }
@@ -227,8 +348,11 @@ mod tests {
     use super::*;
 
     fn report(updated_ms: i64) -> Report {
+        let (pid, start_ticks, boot_id) = this_process();
         Report {
-            pid: 7,
+            pid,
+            start_ticks,
+            boot_id,
             version: "0.1.0".into(),
             updated_ms,
             ready: true,
@@ -248,6 +372,26 @@ mod tests {
         assert_eq!(read_fresh(&path, 1_000 + MAX_AGE_MS + 60_000), Err(ReadError::Stale(105)));
         std::fs::write(&path, "{ half").unwrap();
         assert!(matches!(read_fresh(&path, 1_000), Err(ReadError::Unreadable { .. })));
+    }
+
+    #[test]
+    fn a_report_whose_kiosk_is_gone_or_from_another_boot_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("health.json");
+        // A process that has exited (as after SIGKILL): its pid no longer runs.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let r = Report { pid: dead, ..report(1_000) };
+        write(&path, &r).unwrap();
+        let e = read_fresh(&path, 1_000).unwrap_err();
+        assert!(matches!(e, ReadError::Gone { .. }) && e.to_string().contains("not running"), "{e}");
+        // The pid of a live process that started at another time (a reused pid).
+        write(&path, &Report { start_ticks: report(1_000).start_ticks + 1, ..report(1_000) }).unwrap();
+        assert!(read_fresh(&path, 1_000).unwrap_err().to_string().contains("another process"));
+        // Left from before a reboot (/run is memory on a panel, but runtime_dir may not be).
+        write(&path, &Report { boot_id: "an-earlier-boot".into(), ..report(1_000) }).unwrap();
+        assert!(read_fresh(&path, 1_000).unwrap_err().to_string().contains("before this boot"));
     }
 
     #[test]

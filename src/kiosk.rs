@@ -19,13 +19,24 @@ pub struct Kiosk {
     pub devices: Devices,
     /// Readiness and the screen's state, for the health report.
     pub health: crate::health::Flags,
-    shutdown: tokio::sync::watch::Sender<bool>,
+    shutdown: Arc<tokio::sync::watch::Sender<bool>>,
+    health_path: std::path::PathBuf,
 }
 
 impl Kiosk {
-    /// Stops the background uploader and the health reporter (which removes its report).
+    /// Stops the background uploader and the health reporter, and removes
+    /// the health report now: the process may end before the reporter runs again.
     pub fn shutdown(&self) {
-        let _ = self.shutdown.send(true);
+        (self.stopper())()
+    }
+
+    /// [`Kiosk::shutdown`] for another thread (a signal handler).
+    pub fn stopper(&self) -> impl Fn() + Send + Sync + 'static {
+        let (tx, path) = (self.shutdown.clone(), self.health_path.clone());
+        move || {
+            let _ = tx.send(true);
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }
 
@@ -37,6 +48,17 @@ pub fn catalogue(cfg: &Config) -> anyhow::Result<Catalogue> {
     };
     c.log_broken();
     Ok(c)
+}
+
+/// Says in the log, once at start, what to do when the intake's certificate
+/// is refused for a reason a technician can fix (a CA certificate used as the
+/// server's, an untrusted CA, a wrong host name); the uploader then only retries.
+pub async fn explain_intake_tls(client: crate::upload::IntakeClient) {
+    if let Err(e) = client.health().await {
+        if let Some(advice) = crate::crypto::tls_advice(&e) {
+            tracing::error!(error = %e, "cannot reach the intake: {advice}");
+        }
+    }
 }
 
 /// The staff desk's self-test: the technician's checks of this configuration,
@@ -73,6 +95,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
     let uploader = cfg.uploader(uploader_queue, wake.clone());
     runtime.spawn(uploader.run(shutdown_rx.clone()));
+    runtime.spawn(explain_intake_tls(cfg.intake_client(Duration::from_secs(15))));
     let health = crate::health::Flags::default();
     let reporter = crate::health::Reporter {
         path: cfg.health_path(),
@@ -129,7 +152,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         },
         health.clone(),
     )?;
-    Ok(Kiosk { ui, devices, health, shutdown })
+    Ok(Kiosk { ui, devices, health, shutdown: Arc::new(shutdown), health_path: cfg.health_path() })
 }
 
 /// Chooses the off-screen renderer: the real UI, drawn by Slint's software

@@ -39,10 +39,33 @@ pub struct ProvisionFile {
     pub municipality_public_key: String,
     #[serde(default)]
     pub languages: Option<Vec<String>>,
-    /// The kiosk's `[devices]` table, as in the configuration file.
+    /// The kiosk's `[devices]` table, as in the configuration file; the
+    /// ID scanner, the printer and the QR reader must each be named.
     #[serde(default)]
     pub devices: Option<toml::Table>,
+    /// The municipality's services: a folder of form files next to this
+    /// file (or a path). Checked like `ghiseu forms check`, then copied to
+    /// `DATA/forms`, which becomes `kiosk.forms_dir`.
+    #[serde(default)]
+    pub forms_dir: Option<PathBuf>,
+    /// UI texts overriding the built-in ones (`ro.toml`, `en.toml`, `hu.toml`),
+    /// copied to `DATA/texts` like the forms.
+    #[serde(default)]
+    pub texts_dir: Option<PathBuf>,
+    /// `[print]`, `[labels]`, `[staff]`: as in the configuration file (a
+    /// relative `print.logo` is next to this file and copied to `DATA/logo.png`).
+    #[serde(default)]
+    pub print: Option<toml::Table>,
+    #[serde(default)]
+    pub labels: Option<toml::Table>,
+    #[serde(default)]
+    pub staff: Option<toml::Table>,
 }
+
+/// The boards this release supports (the repository's `board/` folder,
+/// installed on the image as `/usr/share/ghiseu/board/NAME.toml`).
+pub const BOARDS: [&str; 7] =
+    ["desktop", "qemu", "rpi4-touch-10", "rpi4-touch-7", "rpi5-touch-10", "rpi5-touch-7", "x86-minipc"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
@@ -121,6 +144,16 @@ pub fn read(path: &Path) -> Result<ProvisionFile, ProvisionError> {
             return Err(invalid("intake_ca is not a PEM certificate (no BEGIN CERTIFICATE line)".into()));
         }
     }
+    let devices = p.devices.as_ref();
+    for (key, example) in crate::config::REQUIRED_DEVICES {
+        if !devices.is_some_and(|d| d.contains_key(&key["devices.".len()..])) {
+            return Err(invalid(format!(
+                "no [{key}] section: name every device, so a panel never runs a simulated one by accident. \
+                 For example:\n[{key}]\n{example}\n(a test bench without one: driver = \"simulated\", which \
+                 `ghiseu selftest` reports as SIMULATED — not a real device)"
+            )));
+        }
+    }
     Ok(p)
 }
 
@@ -132,25 +165,94 @@ fn quote(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
 
+/// Copies the `*.toml` files of `from` into `to` (replaced whole).
+fn copy_folder(from: &Path, to: &Path) -> Result<(), ProvisionError> {
+    fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ProvisionError + '_ {
+        move |source| ProvisionError::Write { path: path.into(), source }
+    }
+    let staged = to.with_extension("new");
+    let _ = std::fs::remove_dir_all(&staged);
+    std::fs::create_dir_all(&staged).map_err(io(&staged))?;
+    for entry in std::fs::read_dir(from).map_err(|source| ProvisionError::Read { path: from.into(), source })? {
+        let path = entry.map_err(io(from))?.path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&path, staged.join(path.file_name().expect("a file name"))).map_err(io(&path))?;
+        }
+    }
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::rename(&staged, to).map_err(io(to))
+}
+
 /// Makes `data_dir` a provisioned kiosk from `file`: the configuration,
-/// the municipality's key, the intake CA and the kiosk's own key.
+/// the municipality's key, the intake CA and the kiosk's own key; its forms,
+/// texts and logo when the file names them.
 pub fn provision(file: &Path, data_dir: &Path, board_dir: &Path) -> Result<Provisioned, ProvisionError> {
     let p = read(file)?;
+    // Paths written into kiosk.toml are absolute: a relative one would be
+    // read relative to kiosk.toml itself (`--data kiosk` → `kiosk/kiosk`).
+    let absolute = |d: &Path| std::path::absolute(d).unwrap_or_else(|_| d.to_owned());
+    let (data_dir, board_dir) = (&absolute(data_dir), &absolute(board_dir));
+    let beside = |rel: &Path| absolute(&file.parent().unwrap_or(Path::new(".")).join(rel));
+    let invalid = |message: String| ProvisionError::Invalid { path: file.into(), message };
     let board = if p.board.contains('/') {
-        PathBuf::from(&p.board)
+        beside(Path::new(&p.board))
     } else {
         board_dir.join(format!("{}.toml", p.board.trim_end_matches(".toml")))
     };
     if !board.is_file() {
-        let known: Vec<String> = std::fs::read_dir(board_dir)
+        let mut known: Vec<String> = std::fs::read_dir(board_dir)
             .map(|d| d.filter_map(|e| e.ok()?.path().file_stem().map(|s| s.to_string_lossy().into_owned())).collect())
             .unwrap_or_default();
-        return Err(ProvisionError::Invalid {
-            path: file.into(),
-            message: format!("board `{}`: no file {}; known boards: {}", p.board, board.display(), known.join(", ")),
-        });
+        known.sort();
+        let known = if known.is_empty() {
+            format!(
+                "{} holds no board files. The image installs them in /usr/share/ghiseu/board (from the \
+                 repository's board/ folder); elsewhere pass --board-dir DIR, e.g. --board-dir board in a \
+                 source checkout. Boards of this release: {}",
+                board_dir.display(),
+                BOARDS.join(", ")
+            )
+        } else {
+            format!("known boards: {} (the files in {})", known.join(", "), board_dir.display())
+        };
+        return Err(invalid(format!("board `{}`: no file {}; {known}", p.board, board.display())));
     }
     std::fs::create_dir_all(data_dir).map_err(|source| ProvisionError::Write { path: data_dir.into(), source })?;
+    let data_dir = &std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.clone());
+
+    // The municipality's forms, checked before anything is written.
+    let forms = match &p.forms_dir {
+        None => None,
+        Some(dir) => {
+            let dir = beside(dir);
+            let (n, problems) = crate::forms::lint::check_dir(&dir)
+                .map_err(|e| invalid(format!("forms_dir {}: {e}", dir.display())))?;
+            if !problems.is_empty() || n == 0 {
+                let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                return Err(invalid(format!(
+                    "forms_dir {}: {}",
+                    dir.display(),
+                    if n == 0 { "no form files (*.toml)".to_owned() } else { list.join("\n") }
+                )));
+            }
+            Some(dir)
+        }
+    };
+    if let Some(dir) = &forms {
+        copy_folder(dir, &data_dir.join("forms"))?;
+    }
+    if let Some(dir) = &p.texts_dir {
+        let dir = beside(dir);
+        crate::i18n::Texts::load(Some(&dir)).map_err(|e| invalid(format!("texts_dir: {e}")))?;
+        copy_folder(&dir, &data_dir.join("texts"))?;
+    }
+    let mut print = p.print.clone();
+    if let Some(logo) = print.as_mut().and_then(|t| t.get_mut("logo")) {
+        let from = beside(Path::new(logo.as_str().unwrap_or_default()));
+        let to = data_dir.join("logo.png");
+        std::fs::copy(&from, &to).map_err(|source| ProvisionError::Read { path: from.clone(), source })?;
+        *logo = toml::Value::String(to.display().to_string());
+    }
 
     write(&data_dir.join("municipality.pub"), &format!("{}\n", p.municipality_public_key.trim()))?;
     let ca = data_dir.join("intake-ca.pem");
@@ -173,7 +275,8 @@ pub fn provision(file: &Path, data_dir: &Path, board_dir: &Path) -> Result<Provi
     write(&data_dir.join("kiosk.pub.pem"), &public_key_pem)?;
 
     let mut text = format!(
-        "# Written by `ghiseu provision` from {}. Provision again rather than editing.\n\
+        "# Written by `ghiseu provision` from {}. Provision again rather than editing:\n\
+         # change the provisioning file and run `ghiseu provision --from FILE --force` (the key is kept).\n\
          [kiosk]\nid = {}\nmunicipality = {}\nboard = {}\ndata_dir = {}\n\
          # The health report (in memory) that the update gate reads.\nruntime_dir = \"/run/ghiseu\"\n",
         file.display(),
@@ -185,6 +288,12 @@ pub fn provision(file: &Path, data_dir: &Path, board_dir: &Path) -> Result<Provi
     if let Some(l) = &p.languages {
         text += &format!("languages = {}\n", toml::Value::from(l.clone()));
     }
+    if forms.is_some() {
+        text += &format!("forms_dir = {}\n", quote(&data_dir.join("forms").display().to_string()));
+    }
+    if p.texts_dir.is_some() {
+        text += &format!("texts_dir = {}\n", quote(&data_dir.join("texts").display().to_string()));
+    }
     text += &format!("\n[intake]\nurl = {}\n", quote(&p.intake_url));
     if let Some(u) = &p.public_status_url {
         text += &format!("public_status_url = {}\n", quote(u));
@@ -193,11 +302,13 @@ pub fn provision(file: &Path, data_dir: &Path, board_dir: &Path) -> Result<Provi
         text += "ca = \"intake-ca.pem\"\n";
     }
     text += "\n[security]\nmunicipality_recipient = \"municipality.pub\"\nkiosk_key = \"kiosk.pem\"\n";
-    if let Some(devices) = &p.devices {
-        let mut root = toml::Table::new();
-        root.insert("devices".into(), toml::Value::Table(devices.clone()));
-        text += "\n";
-        text += &toml::to_string(&root).expect("a TOML table serialises");
+    for (name, table) in [("devices", &p.devices), ("print", &print), ("labels", &p.labels), ("staff", &p.staff)] {
+        if let Some(table) = table {
+            let mut root = toml::Table::new();
+            root.insert(name.into(), toml::Value::Table(table.clone()));
+            text += "\n";
+            text += &toml::to_string(&root).expect("a TOML table serialises");
+        }
     }
 
     // Check the result as the kiosk will read it before marking the panel provisioned.
@@ -263,7 +374,9 @@ mod tests {
         let file = format!(
             "kiosk_id = \"primaria-test-01\"\nmunicipality = \"Primăria Test\"\nboard = \"qemu\"\n\
              intake_url = \"https://registratura.example.ro\"\nmunicipality_public_key = \"{recipient}\"\n\
-             [devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n"
+             [devices.id_scanner]\ndriver = \"simulated\"\n\
+             [devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n\
+             [devices.qr_reader]\ndriver = \"simulated\"\n"
         );
         (dir, boards, file)
     }
@@ -316,5 +429,80 @@ mod tests {
         }
         let e = find(&[dir.path().join("nowhere")]).unwrap_err().to_string();
         assert!(e.contains(FILE_NAME) && e.contains("nowhere"), "{e}");
+    }
+
+    #[test]
+    fn a_device_section_left_out_is_refused_with_an_example() {
+        let (dir, boards, text) = setup();
+        let file = dir.path().join(FILE_NAME);
+        std::fs::write(&file, text.replace("[devices.qr_reader]\ndriver = \"simulated\"\n", "")).unwrap();
+        let e = provision(&file, &dir.path().join("data"), &boards).unwrap_err().to_string();
+        assert!(e.contains("no [devices.qr_reader] section") && e.contains("driver = \"serial\""), "{e}");
+        assert!(!dir.path().join("data/kiosk.toml").exists());
+    }
+
+    #[test]
+    fn a_relative_data_folder_is_written_as_an_absolute_path() {
+        let (dir, boards, text) = setup();
+        let file = dir.path().join(FILE_NAME);
+        std::fs::write(&file, &text).unwrap();
+        // As `ghiseu provision --data kiosk` run in `dir`: relative to where it runs.
+        let relative = pathdiff(&dir.path().join("kiosk"));
+        let p = provision(&file, &relative, &boards).unwrap();
+        let cfg = crate::config::Config::load(&p.config).unwrap();
+        assert_eq!(cfg.kiosk.data_dir, dir.path().join("kiosk"), "not kiosk/kiosk");
+        assert_eq!(cfg.queue_path(), dir.path().join("kiosk/queue.sqlite"));
+    }
+
+    /// `path` relative to the current directory (tests run in the crate's folder).
+    fn pathdiff(path: &Path) -> PathBuf {
+        let cwd = std::env::current_dir().unwrap();
+        let up: PathBuf = cwd.components().skip(1).map(|_| "..").collect();
+        up.join(path.strip_prefix("/").unwrap())
+    }
+
+    #[test]
+    fn with_no_board_files_the_boards_of_this_release_and_their_origin_are_named() {
+        let (dir, _, text) = setup();
+        let file = dir.path().join(FILE_NAME);
+        std::fs::write(&file, &text).unwrap();
+        let e = provision(&file, &dir.path().join("data"), &dir.path().join("no-boards")).unwrap_err().to_string();
+        assert!(e.contains("/usr/share/ghiseu/board") && e.contains("--board-dir"), "{e}");
+        assert!(e.contains("rpi5-touch-7") && e.contains("x86-minipc"), "{e}");
+        let mut shipped: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("board"))
+            .unwrap()
+            .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        shipped.sort();
+        assert_eq!(shipped, BOARDS, "BOARDS lists the files in board/");
+    }
+
+    #[test]
+    fn forms_texts_print_labels_and_staff_come_from_the_provisioning_file() {
+        let (dir, boards, text) = setup();
+        let forms = dir.path().join("forms");
+        std::fs::create_dir_all(&forms).unwrap();
+        std::fs::write(forms.join("petitie.toml"), include_str!("../forms/petitie.toml")).unwrap();
+        let hash = crate::app::staff::hash_pin("4821");
+        let file = dir.path().join(FILE_NAME);
+        let extra = format!(
+            "forms_dir = \"forms\"\n{text}[print.profiles.bixolon-58]\npaper_mm = 58\n\
+             [labels]\nlanguage = \"tspl\"\n[[staff.members]]\nname = \"Ana\"\npin_hash = \"{hash}\"\n"
+        );
+        std::fs::write(&file, &extra).unwrap();
+        let p = provision(&file, &dir.path().join("data"), &boards).unwrap();
+        let cfg = crate::config::Config::load(&p.config).unwrap();
+        assert_eq!(cfg.kiosk.forms_dir.as_deref(), Some(dir.path().join("data/forms").as_path()));
+        assert!(dir.path().join("data/forms/petitie.toml").is_file());
+        assert_eq!(cfg.staff.members[0].name, "Ana");
+        assert!(cfg.print.profiles.contains_key("bixolon-58"));
+        assert_eq!(cfg.labels.language, Some(crate::print::label::LabelLang::Tspl));
+
+        // A broken form is refused before anything is written, with its line.
+        std::fs::write(forms.join("petitie.toml"), "id = \"x\"\nversion = \"1\n").unwrap();
+        std::fs::remove_dir_all(dir.path().join("data")).unwrap();
+        let e = provision(&file, &dir.path().join("data"), &boards).unwrap_err().to_string();
+        assert!(e.contains("petitie.toml:2"), "{e}");
+        assert!(!dir.path().join("data/kiosk.toml").exists());
     }
 }

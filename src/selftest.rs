@@ -123,7 +123,10 @@ pub async fn run(cfg: &Config, source: Source<'_>, opts: Options) -> Vec<Check> 
     let advisory = |c: Check| if gate { c.advisory() } else { c };
     checks.push(advisory(check(
         "intake",
-        health.clone().map(|_| format!("{url} answers ({tls})")).map_err(|e| format!("{url}: {e}")),
+        health.clone().map(|_| format!("{url} answers ({tls})")).map_err(|e| match crate::crypto::tls_advice(&e) {
+            Some(advice) => format!("{url}: {advice} (TLS: {e})"),
+            None => format!("{url}: {e}"),
+        }),
     )));
 
     let now = crate::now_ms();
@@ -193,7 +196,7 @@ async fn exercise_devices(cfg: &Config, devices: &Devices, waits: Waits) -> Vec<
     })
     .await
     .unwrap_or_else(|e| Err(e.to_string()));
-    checks.push(check("id_scanner", id));
+    checks.push(check("id_scanner", id).simulated_if(devices.id_scanner.simulated()));
 
     let printer = devices.printer.clone();
     let municipality = cfg.kiosk.municipality.clone();
@@ -216,9 +219,10 @@ async fn exercise_devices(cfg: &Config, devices: &Devices, waits: Waits) -> Vec<
     })
     .await
     .unwrap_or_else(|e| Err(e.to_string()));
-    checks.push(check("printer", print));
+    checks.push(check("printer", print).simulated_if(devices.printer.simulated()));
 
     if let Some(labels) = devices.label_printer.clone() {
+        let simulated = labels.simulated();
         // Status only: a test label would waste a sticker.
         let status = tokio::task::spawn_blocking(move || {
             let s = labels.status();
@@ -230,10 +234,11 @@ async fn exercise_devices(cfg: &Config, devices: &Devices, waits: Waits) -> Vec<
         })
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
-        checks.push(check("label_printer", status));
+        checks.push(check("label_printer", status).simulated_if(simulated));
     }
 
     let reader = devices.qr_reader.clone();
+    let simulated = reader.simulated();
     let qr = if waits.qr.is_zero() {
         Ok("configured (no code asked for; use --qr-wait SECS to scan one)".to_owned())
     } else {
@@ -241,12 +246,17 @@ async fn exercise_devices(cfg: &Config, devices: &Devices, waits: Waits) -> Vec<
         tokio::task::spawn_blocking(move || match reader.next_code(wait) {
             // The code's text may be anything a citizen carries: only its length is reported.
             Some(code) => Ok(format!("read a code of {} characters", code.chars().count())),
+            None if simulated => Err(format!(
+                "no code within {} s: this reader is simulated and never reads a real code; \
+                 set the real driver in [devices.qr_reader]",
+                wait.as_secs()
+            )),
             None => Err(format!("no code within {} s", wait.as_secs())),
         })
         .await
         .unwrap_or_else(|e| Err(e.to_string()))
     };
-    checks.push(check("qr_reader", qr));
+    checks.push(check("qr_reader", qr).simulated_if(simulated));
 
     checks
 }
@@ -271,20 +281,32 @@ fn disk(dir: &std::path::Path, min_mb: u64) -> Result<String, String> {
     Ok(format!("{free_mb} MB free in {} ({min_mb} MB kept in reserve)", dir.display()))
 }
 
-/// Blinks the status LED, powers the printer, reads the presence sensor.
+/// Blinks the status LED, powers the printer, reads the presence sensor:
+/// each only when the board has that line, and the detail says only what was done.
 fn gpio(io: &dyn BoardIo) -> Result<String, String> {
     let what = io.describe();
-    for on in [true, false, true] {
-        io.set_status_led(on).map_err(|e| e.to_string())?;
-        std::thread::sleep(Duration::from_millis(150));
+    let (led, relay) = io.outputs();
+    let mut done = vec![];
+    if led {
+        for on in [true, false, true] {
+            io.set_status_led(on).map_err(|e| e.to_string())?;
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        done.push("LED toggled");
     }
-    io.set_printer_power(true).map_err(|e| e.to_string())?;
-    let presence = match io.presence().map_err(|e| e.to_string())? {
-        Some(true) => ", presence sensor: someone there",
-        Some(false) => ", presence sensor: nobody",
-        None => "",
-    };
-    Ok(format!("{what}: LED toggled, printer power on{presence}"))
+    if relay {
+        io.set_printer_power(true).map_err(|e| e.to_string())?;
+        done.push("printer power on");
+    }
+    match io.presence().map_err(|e| e.to_string())? {
+        Some(true) => done.push("presence sensor: someone there"),
+        Some(false) => done.push("presence sensor: nobody"),
+        None => {}
+    }
+    if done.is_empty() {
+        return Ok(format!("{what}: nothing to test (no LED, printer relay or presence sensor in the board file)"));
+    }
+    Ok(format!("{what}: {}", done.join(", ")))
 }
 
 /// The clock is plausible and, when the intake answered, close to its clock.
@@ -338,6 +360,13 @@ mod tests {
             writes,
             vec![("status_led", true), ("status_led", false), ("status_led", true), ("printer_power", true)]
         );
+    }
+
+    #[test]
+    fn a_board_without_gpio_claims_nothing_it_did_not_do() {
+        let detail = gpio(&crate::board::NoIo).unwrap();
+        assert!(!detail.contains("LED toggled") && !detail.contains("printer power on"), "{detail}");
+        assert!(detail.starts_with("no GPIO on this board: nothing to test"), "{detail}");
     }
 
     #[test]

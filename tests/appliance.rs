@@ -151,8 +151,12 @@ fn the_update_gate_trusts_the_running_kiosk_and_not_the_network() {
     let cfg_path = common::write_config(dir.path(), &format!("http://127.0.0.1:{}", common::free_port()));
     let cfg = Config::load(&cfg_path).unwrap();
     std::fs::create_dir_all(&cfg.kiosk.data_dir).unwrap();
+    // Written as by a live kiosk: this test's own process stands in for it.
+    let (pid, start_ticks, boot_id) = ghiseu::health::this_process();
     let fresh = |ready: bool, printer_ok: bool| Report {
-        pid: 1,
+        pid,
+        start_ticks,
+        boot_id: boot_id.clone(),
         version: "0.1.0".into(),
         updated_ms: ghiseu::now_ms(),
         ready,

@@ -294,7 +294,7 @@ fn forms_check_passes_the_shipped_forms_and_points_at_each_broken_line() {
     assert_eq!(bad.status.code(), Some(1));
     let out = String::from_utf8_lossy(&bad.stdout);
     for expected in [
-        "tests/forms-broken/a-syntax.toml:3: not valid TOML",
+        "tests/forms-broken/a-syntax.toml:3: TOML greșit / not valid TOML: lipsesc ghilimelele de închidere",
         "tests/forms-broken/b-typos.toml:11: field `cnp` has unknown type `cnpp`",
         "tests/forms-broken/b-typos.toml:17: field `nume` has unknown key `requried`",
         "tests/forms-broken/b-typos.toml:21: field `nume` is defined twice",
@@ -307,10 +307,15 @@ fn forms_check_passes_the_shipped_forms_and_points_at_each_broken_line() {
         "tests/forms-broken/e-conditions.toml:14: field `raspuns`: a `choice` needs at least two `options`",
         "tests/forms-broken/e-conditions.toml:19: field `email`: `show_if` names field `raspunsul`, which does not exist",
         "tests/forms-broken/e-conditions.toml:25: field `nume`: section `petent` is not defined in `[[sections]]`",
+        // Every kind of mistake of one file in the same run.
+        "tests/forms-broken/f-all-at-once.toml:6: category `adeverinte` has no title on screen; use one of: petitii,",
+        "tests/forms-broken/f-all-at-once.toml:13: field `tip` has unknown type `alegere` (expected one of: text, textarea,",
+        "tests/forms-broken/f-all-at-once.toml:19: field `data`: `not_before`: `ieri` is not a date limit",
+        "tests/forms-broken/f-all-at-once.toml:25: field `motiv`: `show_if` names field `tipul`, which does not exist",
     ] {
         assert!(out.lines().any(|l| l.starts_with(expected)), "missing `{expected}` in:\n{out}");
     }
-    assert_eq!(out.lines().count(), 13, "{out}");
+    assert_eq!(out.lines().count(), 17, "{out}");
 }
 
 #[test]

@@ -66,6 +66,8 @@ pub struct SelfTestLine {
     pub name: String,
     pub ok: bool,
     pub detail: String,
+    /// A simulated device answered: shown as a problem, never as a pass.
+    pub simulated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,5 +99,10 @@ pub fn valid_date(d: &str) -> bool {
     let num = |s: &str, len: usize, lo: u32, hi: u32| {
         s.len() == len && s.parse::<u32>().is_ok_and(|v| (lo..=hi).contains(&v))
     };
-    p.len() == 3 && num(p[0], 2, 1, 31) && num(p[1], 2, 1, 12) && num(p[2], 4, 2000, 2099)
+    p.len() == 3
+        && num(p[0], 2, 1, 31)
+        && num(p[1], 2, 1, 12)
+        && num(p[2], 4, 2000, 2099)
+        // A day that exists: no 31.02 or 29.02 in a common year.
+        && jiff::civil::Date::new(p[2].parse().unwrap_or(0), p[1].parse().unwrap_or(0), p[0].parse().unwrap_or(0)).is_ok()
 }

@@ -89,14 +89,24 @@ pub(super) fn staff_view(s: &Session, texts: &Texts) -> StaffView {
             crate::app::SelfTestState::Running => t("selftest_running"),
             crate::app::SelfTestState::Done(lines) => {
                 let failed = lines.iter().filter(|l| !l.ok).count();
-                let n = [("failed", failed.to_string()), ("total", lines.len().to_string())];
+                let simulated = lines.iter().filter(|l| l.simulated).count();
+                let n = [
+                    ("failed", failed.to_string()),
+                    ("total", lines.len().to_string()),
+                    ("simulated", simulated.to_string()),
+                ];
                 let args: Vec<(&str, &str)> = n.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                texts.fmt(lang, if failed == 0 { "selftest_passed" } else { "selftest_failed" }, &args)
+                let summary = texts.fmt(lang, if failed == 0 { "selftest_passed" } else { "selftest_failed" }, &args);
+                // A simulated device is never a plain pass on the desk either.
+                match simulated {
+                    0 => summary,
+                    _ => format!("{summary} {}", texts.fmt(lang, "selftest_simulated", &args)),
+                }
             }
         },
         selftest: match &st.selftest {
             crate::app::SelfTestState::Done(lines) => {
-                lines.iter().map(|l| (l.ok, format!("{}: {}", l.name, l.detail))).collect()
+                lines.iter().map(|l| (l.ok && !l.simulated, format!("{}: {}", l.name, l.detail))).collect()
             }
             _ => vec![],
         },

@@ -443,12 +443,27 @@ fn the_technician_self_test_runs_behind_the_pin_and_shows_each_check() {
     assert!(s.handle(Event::RunSelfTest).is_empty(), "one run at a time");
     assert_eq!(view::view(&s, &texts, "").staff.selftest_summary, "Se rulează autotestul…");
     s.handle(Event::SelfTestDone(vec![
-        SelfTestLine { name: "disk".into(), ok: true, detail: "812 MB free".into() },
-        SelfTestLine { name: "printer".into(), ok: false, detail: "out of paper".into() },
+        SelfTestLine { name: "disk".into(), ok: true, detail: "812 MB free".into(), simulated: false },
+        SelfTestLine { name: "printer".into(), ok: false, detail: "out of paper".into(), simulated: false },
     ]));
     let v = view::view(&s, &texts, "").staff;
     assert_eq!(v.selftest_summary, "1 din 2 verificări au eșuat.");
     assert_eq!(v.selftest, [(true, "disk: 812 MB free".to_owned()), (false, "printer: out of paper".to_owned())]);
     s.handle(Event::StaffExit);
     assert_eq!(s.staff.selftest, SelfTestState::NotRun, "leaving the desk forgets the results");
+}
+
+#[test]
+fn the_desk_shows_a_simulated_device_as_not_real_never_as_a_pass() {
+    let texts = crate::i18n::Texts::builtin();
+    let mut s = logged_in();
+    s.handle(Event::RunSelfTest);
+    let detail = "SIMULATED — not a real device (driver = \"simulated\" in [devices.qr_reader]); listening";
+    s.handle(Event::SelfTestDone(vec![
+        SelfTestLine { name: "disk".into(), ok: true, detail: "812 MB free".into(), simulated: false },
+        SelfTestLine { name: "qr_reader".into(), ok: true, detail: detail.into(), simulated: true },
+    ]));
+    let v = view::view(&s, &texts, "").staff;
+    assert!(v.selftest_summary.contains("1 dispozitive SIMULATE — nu sunt reale"), "{}", v.selftest_summary);
+    assert_eq!(v.selftest[1], (false, format!("qr_reader: {detail}")));
 }

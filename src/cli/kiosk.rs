@@ -21,7 +21,7 @@ pub fn run(config: PathBuf, headless: Option<PathBuf>, screen: Option<String>) -
         cfg.board()?.select_platform().map_err(|e| anyhow::anyhow!("cannot open the display: {e}"))?;
     }
     let rt = runtime()?;
-    kiosk(&cfg, &rt, headless, Duration::from_secs(2), screen).map(|_| ExitCode::SUCCESS)
+    kiosk(&cfg, &rt, "ghiseu run", headless, Duration::from_secs(2), screen).map(|_| ExitCode::SUCCESS)
 }
 
 pub fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen: Option<String>) -> Result<ExitCode> {
@@ -59,6 +59,7 @@ pub fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen:
              board = \"board.toml\"\ndata_dir = \"kiosk\"\n\n[intake]\nurl = \"http://{addr}\"\n\n\
              [security]\nmunicipality_recipient = \"keys/municipality.pub\"\nkiosk_key = \"keys/kiosk.pem\"\n\n\
              [devices.id_scanner]\ndriver = \"simulated\"\n\n[devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n\n\
+             [devices.qr_reader]\ndriver = \"simulated\"\n\n\
              [devices.label_printer]\ndriver = \"simulated\"\nout_dir = \"labels\"\n\n\
              # The staff desk: hold the top-left corner 3 s (or show badge `ghiseu-staff:demo`), PIN 1234.\n\
              [[staff.members]]\nname = \"Demo\"\npin_hash = \"{pin_hash}\"\nbadge = \"demo\"\n",
@@ -72,7 +73,7 @@ pub fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen:
         data.join("labels").display()
     );
     let screen = screen.map(|s| opening_events(&cfg, &s)).transpose()?;
-    let walk = kiosk(&cfg, &rt, headless, Duration::from_secs(30), screen)?;
+    let walk = kiosk(&cfg, &rt, "ghiseu demo", headless, Duration::from_secs(30), screen)?;
     let _ = stop_tx.send(());
     let _ = rt.block_on(server);
     let Some((walk, out)) = walk else { return Ok(ExitCode::SUCCESS) };
@@ -126,6 +127,7 @@ fn has_display() -> bool {
 fn kiosk(
     cfg: &Config,
     rt: &tokio::runtime::Runtime,
+    command: &str,
     headless: Option<PathBuf>,
     wait_registered: Duration,
     screen: Option<Vec<ghiseu::app::Event>>,
@@ -148,6 +150,7 @@ fn kiosk(
         }
         let backlight = ghiseu::screen::Backlight::from_board(board.display.backlight.as_deref());
         let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices.with_board(io.clone(), backlight))?;
+        stop_on_signal(cfg, rt, &k);
         if board.display.output == ghiseu::board::Output::Window {
             k.ui.window.window().set_size(slint::PhysicalSize::new(board.display.width, board.display.height));
         }
@@ -171,6 +174,7 @@ fn kiosk(
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     ghiseu::kiosk::use_headless_platform(false)?;
     let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
+    stop_on_signal(cfg, rt, &k);
     k.ui.window.show()?;
     if let Some(events) = screen {
         for event in events {
@@ -179,7 +183,7 @@ fn kiosk(
         let shot = k.ui.window.window().take_snapshot()?;
         let path = out.join("screen.png");
         ghiseu::png::write_rgba(&path, shot.width(), shot.height(), shot.as_bytes())?;
-        println!("ghiseu demo: wrote {}", path.display());
+        println!("{command}: wrote {}", path.display());
         k.shutdown();
         return Ok(None);
     }
@@ -209,6 +213,24 @@ fn kiosk(
     }
     write_index(&out, &walk)?;
     Ok(Some((walk, out)))
+}
+
+/// SIGTERM, SIGINT or a panic: the health report goes first (and the
+/// reporter stops), so nothing trusts a kiosk that is stopping; then the UI
+/// loop ends as at a normal exit.
+fn stop_on_signal(cfg: &Config, rt: &tokio::runtime::Runtime, k: &ghiseu::kiosk::Kiosk) {
+    let stop = k.stopper();
+    ghiseu::health::remove_at_exit(cfg.health_path(), rt.handle(), move || {
+        stop();
+        let _ = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        });
+        // Should the loop not end (a scripted walk mid-way), do not outlive the signal.
+        std::thread::spawn(|| {
+            std::thread::sleep(Duration::from_secs(5));
+            std::process::exit(143);
+        });
+    });
 }
 
 /// Under systemd: READY=1 once the first frame is drawn (the queue is already

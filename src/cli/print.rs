@@ -120,7 +120,7 @@ pub fn print(cmd: PrintCommand) -> Result<ExitCode> {
         }
         PrintCommand::Label { number, date, lang, profile, config, out, png } => {
             if !ghiseu::app::valid_date(&date) {
-                bail!("--date {date}: use DD.MM.YYYY");
+                bail!("--date {date}: use DD.MM.YYYY, a day that exists (e.g. 28.02.2026)");
             }
             let cfg = load(&config)?;
             let profile = pick(&cfg, profile, Config::label_profile, "zebra-203")?;
@@ -155,10 +155,18 @@ pub fn print(cmd: PrintCommand) -> Result<ExitCode> {
             let custom = cfg.map(|c| c.print.profiles).unwrap_or_default();
             for name in Profile::names(&custom) {
                 let p = Profile::find(&name, &custom).expect("listed");
-                println!(
-                    "{name:<20} {} mm, {} dpi, {:?} at ESC t {}, text {:?}, labels {}×{} mm",
-                    p.paper_mm, p.dpi, p.code_page, p.code_page_number, p.text, p.label_width_mm, p.label_height_mm
-                );
+                // Only what applies: a receipt roll's code page, a label's size.
+                if p.is_label() {
+                    println!(
+                        "{name:<20} label printer, labels {}×{} mm, {} dpi",
+                        p.label_width_mm, p.label_height_mm, p.dpi
+                    );
+                } else {
+                    println!(
+                        "{name:<20} receipt printer, {} mm, {} dpi, {:?} at ESC t {}, text {:?}",
+                        p.paper_mm, p.dpi, p.code_page, p.code_page_number, p.text
+                    );
+                }
             }
         }
     }

@@ -58,6 +58,7 @@ pub fn uploader(config: PathBuf, drain: bool) -> Result<ExitCode> {
     let rt = runtime()?;
     let queue = ghiseu::queue::Queue::open(&cfg.queue_path())?;
     let uploader = cfg.uploader(queue, Default::default());
+    rt.block_on(ghiseu::kiosk::explain_intake_tls(cfg.intake_client(Duration::from_secs(15))));
     rt.block_on(async {
         if drain {
             uploader.drain().await
@@ -97,12 +98,7 @@ pub fn selftest(config: PathBuf, json: bool, card_wait: u64, qr_wait: u64, gate:
         println!("{}", serde_json::json!({ "ok": ok, "checks": checks }));
     } else {
         for c in &checks {
-            let mark = match (c.ok, c.required) {
-                (true, _) => "PASS",
-                (false, true) => "FAIL",
-                (false, false) => "WARN",
-            };
-            println!("{mark} {:<11} {}", c.name, c.detail);
+            println!("{} {:<11} {}", c.mark(), c.name, c.detail);
         }
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })

@@ -113,6 +113,10 @@ pub trait Printer: Send + Sync {
     fn status(&self) -> PrinterStatus;
     /// Where it is, for technicians: a path, an address, a folder.
     fn describe(&self) -> String;
+    /// The simulated driver (files in a folder): not a real printer.
+    fn simulated(&self) -> bool {
+        false
+    }
 }
 
 /// How long a printer has to answer a status request.
@@ -323,6 +327,10 @@ impl Printer for SimulatedPrinter {
 
     fn describe(&self) -> String {
         format!("simulated, into {}", self.out_dir.display())
+    }
+
+    fn simulated(&self) -> bool {
+        true
     }
 }
 

@@ -75,6 +75,11 @@ pub trait QrReader: Send + Sync {
     fn health(&self) -> Health {
         Health::Ok
     }
+
+    /// The simulated driver: it reads only codes a test injects, never a real one.
+    fn simulated(&self) -> bool {
+        false
+    }
 }
 
 /// Codes come from [`SimulatedQrReader::inject`] (tests, the demo script).
@@ -99,6 +104,10 @@ impl SimulatedQrReader {
 impl QrReader for SimulatedQrReader {
     fn next_code(&self, timeout: Duration) -> Option<String> {
         self.rx.lock().unwrap_or_else(|p| p.into_inner()).recv_timeout(timeout).ok()
+    }
+
+    fn simulated(&self) -> bool {
+        true
     }
 }
 

@@ -75,6 +75,12 @@ pub trait IdScanner: Send + Sync {
     fn health(&self) -> Health {
         Health::Ok
     }
+
+    /// The simulated driver (`driver = "simulated"`): not a real device,
+    /// which the self-test, the health report and the staff desk say.
+    fn simulated(&self) -> bool {
+        false
+    }
 }
 
 /// Documents older than this when a scan starts were read for someone else.
@@ -161,6 +167,10 @@ impl SimulatedScanner {
 }
 
 impl IdScanner for SimulatedScanner {
+    fn simulated(&self) -> bool {
+        true
+    }
+
     fn scan(&self, _timeout: Duration) -> Result<String, ScanError> {
         std::thread::sleep(self.delay);
         let scripted = self.script.lock().unwrap_or_else(|p| p.into_inner()).pop_front();

@@ -243,7 +243,7 @@ pub struct FormDef {
     pub id: String,
     /// Raised whenever the fields change; travels with each submission.
     pub version: u32,
-    /// Key of the category title in the UI texts (`cat_{category}`).
+    /// The catalogue group: petitii, informatii, sesizari, audiente or certificate (its title is the UI text `cat_{category}`).
     pub category: String,
     pub title: Localized,
     /// One or two sentences shown in the catalogue and at the top of the form.
@@ -265,6 +265,34 @@ pub struct FormDef {
     #[serde(default)]
     pub sections: Vec<Section>,
     pub fields: Vec<FieldDef>,
+}
+
+/// The catalogue's categories: each has its title in every language
+/// (`cat_NAME` in `ui/i18n/*.toml`, which `kiosk.texts_dir` may reword). A form
+/// naming another is refused, so no raw key ever reaches the screen.
+pub const CATEGORIES: [&str; 5] = ["petitii", "informatii", "sesizari", "audiente", "certificate"];
+
+/// Every field type, as written in form files.
+pub const FIELD_KINDS: [&str; 12] = [
+    "text",
+    "textarea",
+    "email",
+    "phone",
+    "cnp",
+    "date",
+    "number",
+    "choice",
+    "multi-choice",
+    "county",
+    "yes-no",
+    "signature",
+];
+
+/// The problem with a category, if it is not one of [`CATEGORIES`].
+pub fn category_problem(category: &str) -> Option<String> {
+    (!CATEGORIES.contains(&category)).then(|| {
+        format!("category `{category}` has no title on screen; use one of: {} (forms/README.md)", CATEGORIES.join(", "))
+    })
 }
 
 /// A signature's drawing box, in the units of its SVG path (the session
@@ -317,6 +345,9 @@ impl FormDef {
     pub(crate) fn check(&self) -> Result<(), String> {
         if self.fields.is_empty() {
             return Err("a form needs at least one field".into());
+        }
+        if let Some(problem) = category_problem(&self.category) {
+            return Err(problem);
         }
         let mut seen = std::collections::HashSet::new();
         for f in &self.fields {

@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 pub use counties::COUNTIES;
 pub use def::{
-    json_schema, kind_name, Choice, Condition, DateBound, FieldDef, FieldKind, FormDef, Localized, Prefill, Section,
-    SIGNATURE_BOX,
+    category_problem, json_schema, kind_name, Choice, Condition, DateBound, FieldDef, FieldKind, FormDef, Localized,
+    Prefill, Section, CATEGORIES, FIELD_KINDS, SIGNATURE_BOX,
 };
 pub use validate::{validate_all, validate_field, FieldError};
 
@@ -94,7 +94,7 @@ impl Catalogue {
         files
     }
 
-    fn add(&mut self, file: &Path, text: &str) {
+    pub(crate) fn add(&mut self, file: &Path, text: &str) {
         let parsed = toml::from_str::<FormDef>(text).map_err(|e| e.to_string()).and_then(|f| f.check().map(|_| f));
         match parsed {
             Ok(f) if self.get(&f.id).is_some() => self

@@ -121,6 +121,12 @@ impl Profile {
         }
     }
 
+    /// A label printer's profile (104 mm stock: labels, not a receipt roll):
+    /// its code page does not apply (labels are rasters), its label size does.
+    pub fn is_label(&self) -> bool {
+        self.paper_mm >= 104
+    }
+
     /// Printable width in dots: 72 mm of an 80 mm roll, 48 mm of a 58 mm one.
     pub fn paper_dots(&self) -> u32 {
         let printable_mm = if self.paper_mm >= 80 { 72 } else { 48 };

@@ -85,7 +85,13 @@ pub fn receipt_layout(r: &ReceiptData, texts: &Texts) -> Vec<Block> {
 pub fn sample_receipt(municipality: &str, status_url_base: &str, lang: Lang) -> ReceiptData {
     ReceiptData {
         municipality: municipality.into(),
-        service: "Petiție (OG 27/2002)".into(),
+        // The service's title in the receipt's language (as forms/petitie.toml has it).
+        service: match lang {
+            Lang::Ro => "Petiție (OG 27/2002)",
+            Lang::En => "Petition (OG 27/2002)",
+            Lang::Hu => "Petíció (OG 27/2002)",
+        }
+        .into(),
         tracking_code: "K7Q-4M2-X9".into(),
         created: "23.11.2026 14:05".into(),
         legal_basis: "OG 27/2002, art. 8".into(),

@@ -123,7 +123,12 @@ impl Effects {
                     .run(&me.devices)
                     .await
                     .into_iter()
-                    .map(|c| crate::app::SelfTestLine { name: c.name, ok: c.ok, detail: c.detail })
+                    .map(|c| crate::app::SelfTestLine {
+                        name: c.name,
+                        ok: c.ok,
+                        detail: c.detail,
+                        simulated: c.simulated,
+                    })
                     .collect();
                 tracing::info!(failed = lines.iter().filter(|l| !l.ok).count(), "self-test from the staff desk");
                 Event::SelfTestDone(lines)

@@ -31,7 +31,8 @@ pub fn write_config(dir: &Path, intake_url: &str) -> PathBuf {
              idle_timeout_secs = 300\n\n[intake]\nurl = \"{intake_url}\"\nstatus_timeout_secs = 1\n\n\
              [security]\nmunicipality_recipient = \"keys/municipality.pub\"\nkiosk_key = \"keys/kiosk.pem\"\n\n\
              [devices.id_scanner]\ndriver = \"simulated\"\ndelay_ms = 50\n\n\
-             [devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n",
+             [devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n\n\
+             [devices.qr_reader]\ndriver = \"simulated\"\n",
             board.display()
         ),
     )
