@@ -26,7 +26,22 @@ CREATE TABLE submissions (
 "#];
 
 pub struct PgStore {
-    client: Client,
+    /// Always `Some` but while being dropped.
+    client: Option<Client>,
+}
+
+impl Drop for PgStore {
+    /// The synchronous client runs a runtime of its own, and dropping one
+    /// inside another (the server's, when it stops) panics: inside a tokio
+    /// runtime the connection is closed on a plain thread of its own.
+    fn drop(&mut self) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        if let Some(client) = self.client.take() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
 }
 
 fn status_of(row: &postgres::Row) -> StatusBody {
@@ -56,12 +71,16 @@ impl PgStore {
             tx.execute("UPDATE ghiseu_schema SET version = $1", &[&(i as i64 + 1)])?;
         }
         tx.commit()?;
-        Ok(PgStore { client })
+        Ok(PgStore { client: Some(client) })
+    }
+
+    fn c(&mut self) -> &mut Client {
+        self.client.as_mut().expect("the client is there until drop")
     }
 
     pub fn register(&mut self, raw: &[u8], body: &SubmissionBody, now: jiff::Zoned) -> Result<StatusBody, StoreError> {
         let hash = sha256_hex(raw);
-        let mut tx = self.client.transaction()?;
+        let mut tx = self.c().transaction()?;
         // One writer at a time: numbers are consecutive and never reused.
         tx.batch_execute("LOCK TABLE submissions IN SHARE ROW EXCLUSIVE MODE")?;
         if let Some(row) =
@@ -110,7 +129,7 @@ impl PgStore {
 
     pub fn status(&mut self, tracking_code: &str) -> Result<Option<StatusBody>, StoreError> {
         Ok(self
-            .client
+            .c()
             .query_opt(
                 "SELECT tracking_code, number, registration_date, stage FROM submissions WHERE tracking_code = $1",
                 &[&tracking_code],
@@ -120,13 +139,13 @@ impl PgStore {
 
     pub fn set_stage(&mut self, tracking_code: &str, stage: Stage) -> Result<bool, StoreError> {
         let n = self
-            .client
+            .c()
             .execute("UPDATE submissions SET stage = $2 WHERE tracking_code = $1", &[&tracking_code, &stage.code()])?;
         Ok(n == 1)
     }
 
     pub fn all(&mut self) -> Result<Vec<Stored>, StoreError> {
-        let rows = self.client.query(
+        let rows = self.c().query(
             "SELECT tracking_code, number, registration_date, stage, body FROM submissions ORDER BY received_ms, number",
             &[],
         )?;
