@@ -3,58 +3,19 @@
 //! client or the registry's staff see. Loopback only.
 
 mod common;
+#[path = "common/intake.rs"]
+mod intake_helpers;
 #[path = "common/pg.rs"]
 mod pg;
 
+use intake_helpers::{kiosk, Intake, Kiosk};
+
 use ghiseu::intake::{Limits, Options};
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// A kiosk with one committed submission, and the intake's data folder beside it.
-struct Kiosk {
-    _dir: tempfile::TempDir,
-    dir: PathBuf,
-    cfg: ghiseu::config::Config,
-    /// The envelope as the kiosk sends it, byte for byte.
-    payload: Vec<u8>,
-    key: String,
-    code: String,
-}
-
-fn kiosk() -> Kiosk {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().to_owned();
-    let cfg = ghiseu::config::Config::load(&common::write_config(&path, "http://127.0.0.1:9")).unwrap();
-    let mut q = ghiseu::queue::Queue::open(&cfg.queue_path()).unwrap();
-    let form = ghiseu::forms::Catalogue::builtin().get("sesizare").unwrap().clone();
-    let answers: BTreeMap<String, String> =
-        [("nume", "Ionescu"), ("prenume", "Ana"), ("locatie", "Str. Morii 3"), ("descriere", "Groapă în asfalt.")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-    let r = ghiseu::submission::submit(
-        &mut q,
-        &cfg.sealer().unwrap(),
-        &cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::builtin())),
-        &form,
-        ghiseu::i18n::Lang::Ro,
-        answers,
-        1,
-    )
-    .unwrap();
-    let p = q.due(i64::MAX, 1).unwrap().remove(0);
-    Kiosk { _dir: dir, dir: path, cfg, payload: p.payload, key: p.key, code: r.tracking_code }
-}
-
-impl Kiosk {
-    fn intake_dir(&self) -> PathBuf {
-        self.dir.join("intake")
-    }
-}
 
 /// The library's intake on a free loopback port with `limits`; its base URL.
 async fn intake(k: &Kiosk, limits: Limits, tls: Option<ghiseu::intake::Tls>) -> String {
@@ -440,64 +401,6 @@ fn the_data_folder_and_its_files_are_private_whatever_the_umask() {
     }
     assert_eq!(mode(&data.join(format!("documents/{}.pdf", k.code))), 0o600, "the PDF");
     assert_eq!(intake.interrupt(), Some(0));
-}
-
-/// `ghiseu intake` as a process, on a free port.
-struct Intake {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Intake {
-    fn start(data: &Path, extra: &[&str], umask_022: bool) -> Intake {
-        use std::io::BufRead;
-        use std::os::unix::process::CommandExt;
-        let mut cmd = std::process::Command::new(common::bin());
-        cmd.args(["intake", "--listen", "127.0.0.1:0", "--data"]).arg(data).args(extra);
-        cmd.stderr(std::process::Stdio::piped());
-        if umask_022 {
-            unsafe {
-                cmd.pre_exec(|| {
-                    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
-                    Ok(())
-                });
-            }
-        }
-        let mut child = cmd.spawn().unwrap();
-        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        err.read_line(&mut line).unwrap();
-        let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-        // Keep draining stderr so the intake never blocks on a full pipe.
-        std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = err.read_to_string(&mut rest);
-            eprint!("{rest}");
-        });
-        Intake { child, url }
-    }
-
-    /// Ctrl-C, then the exit code (None: killed by a signal).
-    fn interrupt(&mut self) -> Option<i32> {
-        let pid = rustix::process::Pid::from_child(&self.child);
-        rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
-        let t = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(t.elapsed() < Duration::from_secs(15), "the intake did not stop on SIGINT");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Intake {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]

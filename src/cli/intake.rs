@@ -44,8 +44,8 @@ pub enum IntakeAdmin {
 /// What the intake lets clients hold (README.md, the intake section, says why these defaults).
 #[derive(clap::Args, Debug, Clone)]
 pub struct LimitArgs {
-    /// The largest request body accepted, in MB (an envelope with its PDF is well under 1 MB).
-    #[arg(long, default_value_t = 16)]
+    /// The largest request body accepted, in MB (an envelope with its PDF is about 60 kB).
+    #[arg(long, default_value_t = 4)]
     pub max_body_mb: usize,
     /// Uploads read and opened at once; more wait their turn (memory ≤ this × --max-body-mb).
     #[arg(long, default_value_t = 8)]
@@ -54,7 +54,7 @@ pub struct LimitArgs {
     #[arg(long, default_value_t = 256)]
     pub requests_at_once: usize,
     /// A whole request, body included, must arrive and be answered within this.
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = 12)]
     pub request_timeout_secs: u64,
     /// A request's headers (and a TLS handshake) must arrive within this.
     #[arg(long, default_value_t = 10)]

@@ -50,10 +50,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_body_bytes: 16 * 1024 * 1024,
+            max_body_bytes: 4 * 1024 * 1024,
             uploads_at_once: 8,
             requests_at_once: 256,
-            request_timeout: Duration::from_secs(15),
+            request_timeout: Duration::from_secs(12),
             header_timeout: Duration::from_secs(10),
             tls_handshake_timeout: Duration::from_secs(10),
             status_burst: 30,
