@@ -152,7 +152,7 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
             let rt = runtime()?;
             let mut failed = 0;
             rt.block_on(async {
-                let router = ghiseu::intake::router(&data, None)?;
+                let router = ghiseu::intake::router(&data, None).await?;
                 for f in &files {
                     let body = std::fs::read(f)?;
                     let env: ghiseu::wire::api::Envelope = serde_json::from_slice(&body)

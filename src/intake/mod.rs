@@ -19,15 +19,15 @@ use axum::{Json, Router};
 use net::error;
 pub use net::Limits;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use store::{Store, StoreError};
+use std::sync::Arc;
+use store::{Shared, StoreError};
 
 /// The API's description (OpenAPI 3), served at `/api/v1/openapi.yaml`.
 pub const OPENAPI: &str = include_str!("openapi.yaml");
 
 #[derive(Clone)]
 struct AppState {
-    store: Arc<Mutex<Store>>,
+    store: Shared,
     /// The municipality's private key: decryption happens only here.
     identity: Arc<age::x25519::Identity>,
     /// Enrolled kiosks: `ID.pem` public keys; `ID.revoked` marks a revoked one.
@@ -40,14 +40,14 @@ struct AppState {
 const PAGE_STYLE: &str = "body{font-family:sans-serif;margin:1.5em;font-size:1.2em;line-height:1.5}h1{font-size:1.4em}";
 
 /// The intake's HTTP routes over the data folder, with the default [`Limits`].
-pub fn router(data_dir: &Path, database: Option<&str>) -> anyhow::Result<Router> {
-    app(data_dir, database, &Limits::default())
+pub async fn router(data_dir: &Path, database: Option<&str>) -> anyhow::Result<Router> {
+    app(data_dir, Shared::open(data_dir, database).await?, &Limits::default())
 }
 
-/// The intake's HTTP routes over the data folder (`intake.sqlite`,
-/// `municipality.key`: the age identity, `kiosks/`: enrolled public keys,
-/// `documents/`: the registry's PDFs), inside the network limits.
-pub fn app(data_dir: &Path, database: Option<&str>, limits: &Limits) -> anyhow::Result<Router> {
+/// The intake's HTTP routes over the data folder (`municipality.key`: the
+/// age identity, `kiosks/`: enrolled public keys, `documents/`: the
+/// registry's PDFs) and `store`, inside the network limits.
+pub fn app(data_dir: &Path, store: Shared, limits: &Limits) -> anyhow::Result<Router> {
     let key_path = data_dir.join("municipality.key");
     let identity = crate::crypto::load_identity(&key_path).map_err(|e| {
         anyhow::anyhow!("{e}\n(create it with `ghiseu keys municipality --out {}`)", key_path.display())
@@ -56,13 +56,7 @@ pub fn app(data_dir: &Path, database: Option<&str>, limits: &Limits) -> anyhow::
     for dir in [data_dir, &documents_dir] {
         files::private_dir(dir).map_err(|e| anyhow::anyhow!("cannot make {} private (0700): {e}", dir.display()))?;
     }
-    let store = Store::open_for(data_dir, database)?;
-    let state = AppState {
-        store: Arc::new(Mutex::new(store)),
-        identity: Arc::new(identity),
-        kiosks_dir: data_dir.join("kiosks"),
-        documents_dir,
-    };
+    let state = AppState { store, identity: Arc::new(identity), kiosks_dir: data_dir.join("kiosks"), documents_dir };
     let uploads = Router::new()
         .route("/api/v1/submissions", post(submit))
         .route("/api/v1/kiosks/{id}/check", post(kiosk_check))
@@ -121,11 +115,9 @@ pub async fn run(
     options: Options,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let dir = data_dir.to_owned();
     let Options { database, tls, limits } = options;
-    let l = limits.clone();
-    // The PostgreSQL client is synchronous: connect off the async workers.
-    let app = tokio::task::spawn_blocking(move || app(&dir, database.as_deref(), &l)).await??;
+    let store = Shared::open(data_dir, database.as_deref()).await?;
+    let app = app(data_dir, store, &limits)?;
     let tls = match tls {
         None => None,
         Some(tls) => {
@@ -260,24 +252,19 @@ async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> R
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     };
     let kiosk = body.kiosk_id.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let now = jiff::Zoned::now();
-        let status = st.store.lock().unwrap_or_else(|p| p.into_inner()).register(&raw, &body, now)?;
-        save_document(&st.documents_dir, &body);
-        Ok::<_, StoreError>(status)
-    })
-    .await;
-    match result {
-        Ok(Ok(status)) => {
+    match st.store.register(raw, body.clone(), jiff::Zoned::now()).await {
+        Ok(status) => {
+            // Filed before the answer: what is acknowledged is on disk.
+            let dir = st.documents_dir.clone();
+            let _ = tokio::task::spawn_blocking(move || save_document(&dir, &body)).await;
             tracing::info!(number = %status.registration_number, %kiosk, "submission registered");
             (StatusCode::OK, Json(status)).into_response()
         }
-        Ok(Err(e @ (StoreError::Conflict(_) | StoreError::CodeTaken(_)))) => error(StatusCode::CONFLICT, e.to_string()),
-        Ok(Err(e)) => {
+        Err(e @ (StoreError::Conflict(_) | StoreError::CodeTaken(_))) => error(StatusCode::CONFLICT, e.to_string()),
+        Err(e) => {
             tracing::error!(error = %e, "store failed");
             error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, try again")
         }
-        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     }
 }
 
@@ -299,11 +286,10 @@ fn save_document(dir: &Path, body: &SubmissionBody) {
 
 async fn lookup(st: &AppState, code: &str) -> Result<Option<StatusBody>, Response> {
     let Ok(code) = crate::wire::tracking::parse(code) else { return Ok(None) };
-    let st = st.clone();
-    tokio::task::spawn_blocking(move || st.store.lock().unwrap_or_else(|p| p.into_inner()).status(&code))
-        .await
-        .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))?
-        .map_err(|_| error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, try again"))
+    st.store.status(code).await.map_err(|e| {
+        tracing::error!(error = %e, "store failed");
+        error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, try again")
+    })
 }
 
 async fn status_json(State(st): State<AppState>, UrlPath(code): UrlPath<String>) -> Response {
