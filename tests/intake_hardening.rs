@@ -481,3 +481,28 @@ fn a_schema_fuzzer_finds_no_server_error() {
     assert!(out.status.success(), "{text}");
     drop(rt);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_requests_it_serves_at_once_the_intake_says_busy_at_once() {
+    let k = kiosk();
+    let url = intake(&k, Limits { requests_at_once: 1, ..Limits::default() }, None).await;
+    // One upload whose body is still on its way holds the only place.
+    let mut slow = tcp(&url);
+    let head = format!(
+        "POST /api/v1/submissions HTTP/1.1\r\nHost: x\r\nidempotency-key: {}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{{",
+        k.key
+    );
+    slow.write_all(head.as_bytes()).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = reqwest::Client::new();
+    let t = Instant::now();
+    let r = client.get(format!("{url}/health")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 503);
+    assert!(t.elapsed() < Duration::from_secs(1), "refused at once, not queued");
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert!(r.json::<serde_json::Value>().await.unwrap()["error"].as_str().unwrap().contains("busy"));
+    // The slow client leaves: the place is free again.
+    drop(slow);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(client.get(format!("{url}/health")).send().await.unwrap().status().as_u16(), 200);
+}
