@@ -68,6 +68,8 @@ enum Command {
         /// Keep the registrations in PostgreSQL (`postgres://user@host/db`) instead of SQLite in --data.
         #[arg(long)]
         database: Option<String>,
+        #[command(flatten)]
+        limits: cli::intake::LimitArgs,
     },
     /// Key files: a kiosk's signing key, the municipality's sealing key.
     Keys {
@@ -173,8 +175,8 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         Command::Demo { data, headless, port, screen } => cli::kiosk::demo(data, headless, port, screen),
         Command::Run { config, headless, screen } => cli::kiosk::run(config, headless, screen),
         Command::Intake { admin: Some(admin), .. } => cli::intake::admin(admin),
-        Command::Intake { admin: None, listen, data, tls_cert, tls_key, database } => {
-            cli::intake::serve(listen, data, tls_cert, tls_key, database)
+        Command::Intake { admin: None, listen, data, tls_cert, tls_key, database, limits } => {
+            cli::intake::serve(listen, data, tls_cert, tls_key, database, limits)
         }
         Command::Keys { command } => cli::technician::keys(command),
         Command::Uploader { config, drain } => cli::technician::uploader(config, drain),

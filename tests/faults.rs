@@ -209,7 +209,7 @@ async fn a_forged_or_altered_envelope_is_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 401);
+    assert_eq!(res.status().as_u16(), 403, "refused like an unknown kiosk");
     // Same key, different (validly signed) body: 409 after the first is registered.
     uploader(&b, &url, None).drain().await.unwrap();
     let sealer = b.cfg.sealer().unwrap();

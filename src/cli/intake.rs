@@ -41,6 +41,54 @@ pub enum IntakeAdmin {
     },
 }
 
+/// What the intake lets clients hold (README.md, the intake section, says why these defaults).
+#[derive(clap::Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// The largest request body accepted, in MB (an envelope with its PDF is about 60 kB).
+    #[arg(long, default_value_t = 4)]
+    pub max_body_mb: usize,
+    /// Uploads read and opened at once; more wait their turn (memory ≤ this × --max-body-mb).
+    #[arg(long, default_value_t = 8)]
+    pub uploads_at_once: usize,
+    /// Requests served at once; past this the intake answers 503 with Retry-After.
+    #[arg(long, default_value_t = 256)]
+    pub requests_at_once: usize,
+    /// A whole request, body included, must arrive and be answered within this.
+    #[arg(long, default_value_t = 12)]
+    pub request_timeout_secs: u64,
+    /// A request's headers (and a TLS handshake) must arrive within this.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Status lookups (`/s/CODE`, `/api/v1/status/CODE`) per client IP: a burst of this many …
+    #[arg(long, default_value_t = 30)]
+    pub status_burst: u32,
+    /// … then this many per second.
+    #[arg(long, default_value_t = 5)]
+    pub status_per_second: u32,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Result<ghiseu::intake::Limits> {
+        if self.max_body_mb == 0 || self.uploads_at_once == 0 || self.requests_at_once == 0 {
+            bail!("--max-body-mb, --uploads-at-once and --requests-at-once must be at least 1");
+        }
+        if self.status_burst == 0 || self.status_per_second == 0 {
+            bail!("--status-burst and --status-per-second must be at least 1");
+        }
+        let secs = std::time::Duration::from_secs;
+        Ok(ghiseu::intake::Limits {
+            max_body_bytes: self.max_body_mb.saturating_mul(1024 * 1024),
+            uploads_at_once: self.uploads_at_once,
+            requests_at_once: self.requests_at_once,
+            request_timeout: secs(self.request_timeout_secs.max(1)),
+            header_timeout: secs(self.header_timeout_secs.max(1)),
+            tls_handshake_timeout: secs(self.header_timeout_secs.max(1)),
+            status_burst: self.status_burst,
+            status_period: std::time::Duration::from_secs(1) / self.status_per_second,
+        })
+    }
+}
+
 /// Serves the intake API until Ctrl-C.
 pub fn serve(
     listen: String,
@@ -48,16 +96,19 @@ pub fn serve(
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     database: Option<String>,
+    limits: LimitArgs,
 ) -> Result<ExitCode> {
     let Some(data) = data else { bail!("--data DIR is required") };
     let tls = tls_cert.zip(tls_key).map(|(cert, key)| ghiseu::intake::Tls { cert, key });
+    let limits = limits.limits()?;
     let rt = runtime()?;
     rt.block_on(async {
         let listener =
             tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         eprintln!("ghiseu intake: listening on {scheme}://{}", listener.local_addr()?);
-        ghiseu::intake::serve_with(listener, &data, database, tls, async {
+        let options = ghiseu::intake::Options { database, tls, limits };
+        ghiseu::intake::run(listener, &data, options, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
@@ -101,13 +152,14 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
             let rt = runtime()?;
             let mut failed = 0;
             rt.block_on(async {
-                let router = ghiseu::intake::router(&data, None)?;
+                let router = ghiseu::intake::router(&data, None).await?;
                 for f in &files {
                     let body = std::fs::read(f)?;
                     let env: ghiseu::wire::api::Envelope = serde_json::from_slice(&body)
                         .with_context(|| format!("{} is not an exported envelope", f.display()))?;
                     let req = axum::http::Request::post("/api/v1/submissions")
                         .header("idempotency-key", &env.key)
+                        .header("content-type", "application/json")
                         .body(axum::body::Body::from(body))?;
                     let res = tower::ServiceExt::oneshot(router.clone(), req).await?;
                     let status = res.status();

@@ -5,25 +5,29 @@
 //! tracking code: JSON for kiosks, a small HTML page for phones that open the
 //! link in a receipt's QR code.
 
+pub mod files;
+pub mod net;
 pub mod store;
 
-use crate::wire::api::{self, Envelope, ErrorBody, StatusBody, SubmissionBody};
+use crate::wire::api::{self, Envelope, StatusBody, SubmissionBody};
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use net::error;
+pub use net::Limits;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use store::{Store, StoreError};
+use std::sync::Arc;
+use store::{Shared, StoreError};
 
 /// The API's description (OpenAPI 3), served at `/api/v1/openapi.yaml`.
 pub const OPENAPI: &str = include_str!("openapi.yaml");
 
 #[derive(Clone)]
 struct AppState {
-    store: Arc<Mutex<Store>>,
+    store: Shared,
     /// The municipality's private key: decryption happens only here.
     identity: Arc<age::x25519::Identity>,
     /// Enrolled kiosks: `ID.pem` public keys; `ID.revoked` marks a revoked one.
@@ -32,32 +36,48 @@ struct AppState {
     documents_dir: std::path::PathBuf,
 }
 
-fn error(status: StatusCode, msg: impl Into<String>) -> Response {
-    (status, Json(ErrorBody { error: msg.into() })).into_response()
+/// The status page's one inline style (allowed by its hash in the CSP).
+const PAGE_STYLE: &str = "body{font-family:sans-serif;margin:1.5em;font-size:1.2em;line-height:1.5}h1{font-size:1.4em}";
+
+/// The intake's HTTP routes over the data folder, with the default [`Limits`].
+pub async fn router(data_dir: &Path, database: Option<&str>) -> anyhow::Result<Router> {
+    app(data_dir, Shared::open(data_dir, database).await?, &Limits::default())
 }
 
-/// The intake's HTTP routes over the data folder: `intake.sqlite`,
-/// `municipality.key` (age identity) and `kiosks/` (enrolled public keys).
-pub fn router(data_dir: &Path, database: Option<&str>) -> anyhow::Result<Router> {
+/// The intake's HTTP routes over the data folder (`municipality.key`: the
+/// age identity, `kiosks/`: enrolled public keys, `documents/`: the
+/// registry's PDFs) and `store`, inside the network limits.
+pub fn app(data_dir: &Path, store: Shared, limits: &Limits) -> anyhow::Result<Router> {
     let key_path = data_dir.join("municipality.key");
     let identity = crate::crypto::load_identity(&key_path).map_err(|e| {
         anyhow::anyhow!("{e}\n(create it with `ghiseu keys municipality --out {}`)", key_path.display())
     })?;
-    let store = Store::open_for(data_dir, database)?;
-    let state = AppState {
-        store: Arc::new(Mutex::new(store)),
-        identity: Arc::new(identity),
-        kiosks_dir: data_dir.join("kiosks"),
-        documents_dir: data_dir.join("documents"),
-    };
-    Ok(Router::new()
+    let documents_dir = data_dir.join("documents");
+    for dir in [data_dir, &documents_dir] {
+        files::private_dir(dir).map_err(|e| anyhow::anyhow!("cannot make {} private (0700): {e}", dir.display()))?;
+    }
+    let state = AppState { store, identity: Arc::new(identity), kiosks_dir: data_dir.join("kiosks"), documents_dir };
+    let uploads = Router::new()
         .route("/api/v1/submissions", post(submit))
+        .route("/api/v1/kiosks/{id}/check", post(kiosk_check))
+        .with_state(state.clone());
+    let public = Router::new()
         .route("/api/v1/status/{code}", get(status_json))
         .route("/s/{code}", get(status_page))
-        .route("/api/v1/kiosks/{id}/check", post(kiosk_check))
+        .with_state(state);
+    let rest = Router::new()
         .route("/health", get(|| async { "ok" }))
-        .route("/api/v1/openapi.yaml", get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
-        .with_state(state))
+        .route("/api/v1/openapi.yaml", get(|| async { ([("content-type", "application/yaml")], OPENAPI) }));
+    Ok(net::protect(uploads, public, rest, limits, PAGE_STYLE))
+}
+
+/// How `ghiseu intake` serves: where the store is, TLS, limits.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A `postgres://` URL, or none for SQLite in the data folder.
+    pub database: Option<String>,
+    pub tls: Option<Tls>,
+    pub limits: Limits,
 }
 
 /// TLS certificate chain and private key (PEM) for serving HTTPS.
@@ -74,7 +94,7 @@ pub async fn serve(
     tls: Option<Tls>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    serve_with(listener, data_dir, None, tls, shutdown).await
+    run(listener, data_dir, Options { tls, ..Options::default() }, shutdown).await
 }
 
 /// [`serve`] with the store in PostgreSQL when `database` is a `postgres://` URL.
@@ -85,38 +105,69 @@ pub async fn serve_with(
     tls: Option<Tls>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let dir = data_dir.to_owned();
-    // The PostgreSQL client is synchronous: connect off the async workers.
-    let app = tokio::task::spawn_blocking(move || router(&dir, database.as_deref())).await??;
-    let Some(tls) = tls else {
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
-        return Ok(());
+    run(listener, data_dir, Options { database, tls, ..Options::default() }, shutdown).await
+}
+
+/// Serves the intake with `options` until `shutdown` resolves.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    data_dir: &Path,
+    options: Options,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let Options { database, tls, limits } = options;
+    let store = Shared::open(data_dir, database.as_deref()).await?;
+    let app = app(data_dir, store, &limits)?;
+    let tls = match tls {
+        None => None,
+        Some(tls) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            Some(axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key).await.map_err(|e| {
+                anyhow::anyhow!("TLS certificate {} / key {}: {e}", tls.cert.display(), tls.key.display())
+            })?)
+        }
     };
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
-        .await
-        .map_err(|e| anyhow::anyhow!("TLS certificate {} / key {}: {e}", tls.cert.display(), tls.key.display()))?;
-    let handle = axum_server::Handle::new();
-    let h = handle.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        h.graceful_shutdown(Some(std::time::Duration::from_secs(2)));
-    });
-    axum_server::tls_rustls::from_tcp_rustls(listener.into_std()?, config)?
-        .handle(handle)
-        .serve(app.into_make_service())
-        .await?;
+    net::serve(listener, app, tls, &limits, shutdown).await?;
     Ok(())
+}
+
+/// The one answer to a kiosk that is unknown, revoked, or whose signature
+/// does not match: a stranger learns nothing of which ids are enrolled. The
+/// intake's log says which it was.
+fn refused() -> Response {
+    error(StatusCode::FORBIDDEN, "refused: this kiosk is not enrolled here, or its signature does not match its key")
+}
+
+/// Whether `signature` over `message` is by `kiosk_id`'s enrolled key. The
+/// work is the same whether or not the id is enrolled (a fixed key stands in),
+/// so the time taken tells nothing either.
+fn signed_by_enrolled(st: &AppState, kiosk_id: &str, message: &[u8], signature: &str) -> bool {
+    use base64::Engine;
+    let signature = base64::engine::general_purpose::STANDARD.decode(signature).unwrap_or_default();
+    let (key, why_not) = match enrolled_key(st, kiosk_id) {
+        Ok(k) => (k, None),
+        Err(why) => (ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key(), Some(why)),
+    };
+    let valid = crate::crypto::verify(&key, message, &signature);
+    match why_not {
+        Some(why) => {
+            tracing::warn!(kiosk = kiosk_id, why, "refused a kiosk");
+            false
+        }
+        None if !valid => {
+            tracing::warn!(kiosk = kiosk_id, "refused a kiosk: the signature does not match its enrolled key");
+            false
+        }
+        None => true,
+    }
 }
 
 /// Why an envelope is refused, before anything is stored.
 fn check_envelope(st: &AppState, env: &Envelope) -> Result<SubmissionBody, Response> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let public = enrolled_key(st, &env.kiosk_id)?;
-    let signature = b64.decode(&env.signature).unwrap_or_default();
-    if !crate::crypto::verify(&public, &env.signed_message(), &signature) {
-        return Err(error(StatusCode::UNAUTHORIZED, "the envelope's signature does not match the kiosk's key"));
+    if !signed_by_enrolled(st, &env.kiosk_id, &env.signed_message(), &env.signature) {
+        return Err(refused());
     }
     let sealed =
         b64.decode(&env.sealed).map_err(|_| error(StatusCode::UNPROCESSABLE_ENTITY, "sealed is not base64"))?;
@@ -133,36 +184,56 @@ fn check_envelope(st: &AppState, env: &Envelope) -> Result<SubmissionBody, Respo
     Ok(body)
 }
 
-/// The kiosk's enrolled public key, or why there is none.
-fn enrolled_key(st: &AppState, kiosk_id: &str) -> Result<ed25519_dalek::VerifyingKey, Response> {
+/// The kiosk's enrolled public key, or why there is none (for the log only).
+fn enrolled_key(st: &AppState, kiosk_id: &str) -> Result<ed25519_dalek::VerifyingKey, &'static str> {
     if !api::valid_kiosk_id(kiosk_id) {
-        return Err(error(StatusCode::FORBIDDEN, "unknown kiosk"));
+        return Err("not a kiosk id");
     }
     if st.kiosks_dir.join(format!("{kiosk_id}.revoked")).exists() {
-        return Err(error(StatusCode::FORBIDDEN, format!("kiosk {kiosk_id} is revoked")));
+        return Err("revoked");
     }
-    crate::crypto::load_public_key(&st.kiosks_dir.join(format!("{kiosk_id}.pem")))
-        .map_err(|_| error(StatusCode::FORBIDDEN, format!("kiosk {kiosk_id} is not enrolled")))
+    crate::crypto::load_public_key(&st.kiosks_dir.join(format!("{kiosk_id}.pem"))).map_err(|_| "not enrolled")
 }
 
-async fn kiosk_check(State(st): State<AppState>, UrlPath(id): UrlPath<String>, raw: Bytes) -> Response {
-    use base64::Engine;
+/// Refuses (415) a body that is not declared as JSON.
+fn require_json(headers: &HeaderMap) -> Result<(), Response> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the body as JSON (Content-Type: application/json)"))
+    }
+}
+
+async fn kiosk_check(
+    State(st): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> Response {
+    if let Err(r) = require_json(&headers) {
+        return r;
+    }
     let req: api::KioskCheck = match serde_json::from_slice(&raw) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, format!("not a kiosk check: {e}")),
     };
-    let public = match enrolled_key(&st, &id) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let signature = base64::engine::general_purpose::STANDARD.decode(&req.signature).unwrap_or_default();
-    if !crate::crypto::verify(&public, &api::kiosk_check_message(&id, req.time_ms), &signature) {
-        return error(StatusCode::UNAUTHORIZED, format!("the signature does not match the key enrolled for {id}"));
+    let message = api::kiosk_check_message(&id, req.time_ms);
+    let id2 = id.clone();
+    let ok = tokio::task::spawn_blocking(move || signed_by_enrolled(&st, &id2, &message, &req.signature))
+        .await
+        .unwrap_or(false);
+    if !ok {
+        return refused();
     }
     Json(api::KioskCheckOk { kiosk_id: id, enrolled: true, server_time_ms: crate::now_ms() }).into_response()
 }
 
 async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> Response {
+    if let Err(r) = require_json(&headers) {
+        return r;
+    }
     let env: Envelope = match serde_json::from_slice(&raw) {
         Ok(b) => b,
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, format!("not a submission envelope: {e}")),
@@ -181,40 +252,33 @@ async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> R
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     };
     let kiosk = body.kiosk_id.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let now = jiff::Zoned::now();
-        let status = st.store.lock().unwrap_or_else(|p| p.into_inner()).register(&raw, &body, now)?;
-        save_document(&st.documents_dir, &body);
-        Ok::<_, StoreError>(status)
-    })
-    .await;
-    match result {
-        Ok(Ok(status)) => {
+    match st.store.register(raw, body.clone(), jiff::Zoned::now()).await {
+        Ok(status) => {
+            // Filed before the answer: what is acknowledged is on disk.
+            let dir = st.documents_dir.clone();
+            let _ = tokio::task::spawn_blocking(move || save_document(&dir, &body)).await;
             tracing::info!(number = %status.registration_number, %kiosk, "submission registered");
             (StatusCode::OK, Json(status)).into_response()
         }
-        Ok(Err(e @ (StoreError::Conflict(_) | StoreError::CodeTaken(_)))) => error(StatusCode::CONFLICT, e.to_string()),
-        Ok(Err(e)) => {
+        Err(e @ (StoreError::Conflict(_) | StoreError::CodeTaken(_))) => error(StatusCode::CONFLICT, e.to_string()),
+        Err(e) => {
             tracing::error!(error = %e, "store failed");
             error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, try again")
         }
-        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     }
 }
 
 /// Files the request's PDF for the registry (`documents/CODE.pdf`), written
-/// whole or not at all; a repeated upload writes the same bytes again.
+/// once and whole: a reader never sees part of it, and a repeated upload
+/// (the same bytes) leaves the filed one alone.
 fn save_document(dir: &Path, body: &SubmissionBody) {
     let Some(pdf) = &body.pdf else { return };
     let Ok(bytes) = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, pdf) else {
         tracing::warn!(code = %body.tracking_code, "submission PDF is not base64; answers registered without it");
         return;
     };
-    let path = dir.join(format!("{}.pdf", body.tracking_code));
-    let tmp = dir.join(format!(".{}.pdf.tmp", body.tracking_code));
-    let result = std::fs::create_dir_all(dir)
-        .and_then(|_| std::fs::write(&tmp, &bytes))
-        .and_then(|_| std::fs::rename(&tmp, &path));
+    let result =
+        files::private_dir(dir).and_then(|_| files::write_whole(dir, &format!("{}.pdf", body.tracking_code), &bytes));
     if let Err(e) = result {
         tracing::error!(error = %e, code = %body.tracking_code, "could not file the submission PDF");
     }
@@ -222,11 +286,10 @@ fn save_document(dir: &Path, body: &SubmissionBody) {
 
 async fn lookup(st: &AppState, code: &str) -> Result<Option<StatusBody>, Response> {
     let Ok(code) = crate::wire::tracking::parse(code) else { return Ok(None) };
-    let st = st.clone();
-    tokio::task::spawn_blocking(move || st.store.lock().unwrap_or_else(|p| p.into_inner()).status(&code))
-        .await
-        .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))?
-        .map_err(|_| error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, try again"))
+    st.store.status(code).await.map_err(|e| {
+        tracing::error!(error = %e, "store failed");
+        error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, try again")
+    })
 }
 
 async fn status_json(State(st): State<AppState>, UrlPath(code): UrlPath<String>) -> Response {
@@ -261,7 +324,7 @@ async fn status_page(State(st): State<AppState>, UrlPath(code): UrlPath<String>)
         "<!doctype html><html lang=\"ro\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <title>{title} {code}</title>\
-         <style>body{{font-family:sans-serif;margin:1.5em;font-size:1.2em;line-height:1.5}}h1{{font-size:1.4em}}</style>\
+         <style>{PAGE_STYLE}</style>\
          </head><body><h1>{title}</h1><p><strong>{code}</strong></p><p>{line}</p></body></html>",
         title = texts.get(lang, "status_title"),
     );

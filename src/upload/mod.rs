@@ -92,7 +92,7 @@ impl IntakeClient {
         let res = match res {
             Ok(r) => r,
             Err(e) => {
-                let reason = if e.is_timeout() { "timeout".to_owned() } else { format!("network: {}", short(&e)) };
+                let reason = if e.is_timeout() { "timeout".to_owned() } else { format!("network: {}", describe(&e)) };
                 return (Verdict::Transient { reason, retry_after: None }, None);
             }
         };
@@ -120,7 +120,7 @@ impl IntakeClient {
             .get(format!("{}/api/v1/status/{tracking_code}", self.base))
             .send()
             .await
-            .map_err(|e| short(&e))?;
+            .map_err(|e| describe(&e))?;
         match res.status().as_u16() {
             200 => res.json().await.map(Some).map_err(|e| short(&e)),
             404 => Ok(None),
@@ -135,19 +135,45 @@ pub fn load_ca(path: &std::path::Path) -> Result<reqwest::Certificate, String> {
     reqwest::Certificate::from_pem(&pem).map_err(|e| format!("{} is not a PEM certificate: {e}", path.display()))
 }
 
-/// A transport error as a technician needs it: timeout, TLS, refused.
+/// A transport error as a technician needs it: timeout, TLS, refused, with
+/// every cause down the chain (reqwest's own message is only "error sending
+/// request"); an untrusted certificate is named as such.
 fn describe(e: &reqwest::Error) -> String {
     use std::error::Error;
     if e.is_timeout() {
         return "timeout".into();
     }
     let mut text = short(e);
+    let mut untrusted = None;
     let mut source = e.source();
     while let Some(s) = source {
-        text = format!("{text}: {s}");
+        let cause = s.to_string();
+        // Layers often repeat the message of the one below: say each once.
+        if !text.ends_with(&cause) {
+            text = format!("{text}: {cause}");
+        }
+        untrusted = untrusted.or_else(|| certificate_problem(s));
         source = s.source();
     }
-    text
+    match untrusted {
+        Some(why) => format!("the registry's certificate is not trusted: {why} ({text})"),
+        None => text,
+    }
+}
+
+/// A rustls certificate error in `e`, or inside the I/O errors it wraps
+/// (hyper's connector nests one I/O error in another around it).
+fn certificate_problem(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cur = e;
+    loop {
+        if let Some(tls) = cur.downcast_ref::<rustls::Error>() {
+            return match tls {
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => Some(tls.to_string()),
+                _ => None,
+            };
+        }
+        cur = cur.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
 }
 
 /// An error's message without the URL (which carries no personal data, but is noise).

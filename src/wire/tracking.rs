@@ -44,16 +44,19 @@ fn format_code(c: &[u8]) -> String {
 /// Normalises what a citizen typed or a QR carried (case, dashes, spaces, the
 /// usual look-alikes) and checks it; returns the code in display form.
 pub fn parse(input: &str) -> Result<String, TrackingError> {
-    let cleaned: Vec<u8> = input
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' ' | '_' | '.'))
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            other => other,
-        })
-        .map(|c| c as u32 as u8)
-        .collect();
+    let mut cleaned: Vec<u8> = Vec::with_capacity(8);
+    for c in input.chars().filter(|c| !matches!(c, '-' | ' ' | '_' | '.')) {
+        // Only ASCII can be part of a code: anything else is refused whole,
+        // never cut to a byte (`Ň` would otherwise read as `G`).
+        if !c.is_ascii() {
+            return Err(TrackingError::Character(c));
+        }
+        cleaned.push(match c.to_ascii_uppercase() {
+            'O' => b'0',
+            'I' | 'L' => b'1',
+            other => other as u8,
+        });
+    }
     if cleaned.len() != 8 {
         return Err(TrackingError::Length(cleaned.len()));
     }
@@ -103,6 +106,43 @@ mod tests {
                 let mut m = b.to_vec();
                 m.swap(i, i + 1);
                 assert!(parse(std::str::from_utf8(&m).unwrap()).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn non_ascii_never_stands_for_another_code() {
+        // Each of these would alias a valid code if a char were cut to its low byte.
+        let valid = "4G5-J79-J5";
+        assert_eq!(parse(valid).as_deref(), Ok(valid));
+        let table: &[(&str, char)] = &[
+            ("4\u{147}5-J79-J5", '\u{147}'), // Ň: 0x147 → 'G'
+            ("4\u{147}5J79J5", '\u{147}'),
+            ("4\u{247}5-J79-J5", '\u{247}'),   // 0x247 → 'G'
+            ("4G5-\u{14a}79-J5", '\u{14a}'),   // Ŋ: 0x14A → 'J'
+            ("\u{134}G5-J79-J5", '\u{134}'),   // Ĵ: 0x134 → '4'
+            ("4G5-J79-J\u{1035}", '\u{1035}'), // 0x1035 → '5'
+            ("4g5-j79-j\u{ff15}", '\u{ff15}'), // fullwidth 5
+            ("4G5-J79-J5\u{0}", '\u{0}'),      // not alias, but control: refused as a character
+        ];
+        for &(input, bad) in table {
+            let got = parse(input);
+            if bad.is_ascii() {
+                assert!(got.is_err(), "{input:?} must be invalid, got {got:?}");
+            } else {
+                assert_eq!(got, Err(TrackingError::Character(bad)), "{input:?}");
+            }
+        }
+        // Every non-ASCII char whose low byte is a code character, in every position.
+        let code = valid.replace('-', "");
+        for i in 0..8 {
+            let low = code.as_bytes()[i] as u32;
+            for high in [0x100, 0x200, 0x1000, 0xff00, 0x1_0000] {
+                let c = char::from_u32(high + low).unwrap();
+                let mut s: Vec<char> = code.chars().collect();
+                s[i] = c;
+                let s: String = s.into_iter().collect();
+                assert_eq!(parse(&s), Err(TrackingError::Character(c)), "{s:?}");
             }
         }
     }

@@ -10,17 +10,19 @@ mod pg;
 mod record;
 mod sqlite;
 
-pub use pg::PgStore;
+pub use pg::{PgBlocking, PgStore};
 pub use record::{StoreError, Stored};
 pub use sqlite::SqliteStore;
 
 use crate::wire::api::{Stage, StatusBody, SubmissionBody};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
-/// The intake's store, whichever database holds it.
+/// The intake's store for synchronous callers (admin commands, tests),
+/// whichever database holds it.
 pub enum Store {
     Sqlite(SqliteStore),
-    Postgres(PgStore),
+    Postgres(PgBlocking),
 }
 
 impl Store {
@@ -32,7 +34,7 @@ impl Store {
     /// `database`: a `postgres://…` URL, or none for SQLite in `dir`.
     pub fn open_for(dir: &Path, database: Option<&str>) -> Result<Store, StoreError> {
         match database {
-            Some(url) => Ok(Store::Postgres(PgStore::connect(url)?)),
+            Some(url) => Ok(Store::Postgres(PgBlocking::connect(url)?)),
             None => Store::open(dir),
         }
     }
@@ -67,6 +69,69 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.all(),
             Store::Postgres(s) => s.all(),
+        }
+    }
+}
+
+/// The store as the server shares it between requests: SQLite behind a
+/// mutex on blocking threads, PostgreSQL through its async pool on the
+/// server's own runtime. Cheap to clone.
+#[derive(Clone)]
+pub enum Shared {
+    Sqlite(Arc<Mutex<SqliteStore>>),
+    Postgres(PgStore),
+}
+
+fn joined<T>(r: Result<Result<T, StoreError>, tokio::task::JoinError>) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::Unavailable(format!("the store's task failed: {e}")))?
+}
+
+impl Shared {
+    /// `database`: a `postgres://…` URL, or none for SQLite in `dir`.
+    pub async fn open(dir: &Path, database: Option<&str>) -> Result<Shared, StoreError> {
+        match database {
+            Some(url) => Ok(Shared::Postgres(PgStore::connect(url).await?)),
+            None => {
+                let dir = dir.to_owned();
+                let s = joined(tokio::task::spawn_blocking(move || SqliteStore::open(&dir)).await)?;
+                Ok(Shared::Sqlite(Arc::new(Mutex::new(s))))
+            }
+        }
+    }
+
+    /// [`Store::register`], off the async workers.
+    pub async fn register(
+        &self,
+        raw: impl AsRef<[u8]> + Send + 'static,
+        body: SubmissionBody,
+        now: jiff::Zoned,
+    ) -> Result<StatusBody, StoreError> {
+        match self {
+            Shared::Sqlite(s) => {
+                let s = s.clone();
+                joined(
+                    tokio::task::spawn_blocking(move || {
+                        s.lock().unwrap_or_else(|p| p.into_inner()).register(raw.as_ref(), &body, now)
+                    })
+                    .await,
+                )
+            }
+            Shared::Postgres(p) => p.register(raw.as_ref(), &body, now).await,
+        }
+    }
+
+    pub async fn status(&self, tracking_code: String) -> Result<Option<StatusBody>, StoreError> {
+        match self {
+            Shared::Sqlite(s) => {
+                let s = s.clone();
+                joined(
+                    tokio::task::spawn_blocking(move || {
+                        s.lock().unwrap_or_else(|p| p.into_inner()).status(&tracking_code)
+                    })
+                    .await,
+                )
+            }
+            Shared::Postgres(p) => p.status(&tracking_code).await,
         }
     }
 }

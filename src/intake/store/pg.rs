@@ -2,10 +2,16 @@
 //! (or several intake processes): the same table and the same behaviour as
 //! the SQLite store. Registration numbers are assigned under a table lock so
 //! two intake processes never hand out the same number.
+//!
+//! Async (tokio-postgres through a small deadpool pool) on the server's own
+//! runtime; [`PgBlocking`] runs the same store on a runtime of its own for
+//! the synchronous admin commands, and is never used inside the server.
 
 use super::record::{sha256_hex, StoreError, Stored};
 use crate::wire::api::{Stage, StatusBody, SubmissionBody};
-use postgres::{Client, NoTls};
+use deadpool_postgres::tokio_postgres::{self, NoTls, Row};
+use deadpool_postgres::{Manager, Pool, PoolError, Runtime};
+use std::time::Duration;
 
 /// Append-only, like the SQLite ones.
 const MIGRATIONS: &[&str] = &[r#"
@@ -25,11 +31,19 @@ CREATE TABLE submissions (
 );
 "#];
 
+const STATUS: &str = "SELECT tracking_code, number, registration_date, stage FROM submissions WHERE tracking_code = $1";
+
+/// Connections kept open: registrations take a table lock one at a time, so
+/// more would only wait; status lookups share the rest.
+const POOL_SIZE: usize = 4;
+
+/// The store in PostgreSQL; cheap to clone (a handle on the pool).
+#[derive(Clone)]
 pub struct PgStore {
-    client: Client,
+    pool: Pool,
 }
 
-fn status_of(row: &postgres::Row) -> StatusBody {
+fn status_of(row: &Row) -> StatusBody {
     StatusBody {
         tracking_code: row.get(0),
         registration_number: row.get::<_, i64>(1).to_string(),
@@ -38,48 +52,83 @@ fn status_of(row: &postgres::Row) -> StatusBody {
     }
 }
 
+fn pool_error(e: PoolError) -> StoreError {
+    match e {
+        PoolError::Backend(e) => StoreError::Postgres(e),
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
 impl PgStore {
     /// Connects (`postgres://user@host:port/db`) and brings the schema up to date.
-    pub fn connect(url: &str) -> Result<PgStore, StoreError> {
-        let mut client = Client::connect(url, NoTls)?;
-        let mut tx = client.transaction()?;
+    pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
+        let config: tokio_postgres::Config = url.parse()?;
+        let pool = Pool::builder(Manager::new(config, NoTls))
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(10)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS ghiseu_schema (version BIGINT NOT NULL);
              LOCK TABLE ghiseu_schema IN EXCLUSIVE MODE;",
-        )?;
-        let version: i64 = tx.query_opt("SELECT version FROM ghiseu_schema", &[])?.map(|r| r.get(0)).unwrap_or(0);
+        )
+        .await?;
+        let version: i64 = tx.query_opt("SELECT version FROM ghiseu_schema", &[]).await?.map(|r| r.get(0)).unwrap_or(0);
         if version == 0 {
-            tx.execute("INSERT INTO ghiseu_schema (version) VALUES (0)", &[])?;
+            tx.execute("INSERT INTO ghiseu_schema (version) VALUES (0)", &[]).await?;
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tx.batch_execute(sql)?;
-            tx.execute("UPDATE ghiseu_schema SET version = $1", &[&(i as i64 + 1)])?;
+            tx.batch_execute(sql).await?;
+            tx.execute("UPDATE ghiseu_schema SET version = $1", &[&(i as i64 + 1)]).await?;
         }
-        tx.commit()?;
-        Ok(PgStore { client })
+        tx.commit().await?;
+        Ok(())
     }
 
-    pub fn register(&mut self, raw: &[u8], body: &SubmissionBody, now: jiff::Zoned) -> Result<StatusBody, StoreError> {
+    pub async fn register(
+        &self,
+        raw: &[u8],
+        body: &SubmissionBody,
+        now: jiff::Zoned,
+    ) -> Result<StatusBody, StoreError> {
         let hash = sha256_hex(raw);
-        let mut tx = self.client.transaction()?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
         // One writer at a time: numbers are consecutive and never reused.
-        tx.batch_execute("LOCK TABLE submissions IN SHARE ROW EXCLUSIVE MODE")?;
+        tx.batch_execute("LOCK TABLE submissions IN SHARE ROW EXCLUSIVE MODE").await?;
         if let Some(row) =
-            tx.query_opt("SELECT body_sha256, tracking_code FROM submissions WHERE key = $1", &[&body.key])?
+            tx.query_opt("SELECT body_sha256, tracking_code FROM submissions WHERE key = $1", &[&body.key]).await?
         {
             if row.get::<_, String>(0) != hash {
                 return Err(StoreError::Conflict(body.key.clone()));
             }
             let code: String = row.get(1);
-            tx.commit()?;
-            return Ok(self.status(&code)?.expect("row exists"));
+            let status = tx.query_one(STATUS, &[&code]).await?;
+            tx.commit().await?;
+            return Ok(status_of(&status));
         }
-        if tx.query_opt("SELECT 1 FROM submissions WHERE tracking_code = $1", &[&body.tracking_code])?.is_some() {
+        if tx.query_opt("SELECT 1 FROM submissions WHERE tracking_code = $1", &[&body.tracking_code]).await?.is_some() {
             return Err(StoreError::CodeTaken(body.tracking_code.clone()));
         }
         let year = i64::from(now.year());
-        let number: i64 =
-            tx.query_one("SELECT COALESCE(MAX(number), 0) + 1 FROM submissions WHERE year = $1", &[&year])?.get(0);
+        let number: i64 = tx
+            .query_one("SELECT COALESCE(MAX(number), 0) + 1 FROM submissions WHERE year = $1", &[&year])
+            .await?
+            .get(0);
         let date = now.strftime("%d.%m.%Y").to_string();
         tx.execute(
             "INSERT INTO submissions (key, body_sha256, tracking_code, kiosk_id, form_id, body, year, number,
@@ -98,8 +147,9 @@ impl PgStore {
                 &Stage::Registered.code(),
                 &now.timestamp().as_millisecond(),
             ],
-        )?;
-        tx.commit()?;
+        )
+        .await?;
+        tx.commit().await?;
         Ok(StatusBody {
             tracking_code: body.tracking_code.clone(),
             registration_number: number.to_string(),
@@ -108,28 +158,29 @@ impl PgStore {
         })
     }
 
-    pub fn status(&mut self, tracking_code: &str) -> Result<Option<StatusBody>, StoreError> {
-        Ok(self
-            .client
-            .query_opt(
-                "SELECT tracking_code, number, registration_date, stage FROM submissions WHERE tracking_code = $1",
-                &[&tracking_code],
-            )?
-            .map(|r| status_of(&r)))
+    pub async fn status(&self, tracking_code: &str) -> Result<Option<StatusBody>, StoreError> {
+        Ok(self.client().await?.query_opt(STATUS, &[&tracking_code]).await?.map(|r| status_of(&r)))
     }
 
-    pub fn set_stage(&mut self, tracking_code: &str, stage: Stage) -> Result<bool, StoreError> {
+    pub async fn set_stage(&self, tracking_code: &str, stage: Stage) -> Result<bool, StoreError> {
         let n = self
-            .client
-            .execute("UPDATE submissions SET stage = $2 WHERE tracking_code = $1", &[&tracking_code, &stage.code()])?;
+            .client()
+            .await?
+            .execute("UPDATE submissions SET stage = $2 WHERE tracking_code = $1", &[&tracking_code, &stage.code()])
+            .await?;
         Ok(n == 1)
     }
 
-    pub fn all(&mut self) -> Result<Vec<Stored>, StoreError> {
-        let rows = self.client.query(
-            "SELECT tracking_code, number, registration_date, stage, body FROM submissions ORDER BY received_ms, number",
-            &[],
-        )?;
+    pub async fn all(&self) -> Result<Vec<Stored>, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT tracking_code, number, registration_date, stage, body FROM submissions
+                 ORDER BY received_ms, number",
+                &[],
+            )
+            .await?;
         Ok(rows
             .iter()
             .filter_map(|r| {
@@ -137,5 +188,55 @@ impl PgStore {
                 Some(Stored { body, status: status_of(r) })
             })
             .collect())
+    }
+}
+
+/// [`PgStore`] for synchronous callers (`ghiseu intake stage`, tests): the
+/// same store on a small runtime of its own. Never inside the server.
+pub struct PgBlocking {
+    /// Always `Some` but while being dropped.
+    rt: Option<tokio::runtime::Runtime>,
+    store: PgStore,
+}
+
+impl PgBlocking {
+    pub fn connect(url: &str) -> Result<PgBlocking, StoreError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let store = rt.block_on(PgStore::connect(url))?;
+        Ok(PgBlocking { rt: Some(rt), store })
+    }
+
+    fn block_on<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        self.rt.as_ref().expect("the runtime is there until drop").block_on(f)
+    }
+
+    pub fn register(&mut self, raw: &[u8], body: &SubmissionBody, now: jiff::Zoned) -> Result<StatusBody, StoreError> {
+        self.block_on(self.store.register(raw, body, now))
+    }
+
+    pub fn status(&mut self, tracking_code: &str) -> Result<Option<StatusBody>, StoreError> {
+        self.block_on(self.store.status(tracking_code))
+    }
+
+    pub fn set_stage(&mut self, tracking_code: &str, stage: Stage) -> Result<bool, StoreError> {
+        self.block_on(self.store.set_stage(tracking_code, stage))
+    }
+
+    pub fn all(&mut self) -> Result<Vec<Stored>, StoreError> {
+        self.block_on(self.store.all())
+    }
+}
+
+impl Drop for PgBlocking {
+    /// A runtime may not be dropped inside another one: if this store ends
+    /// up dropped in async code, its runtime goes on a thread of its own.
+    fn drop(&mut self) {
+        let Some(rt) = self.rt.take() else { return };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::spawn(move || drop(rt)).join();
+        }
     }
 }

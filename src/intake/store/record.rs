@@ -8,7 +8,9 @@ pub enum StoreError {
     #[error("intake database: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("intake database (PostgreSQL): {0}")]
-    Postgres(#[from] postgres::Error),
+    Postgres(#[from] deadpool_postgres::tokio_postgres::Error),
+    #[error("intake database unavailable: {0}")]
+    Unavailable(String),
     #[error("cannot create data folder {0}: {1}")]
     Folder(String, std::io::Error),
     #[error("key {0} was already used for a different submission")]

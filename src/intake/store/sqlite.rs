@@ -29,8 +29,20 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Folder(dir.display().to_string(), e))?;
-        let conn = Connection::open(dir.join("intake.sqlite"))?;
+        // Opened answers (CNPs included) live here: the folder 0700, the
+        // database 0600 before SQLite opens it (its WAL and shared-memory
+        // files take the database's mode), whatever the umask.
+        let folder = |e| StoreError::Folder(dir.display().to_string(), e);
+        crate::intake::files::private_dir(dir).map_err(folder)?;
+        let path = dir.join("intake.sqlite");
+        crate::intake::files::private_file(&path).map_err(folder)?;
+        for side in ["intake.sqlite-wal", "intake.sqlite-shm"] {
+            let side = dir.join(side);
+            if side.exists() {
+                crate::intake::files::private_file(&side).map_err(folder)?;
+            }
+        }
+        let conn = Connection::open(&path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
