@@ -69,6 +69,38 @@ pub struct Report {
     pub screen_on: bool,
     /// One entry per device, as the kiosk sees it.
     pub devices: Vec<Check>,
+    /// A citizen (or staff) is at the panel: anything but the home screen.
+    /// The fleet client installs no update while it is true.
+    #[serde(default)]
+    pub session_active: bool,
+    /// The queue's counts and times (no codes, no content); absent when unreadable.
+    #[serde(default)]
+    pub queue: Option<QueueHealth>,
+    /// Free space where the queue lives.
+    #[serde(default)]
+    pub disk_free_mb: Option<u64>,
+}
+
+/// What the fleet's office needs to see of the queue: a stuck or rejecting panel.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct QueueHealth {
+    pub pending: u64,
+    pub rejected: u64,
+    pub oldest_pending_ms: Option<i64>,
+    /// The last submission the registry confirmed.
+    pub last_upload_ms: Option<i64>,
+}
+
+/// The queue's health, read from its database (`None` when it cannot be opened).
+pub fn queue_health(queue_path: &Path) -> Option<QueueHealth> {
+    let q = crate::queue::Queue::open(queue_path).ok()?;
+    let c = q.counts().ok()?;
+    Some(QueueHealth {
+        pending: c.pending,
+        rejected: c.rejected,
+        oldest_pending_ms: c.oldest_pending_ms,
+        last_upload_ms: q.last_uploaded_ms().ok().flatten(),
+    })
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -153,12 +185,18 @@ pub fn printer_state(printer: &dyn crate::devices::Printer) -> Result<String, St
 pub struct Flags {
     ready: Arc<AtomicBool>,
     screen_on: Arc<AtomicBool>,
+    session_active: Arc<AtomicBool>,
     changed: Arc<tokio::sync::Notify>,
 }
 
 impl Default for Flags {
     fn default() -> Flags {
-        Flags { ready: Arc::default(), screen_on: Arc::new(AtomicBool::new(true)), changed: Arc::default() }
+        Flags {
+            ready: Arc::default(),
+            screen_on: Arc::new(AtomicBool::new(true)),
+            session_active: Arc::default(),
+            changed: Arc::default(),
+        }
     }
 }
 
@@ -171,6 +209,15 @@ impl Flags {
     pub fn set_screen_on(&self, on: bool) {
         self.screen_on.store(on, Ordering::SeqCst);
         self.changed.notify_one();
+    }
+    /// Someone is at the panel (any screen but home); written at once when it changes.
+    pub fn set_session_active(&self, active: bool) {
+        if self.session_active.swap(active, Ordering::SeqCst) != active {
+            self.changed.notify_one();
+        }
+    }
+    pub fn session_active(&self) -> bool {
+        self.session_active.load(Ordering::SeqCst)
     }
     pub fn ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)
@@ -187,6 +234,8 @@ pub struct Reporter {
     pub board: String,
     pub devices: Devices,
     pub flags: Flags,
+    /// The queue database, for its counts in the report.
+    pub queue: Option<PathBuf>,
 }
 
 impl Reporter {
@@ -199,6 +248,14 @@ impl Reporter {
             board: self.board.clone(),
             screen_on: self.flags.screen_on(),
             devices: device_checks(&self.devices),
+            session_active: self.flags.session_active(),
+            queue: self.queue.as_deref().and_then(queue_health),
+            disk_free_mb: self
+                .queue
+                .as_deref()
+                .and_then(|q| q.parent())
+                .and_then(|d| crate::queue::free_bytes(d).ok())
+                .map(|b| b / (1024 * 1024)),
         }
     }
 
@@ -235,6 +292,9 @@ mod tests {
             board: "qemu".into(),
             screen_on: true,
             devices: vec![Check::new("printer", Ok("fine".into()))],
+            session_active: false,
+            queue: None,
+            disk_free_mb: None,
         }
     }
 

@@ -74,6 +74,15 @@ enum Command {
         #[command(subcommand)]
         command: cli::technician::KeysCommand,
     },
+    /// The fleet client: polls the hawkBit (DDI) server in `[fleet]`, sends
+    /// the panel's attributes and health, installs deployments with RAUC.
+    Fleet {
+        #[arg(long)]
+        config: PathBuf,
+        /// One poll cycle, then exit (for scripts and tests).
+        #[arg(long)]
+        once: bool,
+    },
     /// Only the uploader: delivers the queue to the intake.
     Uploader {
         #[arg(long)]
@@ -178,6 +187,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         }
         Command::Keys { command } => cli::technician::keys(command),
         Command::Uploader { config, drain } => cli::technician::uploader(config, drain),
+        Command::Fleet { config, once } => cli::technician::fleet(config, once),
         Command::Selftest { config, json, card_wait, qr_wait, gate } => {
             cli::technician::selftest(config, json, card_wait, qr_wait, gate)
         }

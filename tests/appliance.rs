@@ -165,6 +165,9 @@ fn the_update_gate_trusts_the_running_kiosk_and_not_the_network() {
                 if printer_ok { Ok("fine".into()) } else { Err("paper out".into()) },
             ),
         ],
+        session_active: false,
+        queue: None,
+        disk_free_mb: None,
     };
 
     // No kiosk running: the gate fails, whatever else holds.

@@ -24,8 +24,8 @@ const LAYERS: &[&[&str]] = &[
     // A submission assembled; the registry's server; the session (pure); the
     // running kiosk's report of its devices.
     &["submission", "intake", "app", "health"],
-    // The Slint adapter and the effects it runs.
-    &["ui"],
+    // The Slint adapter and the effects it runs; the fleet client (reads the health report).
+    &["ui", "fleet"],
     // The configuration file, turned into each part's own settings.
     &["config"],
     // Technicians' commands over a configuration.

@@ -52,6 +52,14 @@ pub fn keys(cmd: KeysCommand) -> Result<ExitCode> {
     }
 }
 
+/// `ghiseu fleet`: the DDI client, forever or for one cycle.
+pub fn fleet(config: PathBuf, once: bool) -> Result<ExitCode> {
+    let cfg = Config::load(&config)?;
+    let settings = cfg.fleet_settings()?;
+    runtime()?.block_on(ghiseu::fleet::run(settings, once))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `ghiseu uploader`: only the uploader, delivering the queue to the intake.
 pub fn uploader(config: PathBuf, drain: bool) -> Result<ExitCode> {
     let cfg = Config::load(&config)?;
