@@ -366,3 +366,201 @@ fn a_panel_registers_updates_through_goosebit_and_reports_the_gate() {
         download_cycle
     );
 }
+
+/// A small DDI server in the test, for what gooseBit does not do: a link
+/// that drops mid-download (the panel resumes with `Range`) and a
+/// cancellation (`cancelAction`).
+mod mock {
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    use serde_json::{json, Value};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    pub struct Ddi {
+        pub cancel: bool,
+        pub bundle: Vec<u8>,
+        pub dropped: bool,
+        /// (method, path, Range header, JSON body)
+        pub log: Vec<(String, String, Option<String>, Value)>,
+        pub url: String,
+        pub artifact_url: String,
+    }
+
+    pub type Shared = Arc<Mutex<Ddi>>;
+
+    fn note(s: &Shared, method: &str, path: &str, h: &HeaderMap, body: Value) {
+        let range = h.get("range").map(|v| v.to_str().unwrap().to_owned());
+        s.lock().unwrap().log.push((method.into(), path.into(), range, body));
+    }
+
+    pub async fn serve(state: Shared) -> String {
+        use axum::routing::{get, post, put};
+        let base = "/DEFAULT/controller/v1/test-01";
+        let app = axum::Router::new()
+            .route(base, get(poll))
+            .route(&format!("{base}/configData"), put(config))
+            .route(&format!("{base}/deploymentBase/7"), get(deployment))
+            .route(&format!("{base}/deploymentBase/7/feedback"), post(feedback))
+            .route(&format!("{base}/cancelAction/8"), get(cancel))
+            .route(&format!("{base}/cancelAction/8/feedback"), post(feedback))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        state.lock().unwrap().url = url.clone();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    }
+
+    async fn poll(State(s): State<Shared>, h: HeaderMap) -> axum::Json<Value> {
+        note(&s, "GET", "base", &h, Value::Null);
+        let st = s.lock().unwrap();
+        let base = format!("{}/DEFAULT/controller/v1/test-01", st.url);
+        let links = if st.cancel {
+            json!({"cancelAction": {"href": format!("{base}/cancelAction/8")}})
+        } else {
+            json!({"deploymentBase": {"href": format!("{base}/deploymentBase/7?c=-2129030598")}})
+        };
+        axum::Json(json!({"config": {"polling": {"sleep": "00:05:00"}}, "_links": links}))
+    }
+
+    async fn config(State(s): State<Shared>, h: HeaderMap, body: axum::Json<Value>) -> StatusCode {
+        note(&s, "PUT", "configData", &h, body.0);
+        StatusCode::OK
+    }
+
+    async fn deployment(State(s): State<Shared>, h: HeaderMap) -> axum::Json<Value> {
+        note(&s, "GET", "deploymentBase", &h, Value::Null);
+        let st = s.lock().unwrap();
+        use sha2::Digest;
+        let sha256: String = sha2::Sha256::digest(&st.bundle).iter().map(|b| format!("{b:02x}")).collect();
+        axum::Json(json!({
+            "id": "7",
+            "deployment": {"download": "forced", "update": "attempt", "maintenanceWindow": "available", "chunks": [{
+                "part": "os", "version": "0.4.0", "name": "ghiseu",
+                "artifacts": [{"filename": "ghiseu-0.4.0-amd64.raucb", "size": st.bundle.len(),
+                    "hashes": {"sha1": "", "md5": "", "sha256": sha256},
+                    "_links": {"download-http": {"href": st.artifact_url.clone()}}}]
+            }]}
+        }))
+    }
+
+    async fn feedback(
+        State(s): State<Shared>,
+        h: HeaderMap,
+        uri: axum::http::Uri,
+        body: axum::Json<Value>,
+    ) -> StatusCode {
+        note(&s, "POST", uri.path(), &h, body.0);
+        StatusCode::OK
+    }
+
+    async fn cancel(State(s): State<Shared>, h: HeaderMap) -> axum::Json<Value> {
+        note(&s, "GET", "cancelAction", &h, Value::Null);
+        axum::Json(json!({"id": "8", "cancelAction": {"stopId": "7"}}))
+    }
+
+    /// Serves the bundle on a plain socket (hyper refuses to send a body
+    /// shorter than its length): the first request loses the link halfway
+    /// (the announced length never arrives); later ones honour `Range`.
+    pub async fn serve_artifact(s: Shared) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/artifacts/bundle.raucb", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            loop {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                let mut req = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = sock.read(&mut buf).await.unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    req.extend_from_slice(&buf[..n]);
+                }
+                let text = String::from_utf8_lossy(&req).to_lowercase();
+                let range = text.lines().find_map(|l| l.strip_prefix("range: ")).map(|r| r.trim().to_owned());
+                let (head, body) = {
+                    let mut st = s.lock().unwrap();
+                    st.log.push(("GET".into(), "download".into(), range.clone(), Value::Null));
+                    let total = st.bundle.len();
+                    let from =
+                        range.and_then(|r| r.strip_prefix("bytes=")?.trim_end_matches('-').parse::<usize>().ok());
+                    match from {
+                        None if !st.dropped => {
+                            st.dropped = true;
+                            (format!("HTTP/1.1 200 OK\r\ncontent-length: {total}\r\nconnection: close\r\n\r\n"), st.bundle[..total / 2].to_vec())
+                        }
+                        None => (format!("HTTP/1.1 200 OK\r\ncontent-length: {total}\r\nconnection: close\r\n\r\n"), st.bundle.clone()),
+                        Some(from) => (
+                            format!(
+                                "HTTP/1.1 206 Partial Content\r\ncontent-length: {}\r\ncontent-range: bytes {from}-{}/{total}\r\nconnection: close\r\n\r\n",
+                                total - from,
+                                total - 1
+                            ),
+                            st.bundle[from..].to_vec(),
+                        ),
+                    }
+                };
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(&body).await;
+                let _ = sock.shutdown().await;
+            }
+        });
+        url
+    }
+}
+
+#[test]
+fn a_dropped_download_resumes_with_range_and_a_cancel_is_honoured() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let state = mock::Shared::default();
+    // 8 MiB that do not compress.
+    state.lock().unwrap().bundle = (0..8u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let url = rt.block_on(mock::serve(state.clone()));
+    let artifact = rt.block_on(mock::serve_artifact(state.clone()));
+    state.lock().unwrap().artifact_url = artifact;
+    let dir = tempfile::tempdir().unwrap();
+    // Maintenance hours that are not now: an `attempt` deployment waits for them.
+    let h = jiff::Zoned::now().hour();
+    let window = format!("maintenance = \"{:02}:00-{:02}:00\"\n", (h + 2) % 24, (h + 3) % 24);
+    let panel = Panel::new(dir.path(), &url, &window);
+
+    let (log, took) = panel.once();
+    let st = state.lock().unwrap();
+    let downloads: Vec<_> = st.log.iter().filter(|(_, p, _, _)| p == "download").collect();
+    assert_eq!(downloads.len(), 2, "{log}");
+    let half = (8u64 << 20) / 2;
+    let resumed_from: u64 =
+        downloads[1].2.as_deref().unwrap().strip_prefix("bytes=").unwrap().trim_end_matches('-').parse().unwrap();
+    assert!(resumed_from > 0 && resumed_from <= half, "resumed from {resumed_from}");
+    let details: Vec<String> = st
+        .log
+        .iter()
+        .filter(|(m, _, _, _)| m == "POST")
+        .map(|(_, _, _, b)| b["status"]["details"].to_string())
+        .collect();
+    assert!(details.iter().any(|d| d.contains("Sha256 verified")), "{details:?}");
+    assert!(details.last().unwrap().contains("waiting for the maintenance hours"), "{details:?}");
+    assert!(panel.read("rauc-install.log").is_empty());
+    let bundle = dir.path().join("data/fleet/action-7.raucb");
+    assert_eq!(std::fs::read(&bundle).unwrap(), st.bundle, "the resumed file is the server's, byte for byte");
+    drop(st);
+
+    // The operator cancels: acknowledged on cancelAction's feedback, the bundle removed, nothing installed.
+    state.lock().unwrap().cancel = true;
+    let (_, cancel_took) = panel.once();
+    let st = state.lock().unwrap();
+    let (_, path, _, body) = st.log.iter().rfind(|(m, _, _, _)| m == "POST").unwrap();
+    assert!(path.ends_with("/cancelAction/8/feedback"), "{path}");
+    assert_eq!(
+        (body["status"]["execution"].as_str(), body["status"]["result"]["finished"].as_str()),
+        (Some("closed"), Some("success"))
+    );
+    assert!(!bundle.exists() && panel.read("rauc-install.log").is_empty());
+    eprintln!(
+        "fleet numbers: 8 MiB download dropped at {} bytes and resumed, verified (sha256), in one cycle of {took:?}; cancel cycle {cancel_took:?}",
+        resumed_from
+    );
+}
