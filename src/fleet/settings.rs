@@ -31,6 +31,14 @@ pub struct FleetConfig {
     pub download_dir: Option<PathBuf>,
 }
 
+/// The fleet service's own folder on a panel (root, 0700: systemd/ghiseu.tmpfiles):
+/// the target token, downloads, state.
+pub const PANEL_DIR: &str = "/data/ghiseu-fleet";
+/// Where provisioning (which runs as the kiosk's user) leaves the token in
+/// the kiosk's data folder, for the fleet service to take into its own
+/// folder (`ghiseu fleet --take-token`, run as root before the service).
+pub const STAGED_TOKEN: &str = "fleet-token.new";
+
 pub fn default_tenant() -> String {
     "DEFAULT".to_owned()
 }
