@@ -311,6 +311,55 @@ mod tests {
     }
 
     #[test]
+    fn the_report_carries_the_session_and_the_queue_but_no_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let qpath = dir.path().join("queue.sqlite");
+        let mut q = crate::queue::Queue::open(&qpath).unwrap();
+        q.enqueue("petitie", "k1", "ABCD-1234", b"sealed", 1_000).unwrap();
+        q.enqueue("petitie", "k2", "EFGH-5678", b"sealed", 2_000).unwrap();
+        q.enqueue("petitie", "k3", "JKLM-9012", b"sealed", 3_000).unwrap();
+        let reg = crate::queue::Registration {
+            registration_number: "7".into(),
+            registration_date: "01.01.2026".into(),
+            stage: "registered".into(),
+        };
+        q.mark_uploaded("k1", &reg, 5_000).unwrap();
+        q.mark_rejected("k2", "refused").unwrap();
+        let devices = Devices::from_config(&crate::devices::DevicesConfig {
+            printer: crate::devices::printer::PrinterConfig::Simulated {
+                out_dir: dir.path().join("printer"),
+                profile: None,
+                paper: Default::default(),
+            },
+            ..Default::default()
+        });
+        let reporter = Reporter {
+            path: dir.path().join("health.json"),
+            board: "t".into(),
+            devices,
+            flags: Flags::default(),
+            queue: Some(qpath),
+        };
+        assert!(!reporter.report(9_000).session_active);
+        reporter.flags.set_session_active(true);
+        let r = reporter.report(9_000);
+        assert!(r.session_active);
+        let qh = r.queue.clone().unwrap();
+        assert_eq!(
+            (qh.pending, qh.rejected, qh.oldest_pending_ms, qh.last_upload_ms),
+            (1, 1, Some(3_000), Some(5_000))
+        );
+        assert!(r.disk_free_mb.is_some());
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("JKLM") && !text.contains("sealed"), "no codes, no content: {text}");
+        // A report from before these fields still reads.
+        let old =
+            r#"{"pid":1,"version":"0.1.0","updated_ms":1,"ready":true,"board":"t","screen_on":true,"devices":[]}"#;
+        let old: Report = serde_json::from_str(old).unwrap();
+        assert!(!old.session_active && old.queue.is_none());
+    }
+
+    #[test]
     fn device_checks_only_ask_for_status() {
         let dir = tempfile::tempdir().unwrap();
         let mut devices = Devices::from_config(&crate::devices::DevicesConfig {
