@@ -222,6 +222,12 @@ impl Panel {
 
     /// One `ghiseu fleet --once`; returns its log and how long it took.
     fn once(&self) -> (String, Duration) {
+        let (ok, log, took) = self.try_once();
+        assert!(ok, "ghiseu fleet --once failed:\n{log}");
+        (log, took)
+    }
+
+    fn try_once(&self) -> (bool, String, Duration) {
         let path = format!("{}:{}", self.bin.display(), std::env::var("PATH").unwrap_or_default());
         let t = Instant::now();
         let out = Command::new(bin())
@@ -233,8 +239,7 @@ impl Panel {
             .unwrap();
         let took = t.elapsed();
         let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "ghiseu fleet --once failed:\n{log}");
-        (log, took)
+        (out.status.success(), log, took)
     }
 
     fn read(&self, name: &str) -> String {
@@ -394,21 +399,43 @@ mod mock {
         s.lock().unwrap().log.push((method.into(), path.into(), range, body));
     }
 
-    pub async fn serve(state: Shared) -> String {
+    fn app(state: Shared) -> axum::Router {
         use axum::routing::{get, post, put};
         let base = "/DEFAULT/controller/v1/test-01";
-        let app = axum::Router::new()
+        axum::Router::new()
             .route(base, get(poll))
             .route(&format!("{base}/configData"), put(config))
             .route(&format!("{base}/deploymentBase/7"), get(deployment))
             .route(&format!("{base}/deploymentBase/7/feedback"), post(feedback))
             .route(&format!("{base}/cancelAction/8"), get(cancel))
             .route(&format!("{base}/cancelAction/8/feedback"), post(feedback))
-            .with_state(state.clone());
+            .with_state(state)
+    }
+
+    pub async fn serve(state: Shared) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         state.lock().unwrap().url = url.clone();
+        let app = app(state);
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    }
+
+    /// The same server over HTTPS with this certificate and key (PEM files).
+    pub async fn serve_tls(state: Shared, cert: &std::path::Path, key: &std::path::Path) -> String {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await.unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://localhost:{}", listener.local_addr().unwrap().port());
+        state.lock().unwrap().url = url.clone();
+        let app = app(state);
+        tokio::spawn(async move {
+            axum_server::tls_rustls::from_tcp_rustls(listener, config)
+                .unwrap()
+                .serve(app.into_make_service())
+                .await
+                .unwrap()
+        });
         url
     }
 
@@ -563,4 +590,45 @@ fn a_dropped_download_resumes_with_range_and_a_cancel_is_honoured() {
         "fleet numbers: 8 MiB download dropped at {} bytes and resumed, verified (sha256), in one cycle of {took:?}; cancel cycle {cancel_took:?}",
         resumed_from
     );
+}
+
+/// A CA and a certificate for `localhost` signed by it, as PEM files; returns (cert, key, CA file).
+fn pki(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()]).unwrap().signed_by(&key, &issuer).unwrap();
+    let (c, k, a) =
+        (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")), dir.join(format!("{name}-ca.pem")));
+    std::fs::write(&c, cert.pem()).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    std::fs::write(&a, ca.pem()).unwrap();
+    (c, k, a)
+}
+
+#[test]
+fn the_fleet_server_is_trusted_only_with_the_configured_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, right) = pki(dir.path(), "updates");
+    let (_, _, wrong) = pki(dir.path(), "other");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let state = mock::Shared::default();
+    state.lock().unwrap().cancel = true;
+    let url = rt.block_on(mock::serve_tls(state.clone(), &cert, &key));
+
+    let other = Panel::new(&dir.path().join("other"), &url, &format!("ca = \"{}\"\n", wrong.display()));
+    let (ok, log, _) = other.try_once();
+    assert!(!ok, "a server whose certificate the configured CA did not sign must not be trusted:\n{log}");
+    assert!(log.to_lowercase().contains("certificate"), "{log}");
+    assert!(state.lock().unwrap().log.is_empty(), "nothing reached the server");
+
+    let panel = Panel::new(&dir.path().join("panel"), &url, &format!("ca = \"{}\"\n", right.display()));
+    panel.once();
+    let st = state.lock().unwrap();
+    assert!(st.log.iter().any(|(m, p, _, _)| m == "PUT" && p == "configData"), "{:?}", st.log);
+    assert!(st.log.iter().any(|(m, p, _, _)| m == "POST" && p.ends_with("/cancelAction/8/feedback")));
 }
