@@ -315,6 +315,12 @@ fn a_panel_registers_updates_through_goosebit_and_reports_the_gate() {
     let fb = feedback(&gb.requests());
     assert!(fb.iter().any(|(e, _, d)| e == "proceeding" && d.contains("Sha1 verified")), "{fb:?}");
     assert!(fb.iter().any(|(_, _, d)| d.contains("a citizen is using the kiosk")), "{fb:?}");
+    // Still there at the next poll: no new download, and the wait is not reported again.
+    panel.once();
+    let fb = feedback(&gb.requests());
+    assert_eq!(fb.iter().filter(|(_, _, d)| d.contains("a citizen")).count(), 1, "{fb:?}");
+    assert_eq!(fb.iter().filter(|(_, _, d)| d.contains("downloading")).count(), 1, "{fb:?}");
+    assert!(panel.read("rauc-install.log").is_empty());
 
     // 3. The session ends: installed with `rauc install BUNDLE`, then `systemctl reboot`.
     panel.health(false, true);

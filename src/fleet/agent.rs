@@ -115,15 +115,19 @@ async fn report_install(
     let (finished, text) = match policy::boot_outcome(installed, rauc, now) {
         Outcome::Pending => {
             let msg = format!("slot {} runs {}; waiting for the health gate", rauc.booted, installed.version);
-            c.feedback(
-                "deploymentBase",
-                &installed.action_id,
-                Execution::Proceeding,
-                Finished::None,
-                None,
-                &[msg.clone()],
-            )
-            .await?;
+            if st.said.as_deref() != Some(&msg) {
+                c.feedback(
+                    "deploymentBase",
+                    &installed.action_id,
+                    Execution::Proceeding,
+                    Finished::None,
+                    None,
+                    &[msg.clone()],
+                )
+                .await?;
+                st.said = Some(msg.clone());
+                save(s, st)?;
+            }
             report.waiting = Some(msg);
             return Ok(());
         }
@@ -133,6 +137,7 @@ async fn report_install(
     tracing::info!(action = %installed.action_id, result = ?finished, "{text}");
     c.feedback("deploymentBase", &installed.action_id, Execution::Closed, finished, None, &[text.clone()]).await?;
     st.installed = None;
+    st.said = None;
     save(s, st)?;
     report.reported = Some(text);
     Ok(())
@@ -202,15 +207,16 @@ async fn deploy(
         return Ok(fail(format!("{}: the server gave no sha256, sha1 or md5 hash", artifact.filename)).await?);
     };
     let bundle = bundle_path(s, &d.id);
-    if !bundle.is_file() {
+    let same = st.download.as_ref().is_some_and(|x| x.action_id == d.id && x.hash == want);
+    if !(same && bundle.is_file()) {
         // A partial file is continued only for the same action and artifact.
         let part = s.dir.join(format!("action-{}.part", sanitize(&d.id)));
-        let same = st.download.as_ref().is_some_and(|x| x.action_id == d.id && x.hash == want);
-        if !same {
+        if !(same && st.download.as_ref().is_some_and(|x| x.file == part)) {
             if let Some(old) = st.download.take() {
                 let _ = std::fs::remove_file(old.file);
             }
             let _ = std::fs::remove_file(&part);
+            let _ = std::fs::remove_file(&bundle);
             st.download = Some(Download { action_id: d.id.clone(), hash: want.clone(), file: part.clone() });
             save(s, st)?;
         }
@@ -267,19 +273,31 @@ async fn deploy(
     save(s, st)?;
 
     let forced = d.deployment.update == "forced";
+    // A kiosk that is not running (no fresh report) has no citizen at it.
     let session = crate::health::read_fresh(&s.health_path, crate::now_ms()).map(|r| r.session_active).unwrap_or(false);
     let now = jiff::Zoned::now();
     let minute = now.hour() as u16 * 60 + now.minute() as u16;
-    if let Go::Wait(why) = policy::may_install(forced, session, s.maintenance, minute) {
-        c.feedback(
-            "deploymentBase",
-            &d.id,
-            Execution::Proceeding,
-            Finished::None,
-            Some(Progress { cnt: 2, of: 4 }),
-            &[why.clone()],
-        )
-        .await?;
+    let go = if d.deployment.update == "skip" {
+        // hawkBit's own maintenance window for this assignment is closed.
+        Go::Wait("waiting for the server's maintenance window".into())
+    } else {
+        policy::may_install(forced, session, s.maintenance, minute)
+    };
+    if let Go::Wait(why) = go {
+        // Said once per reason, not at every poll of a night-long wait.
+        if st.said.as_deref() != Some(&why) {
+            c.feedback(
+                "deploymentBase",
+                &d.id,
+                Execution::Proceeding,
+                Finished::None,
+                Some(Progress { cnt: 2, of: 4 }),
+                &[why.clone()],
+            )
+            .await?;
+            st.said = Some(why.clone());
+            save(s, st)?;
+        }
         report.waiting = Some(why);
         return Ok(());
     }
@@ -293,7 +311,11 @@ async fn deploy(
         &["installing with rauc".to_owned()],
     )
     .await?;
-    let out = std::process::Command::new("rauc").arg("install").arg(&bundle).output();
+    // RAUC writes the slot for minutes: off the async workers.
+    let b = bundle.clone();
+    let out = tokio::task::spawn_blocking(move || std::process::Command::new("rauc").arg("install").arg(&b).output())
+        .await
+        .map_err(|e| io("rauc install", e))?;
     let out = match out {
         Ok(o) => o,
         Err(e) => return Ok(fail(format!("cannot run rauc: {e}")).await?),
@@ -310,6 +332,7 @@ async fn deploy(
     }
     let _ = std::fs::remove_file(&bundle);
     st.download = None;
+    st.said = None;
     st.installed = Some(Installed {
         action_id: d.id.clone(),
         version: chunk.version.clone(),

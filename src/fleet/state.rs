@@ -18,6 +18,9 @@ pub struct State {
     /// The artifact being downloaded (its partial file is resumed only for the same one).
     #[serde(default)]
     pub download: Option<Download>,
+    /// The last "waiting" feedback sent, so a long wait is reported once.
+    #[serde(default)]
+    pub said: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
