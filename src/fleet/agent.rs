@@ -230,6 +230,15 @@ async fn deploy(
             &details,
         )
         .await?;
+        // A bundle that cannot fit fails now, with the numbers, not at ENOSPC
+        // halfway (and never eats the queue's reserve on a shared partition).
+        if let Some(size) = artifact.size {
+            let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+            let free = free_bytes(&s.dir).map_err(|e| io(s.dir.display(), e))?;
+            if let Some(msg) = policy::no_room(size, have, free) {
+                return Ok(fail(format!("{}: {msg} in {}", artifact.filename, s.dir.display())).await?);
+            }
+        }
         let url = artifact.href().unwrap_or_default();
         let mut last = Err(io("download", "not tried"));
         for attempt in 1..=DOWNLOAD_ATTEMPTS {
@@ -357,6 +366,11 @@ async fn deploy(
         other => tracing::error!(?other, "systemctl reboot failed; the update waits for the next boot"),
     }
     Ok(())
+}
+
+fn free_bytes(dir: &Path) -> std::io::Result<u64> {
+    let st = rustix::fs::statvfs(dir).map_err(std::io::Error::from)?;
+    Ok(st.f_bavail.saturating_mul(st.f_frsize))
 }
 
 fn digest(path: &Path, algo: Algo) -> std::io::Result<String> {

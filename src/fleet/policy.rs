@@ -84,6 +84,23 @@ pub fn pick_hash(hashes: &BTreeMap<String, String>) -> Option<(Algo, String)> {
         .find_map(|(k, a)| hashes.get(k).filter(|v| !v.is_empty()).map(|v| (a, v.to_ascii_lowercase())))
 }
 
+/// Space kept free beside a download: the kiosk's queue may share the partition.
+pub const KEEP_FREE: u64 = 64 << 20;
+
+/// Why a download of `size` bytes (`have` of them already there) cannot fit in `free`.
+pub fn no_room(size: u64, have: u64, free: u64) -> Option<String> {
+    let need = size.saturating_sub(have) + KEEP_FREE;
+    (need > free).then(|| {
+        format!(
+            "not enough space: the bundle needs {} MB more (and {} MB kept free), {} MB are free; \
+             point [fleet] download_dir at a larger file system",
+            size.saturating_sub(have) >> 20,
+            KEEP_FREE >> 20,
+            free >> 20
+        )
+    })
+}
+
 /// What RAUC says about the slots (`rauc status --output-format=json`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RaucStatus {
@@ -249,6 +266,15 @@ mod tests {
         h.insert("sha256".to_owned(), "cc".to_owned());
         assert_eq!(pick_hash(&h), Some((Algo::Sha256, "cc".into())));
         assert_eq!(pick_hash(&BTreeMap::new()), None);
+    }
+
+    #[test]
+    fn a_bundle_that_cannot_fit_is_refused_with_the_numbers() {
+        assert_eq!(no_room(300 << 20, 0, 1 << 30), None);
+        let msg = no_room(300 << 20, 0, 200 << 20).unwrap();
+        assert!(msg.contains("300 MB more") && msg.contains("200 MB are free"), "{msg}");
+        // What already arrived counts.
+        assert_eq!(no_room(300 << 20, 250 << 20, 200 << 20), None);
     }
 
     fn status(booted: &str, a: &str, b: &str) -> RaucStatus {
