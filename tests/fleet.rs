@@ -294,7 +294,7 @@ fn a_panel_registers_updates_through_goosebit_and_reports_the_gate() {
         ("queue_pending", "3"),
         ("queue_rejected", "1"),
         ("printer_state", "ok"),
-        ("disk_free_mb", "812"),
+        ("disk_free_mb", "810"),
         ("kiosk_state", "ready"),
     ] {
         assert_eq!(a[k], v, "attribute {k}: {a}");

@@ -158,10 +158,13 @@ async fn cancel(
         c.feedback("cancelAction", &cb.id, Execution::Rejected, Finished::Success, None, &[msg]).await?;
         return Ok(());
     }
-    if let Some(d) = st.download.take().filter(|d| d.action_id == stop) {
-        let _ = std::fs::remove_file(&d.file);
-        let _ = std::fs::remove_file(bundle_path(s, &d.action_id));
+    if st.download.as_ref().is_some_and(|d| d.action_id == stop) {
+        if let Some(d) = st.download.take() {
+            let _ = std::fs::remove_file(&d.file);
+        }
     }
+    let _ = std::fs::remove_file(bundle_path(s, &stop));
+    st.said = None;
     save(s, st)?;
     let msg = format!("action {stop} cancelled; its download removed");
     c.feedback("cancelAction", &cb.id, Execution::Closed, Finished::Success, None, &[msg.clone()]).await?;

@@ -213,15 +213,22 @@ pub fn health_attributes(report: Option<&Report>, now_ms: i64) -> BTreeMap<Strin
     if let Some(q) = &r.queue {
         a.insert("queue_pending".into(), q.pending.to_string());
         a.insert("queue_rejected".into(), q.rejected.to_string());
-        let age = q.oldest_pending_ms.map(|t| ((now_ms - t).max(0) / 1000).to_string());
+        let age = q.oldest_pending_ms.map(|t| coarse_age((now_ms - t).max(0) / 1000).to_string());
         a.insert("queue_oldest_age_secs".into(), age.unwrap_or_else(|| "0".into()));
         let last = q.last_upload_ms.and_then(|t| jiff::Timestamp::from_millisecond(t).ok());
         a.insert("last_upload".into(), last.map(|t| t.to_string()).unwrap_or_else(|| "never".into()));
     }
     if let Some(mb) = r.disk_free_mb {
-        a.insert("disk_free_mb".into(), mb.to_string());
+        a.insert("disk_free_mb".into(), (mb / 10 * 10).to_string());
     }
     a
+}
+
+/// Attributes are sent when they change: an age counted in seconds would
+/// change at every poll. Ten-minute steps under a day, hours after.
+fn coarse_age(secs: i64) -> i64 {
+    let step = if secs < 86_400 { 600 } else { 3_600 };
+    secs / step * step
 }
 
 /// hawkBit keeps attribute values to 128 characters.
@@ -266,6 +273,30 @@ mod tests {
         h.insert("sha256".to_owned(), "cc".to_owned());
         assert_eq!(pick_hash(&h), Some((Algo::Sha256, "cc".into())));
         assert_eq!(pick_hash(&BTreeMap::new()), None);
+    }
+
+    #[test]
+    fn health_attributes_change_only_when_something_a_technician_sees_changes() {
+        use crate::health::{Check, QueueHealth};
+        let report = |now: i64, free: u64| Report {
+            pid: 1,
+            version: "0.1.0".into(),
+            updated_ms: now,
+            ready: true,
+            board: "t".into(),
+            screen_on: true,
+            devices: vec![Check::new("printer", Err("/dev/usb/lp0: paper out".into()))],
+            session_active: false,
+            queue: Some(QueueHealth { pending: 2, rejected: 0, oldest_pending_ms: Some(0), last_upload_ms: None }),
+            disk_free_mb: Some(free),
+        };
+        let a = health_attributes(Some(&report(700_000, 812)), 700_000);
+        assert_eq!(a["printer_state"], "paper out");
+        assert_eq!((a["queue_pending"].as_str(), a["queue_oldest_age_secs"].as_str()), ("2", "600"));
+        assert_eq!((a["disk_free_mb"].as_str(), a["last_upload"].as_str()), ("810", "never"));
+        // Five minutes later, a few kB written: nothing to send.
+        assert_eq!(health_attributes(Some(&report(1_000_000, 811)), 1_000_000), a);
+        assert_eq!(health_attributes(None, 0)["kiosk_state"], "not running");
     }
 
     #[test]
