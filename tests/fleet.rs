@@ -275,7 +275,11 @@ fn a_panel_registers_updates_through_goosebit_and_reports_the_gate() {
     let gb = GooseBit::start(dir.path());
     // Strict token mode: the operator creates the panel with its token (as at provisioning).
     gb.api("PUT", "devices", json!({"devices": ["test-01"], "auth_token": TOKEN}));
-    let panel = Panel::new(&dir.path().join("panel"), &gb.url, "");
+    // Maintenance hours that are not now: gooseBit's deployments are `forced`,
+    // so the panel installs at once anyway (but never during a session).
+    let h = jiff::Zoned::now().hour();
+    let window = format!("maintenance = \"{:02}:00-{:02}:00\"\n", (h + 2) % 24, (h + 3) % 24);
+    let panel = Panel::new(&dir.path().join("panel"), &gb.url, &window);
 
     // 1. Registration: attributes on the configData link, with the target token.
     let (_, first) = panel.once();

@@ -432,5 +432,11 @@ pub fn attributes(s: &Settings, rauc: Option<&RaucStatus>, now: i64) -> BTreeMap
     a.insert("rauc_compatible".into(), compatible.clone());
     a.insert("hw_boardname".into(), compatible);
     a.insert("sw_version".into(), version);
+    // hawkBit keeps at most 128 characters of a value.
+    for v in a.values_mut() {
+        if v.chars().count() > 128 {
+            *v = v.chars().take(128).collect();
+        }
+    }
     a
 }
