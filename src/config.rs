@@ -36,6 +36,9 @@ pub struct Config {
     pub labels: LabelsConfig,
     #[serde(default)]
     pub staff: StaffConfig,
+    /// The fleet update server (`ghiseu fleet`); absent: updates only by USB stick.
+    #[serde(default)]
+    pub fleet: Option<crate::fleet::FleetConfig>,
     /// Where the file was read from; relative paths were resolved against its directory.
     #[serde(skip)]
     pub source: PathBuf,
@@ -263,7 +266,12 @@ impl Config {
         if let Some(p) = cfg.intake.ca.as_mut() {
             abs(p)
         }
+        if let Some(f) = cfg.fleet.as_mut() {
+            abs(&mut f.token_file);
+            f.ca.iter_mut().chain(f.download_dir.iter_mut()).for_each(abs);
+        }
         cfg.validate()?;
+        cfg.validate_fleet()?;
         Ok(cfg)
     }
 
@@ -436,6 +444,55 @@ impl Config {
     pub fn intake_client(&self, timeout: std::time::Duration) -> crate::upload::IntakeClient {
         let ca = self.intake.ca.as_deref().map(|p| crate::upload::load_ca(p).expect("checked at load"));
         crate::upload::IntakeClient::new(&self.intake.url, timeout, ca)
+    }
+
+    /// `[fleet]` is checked where the kiosk can: the URL, the hours, the CA.
+    /// The token file is not read here: only the fleet service may read it.
+    fn validate_fleet(&self) -> Result<(), ConfigError> {
+        let Some(f) = &self.fleet else { return Ok(()) };
+        if reqwest::Url::parse(&f.server).map(|u| !matches!(u.scheme(), "http" | "https")).unwrap_or(true) {
+            return Err(self.invalid("fleet.server", format!("`{}` is not an http(s) URL", f.server)));
+        }
+        if f.tenant.trim().is_empty() {
+            return Err(self.invalid("fleet.tenant", "must not be empty (hawkBit's default is DEFAULT)"));
+        }
+        if let Some(m) = &f.maintenance {
+            crate::fleet::policy::Window::parse(m).map_err(|e| self.invalid("fleet.maintenance", e))?;
+        }
+        if let Some(ca) = &f.ca {
+            crate::upload::load_ca(ca).map_err(|e| self.invalid("fleet.ca", e))?;
+        }
+        Ok(())
+    }
+
+    /// The fleet client's settings; reads the token file.
+    pub fn fleet_settings(&self) -> Result<crate::fleet::Settings, ConfigError> {
+        let f = self.fleet.as_ref().ok_or_else(|| {
+            self.invalid("fleet", "no [fleet] section: add server, tenant and token_file (see README, Configuration)")
+        })?;
+        let token = std::fs::read_to_string(&f.token_file)
+            .map_err(|e| self.invalid("fleet.token_file", format!("cannot read {}: {e}", f.token_file.display())))?;
+        let token = token.trim().to_owned();
+        if token.is_empty() {
+            return Err(self.invalid("fleet.token_file", format!("{} is empty", f.token_file.display())));
+        }
+        Ok(crate::fleet::Settings {
+            server: f.server.clone(),
+            tenant: f.tenant.clone(),
+            token,
+            ca: f.ca.as_deref().map(|p| crate::upload::load_ca(p).expect("checked at load")),
+            maintenance: f
+                .maintenance
+                .as_deref()
+                .map(|m| crate::fleet::policy::Window::parse(m).expect("checked at load")),
+            dir: f.download_dir.clone().unwrap_or_else(|| self.kiosk.data_dir.join("fleet")),
+            health_path: self.health_path(),
+            identity: crate::fleet::Identity {
+                kiosk_id: self.kiosk.id.clone(),
+                municipality: self.kiosk.municipality.clone(),
+                board: self.board().map(|b| b.name).unwrap_or_default(),
+            },
+        })
     }
 
     /// The running kiosk's health report ([`crate::health`]).

@@ -109,6 +109,38 @@ pub struct Report {
     pub screen_on: bool,
     /// One entry per device, as the kiosk sees it.
     pub devices: Vec<Check>,
+    /// A citizen (or staff) is at the panel: anything but the home screen.
+    /// The fleet client installs no update while it is true.
+    #[serde(default)]
+    pub session_active: bool,
+    /// The queue's counts and times (no codes, no content); absent when unreadable.
+    #[serde(default)]
+    pub queue: Option<QueueHealth>,
+    /// Free space where the queue lives.
+    #[serde(default)]
+    pub disk_free_mb: Option<u64>,
+}
+
+/// What the fleet's office needs to see of the queue: a stuck or rejecting panel.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct QueueHealth {
+    pub pending: u64,
+    pub rejected: u64,
+    pub oldest_pending_ms: Option<i64>,
+    /// The last submission the registry confirmed.
+    pub last_upload_ms: Option<i64>,
+}
+
+/// The queue's health, read from its database (`None` when it cannot be opened).
+pub fn queue_health(queue_path: &Path) -> Option<QueueHealth> {
+    let q = crate::queue::Queue::open(queue_path).ok()?;
+    let c = q.counts().ok()?;
+    Some(QueueHealth {
+        pending: c.pending,
+        rejected: c.rejected,
+        oldest_pending_ms: c.oldest_pending_ms,
+        last_upload_ms: q.last_uploaded_ms().ok().flatten(),
+    })
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -262,12 +294,18 @@ pub fn printer_state(printer: &dyn crate::devices::Printer) -> Result<String, St
 pub struct Flags {
     ready: Arc<AtomicBool>,
     screen_on: Arc<AtomicBool>,
+    session_active: Arc<AtomicBool>,
     changed: Arc<tokio::sync::Notify>,
 }
 
 impl Default for Flags {
     fn default() -> Flags {
-        Flags { ready: Arc::default(), screen_on: Arc::new(AtomicBool::new(true)), changed: Arc::default() }
+        Flags {
+            ready: Arc::default(),
+            screen_on: Arc::new(AtomicBool::new(true)),
+            session_active: Arc::default(),
+            changed: Arc::default(),
+        }
     }
 }
 
@@ -280,6 +318,15 @@ impl Flags {
     pub fn set_screen_on(&self, on: bool) {
         self.screen_on.store(on, Ordering::SeqCst);
         self.changed.notify_one();
+    }
+    /// Someone is at the panel (any screen but home); written at once when it changes.
+    pub fn set_session_active(&self, active: bool) {
+        if self.session_active.swap(active, Ordering::SeqCst) != active {
+            self.changed.notify_one();
+        }
+    }
+    pub fn session_active(&self) -> bool {
+        self.session_active.load(Ordering::SeqCst)
     }
     pub fn ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)
@@ -296,6 +343,8 @@ pub struct Reporter {
     pub board: String,
     pub devices: Devices,
     pub flags: Flags,
+    /// The queue database, for its counts in the report.
+    pub queue: Option<PathBuf>,
 }
 
 impl Reporter {
@@ -311,6 +360,14 @@ impl Reporter {
             board: self.board.clone(),
             screen_on: self.flags.screen_on(),
             devices: device_checks(&self.devices),
+            session_active: self.flags.session_active(),
+            queue: self.queue.as_deref().and_then(queue_health),
+            disk_free_mb: self
+                .queue
+                .as_deref()
+                .and_then(|q| q.parent())
+                .and_then(|d| crate::queue::free_bytes(d).ok())
+                .map(|b| b / (1024 * 1024)),
         }
     }
 
@@ -359,6 +416,9 @@ mod tests {
             board: "qemu".into(),
             screen_on: true,
             devices: vec![Check::new("printer", Ok("fine".into()))],
+            session_active: false,
+            queue: None,
+            disk_free_mb: None,
         }
     }
 
@@ -392,6 +452,55 @@ mod tests {
         // Left from before a reboot (/run is memory on a panel, but runtime_dir may not be).
         write(&path, &Report { boot_id: "an-earlier-boot".into(), ..report(1_000) }).unwrap();
         assert!(read_fresh(&path, 1_000).unwrap_err().to_string().contains("before this boot"));
+    }
+
+    #[test]
+    fn the_report_carries_the_session_and_the_queue_but_no_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let qpath = dir.path().join("queue.sqlite");
+        let mut q = crate::queue::Queue::open(&qpath).unwrap();
+        q.enqueue("petitie", "k1", "ABCD-1234", b"sealed", 1_000).unwrap();
+        q.enqueue("petitie", "k2", "EFGH-5678", b"sealed", 2_000).unwrap();
+        q.enqueue("petitie", "k3", "JKLM-9012", b"sealed", 3_000).unwrap();
+        let reg = crate::queue::Registration {
+            registration_number: "7".into(),
+            registration_date: "01.01.2026".into(),
+            stage: "registered".into(),
+        };
+        q.mark_uploaded("k1", &reg, 5_000).unwrap();
+        q.mark_rejected("k2", "refused").unwrap();
+        let devices = Devices::from_config(&crate::devices::DevicesConfig {
+            printer: crate::devices::printer::PrinterConfig::Simulated {
+                out_dir: dir.path().join("printer"),
+                profile: None,
+                paper: Default::default(),
+            },
+            ..Default::default()
+        });
+        let reporter = Reporter {
+            path: dir.path().join("health.json"),
+            board: "t".into(),
+            devices,
+            flags: Flags::default(),
+            queue: Some(qpath),
+        };
+        assert!(!reporter.report(9_000).session_active);
+        reporter.flags.set_session_active(true);
+        let r = reporter.report(9_000);
+        assert!(r.session_active);
+        let qh = r.queue.clone().unwrap();
+        assert_eq!(
+            (qh.pending, qh.rejected, qh.oldest_pending_ms, qh.last_upload_ms),
+            (1, 1, Some(3_000), Some(5_000))
+        );
+        assert!(r.disk_free_mb.is_some());
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("JKLM") && !text.contains("sealed"), "no codes, no content: {text}");
+        // A report from before these fields still reads.
+        let old =
+            r#"{"pid":1,"version":"0.1.0","updated_ms":1,"ready":true,"board":"t","screen_on":true,"devices":[]}"#;
+        let old: Report = serde_json::from_str(old).unwrap();
+        assert!(!old.session_active && old.queue.is_none());
     }
 
     #[test]

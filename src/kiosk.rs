@@ -102,6 +102,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         board: cfg.board()?.name,
         devices: devices.clone(),
         flags: health.clone(),
+        queue: Some(queue_path.clone()),
     };
     runtime.spawn(reporter.run(shutdown_rx));
     let languages: Vec<Lang> = cfg.kiosk.languages.iter().filter_map(|l| Lang::parse(l)).collect();

@@ -17,6 +17,7 @@
 //! - [`print`]: receipt layout and its rendering to ESC/POS bytes and to a PNG preview.
 //! - [`devices`]: device traits (ID scanner, printer, QR reader) with real and simulated drivers.
 //! - [`ui`]: the Slint adapter that binds the session to `ui/*.slint`, and the effect runner.
+//! - [`fleet`]: `ghiseu fleet`, the client of a hawkBit (DDI) update server: updates and health for a fleet of panels.
 //! - [`health`]: the running kiosk's report of its own devices, read by `ghiseu selftest`.
 //! - [`keyguard`]: key chords a keyboard at the panel must not act on (Ctrl+Alt+Del quitting the UI).
 //! - [`screen`]: the screen sleeps with nobody there and wakes on a touch or the presence sensor.
@@ -30,6 +31,7 @@
 pub mod app;
 pub mod board;
 pub mod config;
+pub mod fleet;
 pub mod crypto;
 pub mod devices;
 pub mod forms;

@@ -76,6 +76,19 @@ enum Command {
         #[command(subcommand)]
         command: cli::technician::KeysCommand,
     },
+    /// The fleet client: polls the hawkBit (DDI) server in `[fleet]`, sends
+    /// the panel's attributes and health, installs deployments with RAUC.
+    Fleet {
+        #[arg(long)]
+        config: PathBuf,
+        /// One poll cycle, then exit (for scripts and tests).
+        #[arg(long)]
+        once: bool,
+        /// Only move the target token left by `ghiseu provision` into
+        /// `token_file` (mode 0600), then exit; run as root before the service.
+        #[arg(long, conflicts_with = "once")]
+        take_token: bool,
+    },
     /// Only the uploader: delivers the queue to the intake.
     Uploader {
         #[arg(long)]
@@ -180,6 +193,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         }
         Command::Keys { command } => cli::technician::keys(command),
         Command::Uploader { config, drain } => cli::technician::uploader(config, drain),
+        Command::Fleet { config, once, take_token } => cli::technician::fleet(config, once, take_token),
         Command::Selftest { config, json, card_wait, qr_wait, gate } => {
             cli::technician::selftest(config, json, card_wait, qr_wait, gate)
         }

@@ -41,6 +41,23 @@ pub struct ProvisionFile {
     pub languages: Option<Vec<String>>,
     /// The kiosk's `[devices]` table, as in the configuration file; the
     /// ID scanner, the printer and the QR reader must each be named.
+    /// The fleet update server (hawkBit or gooseBit, DDI API), e.g.
+    /// `https://updates.primaria.ro`; absent: updates by USB stick only.
+    #[serde(default)]
+    pub fleet_server: Option<String>,
+    /// The hawkBit tenant (default `DEFAULT`).
+    #[serde(default)]
+    pub fleet_tenant: Option<String>,
+    /// This panel's target token, as the server's operator created it.
+    #[serde(default)]
+    pub fleet_token: Option<String>,
+    /// The update server's CA certificate (PEM text), when not a public one.
+    #[serde(default)]
+    pub fleet_ca: Option<String>,
+    /// Hours when updates may be installed, e.g. `"02:00-05:00"`.
+    #[serde(default)]
+    pub fleet_maintenance: Option<String>,
+    /// The kiosk's `[devices]` table, as in the configuration file.
     #[serde(default)]
     pub devices: Option<toml::Table>,
     /// The municipality's services: a folder of form files next to this
@@ -154,11 +171,39 @@ pub fn read(path: &Path) -> Result<ProvisionFile, ProvisionError> {
             )));
         }
     }
+    match (&p.fleet_server, &p.fleet_token) {
+        (Some(_), None) => return Err(invalid("fleet_server needs fleet_token (the panel's target token)".into())),
+        (None, Some(_)) => return Err(invalid("fleet_token without fleet_server".into())),
+        (Some(_), Some(t)) if t.trim().is_empty() || t.trim().contains(char::is_whitespace) => {
+            return Err(invalid("fleet_token must be one word (the target token the server shows)".into()))
+        }
+        _ => {}
+    }
+    if let Some(pem) = &p.fleet_ca {
+        reqwest::Certificate::from_pem(pem.as_bytes())
+            .ok()
+            .filter(|_| pem.contains("-----BEGIN CERTIFICATE-----"))
+            .ok_or_else(|| invalid("fleet_ca is not a PEM certificate".into()))?;
+    }
     Ok(p)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), ProvisionError> {
     std::fs::write(path, text).map_err(|source| ProvisionError::Write { path: path.into(), source })
+}
+
+/// A secret: readable by its owner only, whatever the umask.
+fn write_private(path: &Path, text: &str) -> Result<(), ProvisionError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|source| ProvisionError::Write { path: path.into(), source })
 }
 
 fn quote(s: &str) -> String {
@@ -301,6 +346,26 @@ pub fn provision(file: &Path, data_dir: &Path, board_dir: &Path) -> Result<Provi
     if p.intake_ca.is_some() {
         text += "ca = \"intake-ca.pem\"\n";
     }
+    if let (Some(server), Some(token)) = (&p.fleet_server, &p.fleet_token) {
+        // Provisioning runs as the kiosk's user: the token waits here for the
+        // fleet service (root) to take it into its own folder.
+        write_private(&data_dir.join(crate::fleet::settings::STAGED_TOKEN), token.trim())?;
+        let dir = crate::fleet::settings::PANEL_DIR;
+        text += &format!(
+            "\n[fleet]\nserver = {}\ntenant = {}\ntoken_file = {}\ndownload_dir = {}\n",
+            quote(server),
+            quote(p.fleet_tenant.as_deref().unwrap_or("DEFAULT")),
+            quote(&format!("{dir}/token")),
+            quote(dir)
+        );
+        if let Some(m) = &p.fleet_maintenance {
+            text += &format!("maintenance = {}\n", quote(m));
+        }
+        if let Some(pem) = &p.fleet_ca {
+            write(&data_dir.join("fleet-ca.pem"), pem)?;
+            text += "ca = \"fleet-ca.pem\"\n";
+        }
+    }
     text += "\n[security]\nmunicipality_recipient = \"municipality.pub\"\nkiosk_key = \"kiosk.pem\"\n";
     for (name, table) in [("devices", &p.devices), ("print", &print), ("labels", &p.labels), ("staff", &p.staff)] {
         if let Some(table) = table {
@@ -407,6 +472,30 @@ mod tests {
         assert!(!again.new_key);
         assert_eq!(again.fingerprint, p.fingerprint);
         assert_eq!(crate::config::Config::load(&again.config).unwrap().intake.url, "https://intake.example.ro");
+    }
+
+    #[test]
+    fn a_fleet_server_and_token_become_the_fleet_section_and_a_private_token() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, boards, text) = setup();
+        let file = dir.path().join(FILE_NAME);
+        let fleet = "fleet_server = \"https://updates.example.ro\"\nfleet_token = \"0123abcd\"\n\
+                     fleet_maintenance = \"02:00-05:00\"\n";
+        std::fs::write(&file, format!("{fleet}{text}")).unwrap();
+        let data = dir.path().join("data");
+        let p = provision(&file, &data, &boards).unwrap();
+        let f = crate::config::Config::load(&p.config).unwrap().fleet.unwrap();
+        assert_eq!((f.server.as_str(), f.tenant.as_str()), ("https://updates.example.ro", "DEFAULT"));
+        assert_eq!(f.token_file, Path::new("/data/ghiseu-fleet/token"));
+        assert_eq!(f.maintenance.as_deref(), Some("02:00-05:00"));
+        let staged = data.join(crate::fleet::settings::STAGED_TOKEN);
+        assert_eq!(std::fs::read_to_string(&staged).unwrap(), "0123abcd");
+        assert_eq!(std::fs::metadata(&staged).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(!std::fs::read_to_string(&p.config).unwrap().contains("0123abcd"), "the token is not in kiosk.toml");
+        std::fs::write(&file, format!("fleet_server = \"https://u.ro\"\n{text}")).unwrap();
+        assert!(provision(&file, &data, &boards).unwrap_err().to_string().contains("fleet_token"));
+        std::fs::write(&file, format!("{}{text}", fleet.replace("02:00-05:00", "2-5"))).unwrap();
+        assert!(provision(&file, &data, &boards).unwrap_err().to_string().contains("fleet.maintenance"));
     }
 
     #[test]

@@ -88,6 +88,7 @@ fn the_screen_sleeps_with_nobody_there_and_wakes_for_someone() {
         let names: Vec<&str> = r.devices.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["gpio", "id_scanner", "printer", "qr_reader"]);
         assert!(r.devices.iter().all(|d| d.ok), "{:?}", r.devices);
+        assert!(!r.session_active && r.queue.as_ref().is_some_and(|q| q.pending == 0), "{r:?}");
 
         // Nobody there: 55 s lit, then dark after 60 s.
         advance(&c, 55)?;
@@ -116,6 +117,8 @@ fn the_screen_sleeps_with_nobody_there_and_wakes_for_someone() {
         assert_eq!(c.screen()?, "home");
         c.tap("Depune o cerere")?;
         assert_eq!(c.screen()?, "catalogue");
+        // The fleet client installs nothing while someone is at the panel.
+        wait_until("the report to show a session", || report().is_some_and(|r| r.session_active));
         // A session in progress keeps the screen lit, however long.
         advance(&c, 200)?;
         assert!(!asleep(&c)?);
@@ -169,6 +172,9 @@ fn the_update_gate_trusts_the_running_kiosk_and_not_the_network() {
                 if printer_ok { Ok("fine".into()) } else { Err("paper out".into()) },
             ),
         ],
+        session_active: false,
+        queue: None,
+        disk_free_mb: None,
     };
 
     // No kiosk running: the gate fails, whatever else holds.

@@ -24,8 +24,8 @@ const LAYERS: &[&[&str]] = &[
     // A submission assembled; the registry's server; the session (pure); the
     // running kiosk's report of its devices.
     &["submission", "intake", "app", "health"],
-    // The Slint adapter and the effects it runs.
-    &["ui"],
+    // The Slint adapter and the effects it runs; the fleet client (reads the health report).
+    &["ui", "fleet"],
     // The configuration file, turned into each part's own settings.
     &["config"],
     // Technicians' commands over a configuration.
@@ -45,6 +45,8 @@ const FORBIDDEN: &[(&str, &str, &str)] = &[
     ("intake", "upload", "the registry's server shares only `wire` with the kiosk"),
     ("intake", "devices", "the registry's server has no kiosk devices"),
     ("health", "board", "the report reads devices only through their status queries"),
+    ("fleet", "queue", "the fleet client sees the kiosk only through its health report: no envelope leaves"),
+    ("fleet", "app", "the fleet client sees a session only as the report's flag"),
 ];
 
 struct Graph {

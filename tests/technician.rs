@@ -305,6 +305,9 @@ fn the_gate_does_not_trust_a_report_left_by_a_killed_kiosk() {
         board: "qemu".into(),
         screen_on: true,
         devices: vec![ghiseu::health::Check::new("printer", Ok("fine".into()))],
+        session_active: false,
+        queue: None,
+        disk_free_mb: None,
     };
     ghiseu::health::write(&cfg.health_path(), &report).unwrap();
     let gate = || Command::new(bin()).args(["selftest", "--gate", "--config"]).arg(&cfg_path).output().unwrap();

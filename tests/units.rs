@@ -14,24 +14,27 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-const UNITS: [&str; 6] = [
+const UNITS: [&str; 7] = [
     "ghiseu.service",
     "ghiseu-intake.service",
     "ghiseu-provision.service",
     "ghiseu-health.service",
     "ghiseu-rollback.service",
     "ghiseu-usb-update.service",
+    "ghiseu-fleet.service",
 ];
 
 /// Each unit's exposure budget, in tenths (systemd-analyze's `--threshold`
 /// unit). The two root units run rauc and reboot; they keep only CAP_SYS_BOOT.
-const BUDGETS: [(&str, u32); 6] = [
+const BUDGETS: [(&str, u32); 7] = [
     ("ghiseu.service", 20),
     ("ghiseu-intake.service", 15),
     ("ghiseu-provision.service", 20),
     ("ghiseu-health.service", 20),
     ("ghiseu-rollback.service", 12),
     ("ghiseu-usb-update.service", 12),
+    // Root for RAUC and the reboot like usb-update, but on the network.
+    ("ghiseu-fleet.service", 20),
 ];
 
 /// Every unit file in systemd/ is in UNITS and BUDGETS: a new unit (or one
@@ -166,6 +169,22 @@ fn the_root_units_keep_what_they_need_and_nothing_more() {
     ));
     let build = std::fs::read_to_string(repo().join("image-build/build")).unwrap();
     assert!(build.contains(r#""$stage/etc/dbus-1/system.d/ghiseu-rauc.conf""#), "the image build installs the policy");
+}
+
+/// The fleet client is root for the same reasons (RAUC, the reboot) and
+/// keeps as little: the reboot, reading the kiosk's configuration, the
+/// network, and writing only its own folder (token, downloads, state).
+#[test]
+fn the_fleet_unit_keeps_the_reboot_the_network_and_its_own_folder() {
+    let text = std::fs::read_to_string(repo().join("systemd/ghiseu-fleet.service")).unwrap();
+    let set = |key: &str| text.lines().filter_map(|l| l.strip_prefix(&format!("{key}="))).collect::<Vec<_>>();
+    assert_eq!(set("CapabilityBoundingSet"), ["CAP_SYS_BOOT CAP_DAC_READ_SEARCH"]);
+    assert_eq!(set("RestrictAddressFamilies"), ["AF_UNIX AF_INET AF_INET6"]);
+    assert_eq!(set("ReadWritePaths"), ["/data/ghiseu-fleet"]);
+    assert_eq!(set("ProtectSystem"), ["strict"]);
+    assert!(set("User").is_empty(), "RAUC answers only root");
+    let tmpfiles = std::fs::read_to_string(repo().join("systemd/ghiseu.tmpfiles")).unwrap();
+    assert!(tmpfiles.lines().any(|l| l == "d /data/ghiseu-fleet 0700 root root -"), "the token is root's alone");
 }
 
 #[test]

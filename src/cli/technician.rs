@@ -52,6 +52,26 @@ pub fn keys(cmd: KeysCommand) -> Result<ExitCode> {
     }
 }
 
+/// `ghiseu fleet`: the DDI client, forever or for one cycle.
+/// `--take-token`: only move the token provisioning left into the service's folder.
+pub fn fleet(config: PathBuf, once: bool, take_token: bool) -> Result<ExitCode> {
+    let cfg = Config::load(&config)?;
+    let Some(f) = &cfg.fleet else {
+        eprintln!("ghiseu fleet: no [fleet] section in {}: updates by USB stick only", config.display());
+        return Ok(ExitCode::SUCCESS);
+    };
+    if take_token {
+        let staged = cfg.kiosk.data_dir.join(ghiseu::fleet::settings::STAGED_TOKEN);
+        if ghiseu::fleet::state::take_token(&staged, &f.token_file)? {
+            eprintln!("ghiseu fleet: target token moved to {}", f.token_file.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let settings = cfg.fleet_settings()?;
+    runtime()?.block_on(ghiseu::fleet::run(settings, once))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `ghiseu uploader`: only the uploader, delivering the queue to the intake.
 pub fn uploader(config: PathBuf, drain: bool) -> Result<ExitCode> {
     let cfg = Config::load(&config)?;

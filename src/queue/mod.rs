@@ -368,6 +368,11 @@ impl Queue {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// When the registry last confirmed a submission (among those still kept).
+    pub fn last_uploaded_ms(&self) -> Result<Option<i64>, QueueError> {
+        Ok(self.conn.query_row("SELECT MAX(uploaded_ms) FROM submissions WHERE state = 'uploaded'", [], |r| r.get(0))?)
+    }
+
     pub fn counts(&self) -> Result<Counts, QueueError> {
         let mut c = Counts::default();
         let mut stmt = self.conn.prepare("SELECT state, COUNT(*), MIN(created_ms) FROM submissions GROUP BY state")?;

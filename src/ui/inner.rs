@@ -42,6 +42,8 @@ impl Inner {
         let speaking = self.session.borrow().speech || matches!(event, Event::ToggleSpeech);
         let before = speaking.then(|| view(&self.session.borrow(), &self.texts, &self.status_url_base));
         let effects = self.session.borrow_mut().handle(event.clone());
+        // The fleet client installs no update while someone is at the panel.
+        self.health.set_session_active(self.session.borrow().screen != crate::app::Screen::Home);
         let after = self.render();
         if let (Some(before), Some(after)) = (before, after) {
             for sentence in crate::app::speech::utterances(&before, &after, &event, &self.texts) {
