@@ -208,8 +208,12 @@ impl Panel {
         } else {
             json!({"name": "printer", "ok": false, "detail": "simulated printer: paper out"})
         };
+        // Written as a live kiosk would: this test process stands for it (the
+        // report is trusted only while its writer runs, in this boot).
+        let pid = std::process::id();
         let report = json!({
-            "pid": 1, "version": "0.1.0", "updated_ms": ghiseu::now_ms(), "ready": true, "board": "desktop",
+            "pid": pid, "start_ticks": ghiseu::health::start_ticks(pid).unwrap(),
+            "boot_id": ghiseu::health::boot_id().unwrap_or_default(), "version": "0.1.0", "updated_ms": ghiseu::now_ms(), "ready": true, "board": "desktop",
             "screen_on": true, "session_active": session,
             "devices": [{"name": "id_scanner", "ok": true, "detail": "connected"}, printer,
                         {"name": "qr_reader", "ok": true, "detail": "listening"}],
