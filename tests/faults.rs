@@ -7,7 +7,6 @@ mod common;
 use ghiseu::config::Config;
 use ghiseu::queue::{Queue, State};
 use ghiseu::upload::{policy::Backoff, IntakeClient, Uploader};
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,22 +25,9 @@ fn bench() -> Bench {
     let path = dir.path().to_owned();
     let cfg = Config::load(&common::write_config(&path, "http://127.0.0.1:9")).unwrap();
     let mut q = Queue::open(&cfg.queue_path()).unwrap();
-    let form = ghiseu::forms::Catalogue::builtin().get("sesizare").unwrap().clone();
-    let answers: BTreeMap<String, String> =
-        [("nume", "Ionescu"), ("prenume", "Ana"), ("locatie", "Str. Morii 3"), ("descriere", "Groapă mare în asfalt.")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-    let r = ghiseu::submission::submit(
-        &mut q,
-        &cfg.sealer().unwrap(),
-        &cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::builtin())),
-        &form,
-        ghiseu::i18n::Lang::Ro,
-        answers,
-        1,
-    )
-    .unwrap();
+    let answers =
+        [("nume", "Ionescu"), ("prenume", "Ana"), ("locatie", "Str. Morii 3"), ("descriere", "Groapă mare în asfalt.")];
+    let r = common::commit(&cfg, &mut q, "sesizare", ghiseu::i18n::Lang::Ro, &answers, 1);
     Bench { _dir: dir, dir: path, cfg, queue: Arc::new(Mutex::new(q)), code: r.tracking_code }
 }
 

@@ -85,23 +85,13 @@ fn postgres_store_and_an_upload_through_it() {
     let (d, db) = (intake_dir.clone(), pg.url.clone());
     rt.spawn(async move { ghiseu::intake::serve_with(listener, &d, Some(db), None, std::future::pending()).await });
     let mut q = ghiseu::queue::Queue::open(&cfg.queue_path()).unwrap();
-    let form = ghiseu::forms::Catalogue::builtin().get("audienta").unwrap().clone();
-    let answers = BTreeMap::from([
-        ("nume".to_owned(), "Kovács".to_owned()),
-        ("prenume".to_owned(), "Éva".to_owned()),
-        ("telefon".to_owned(), "0722123456".to_owned()),
-        ("subiect".to_owned(), "Autorizație de construire".to_owned()),
-    ]);
-    let r = ghiseu::submission::submit(
-        &mut q,
-        &cfg.sealer().unwrap(),
-        &cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::builtin())),
-        &form,
-        ghiseu::i18n::Lang::Hu,
-        answers,
-        5,
-    )
-    .unwrap();
+    let answers = [
+        ("nume", "Kovács"),
+        ("prenume", "Éva"),
+        ("telefon", "0722123456"),
+        ("subiect", "Autorizație de construire"),
+    ];
+    let r = common::commit(&cfg, &mut q, "audienta", ghiseu::i18n::Lang::Hu, &answers, 5);
     drop(q);
     let out = std::process::Command::new(common::bin())
         .args(["uploader", "--drain", "--config"])

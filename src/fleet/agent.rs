@@ -95,6 +95,24 @@ pub async fn cycle(s: &Settings, c: &Client) -> Result<CycleReport, FleetError> 
     Ok(report)
 }
 
+/// Tells the server why an action waits, once per reason (not at every poll
+/// of a night-long wait), and remembers that it did.
+async fn say_once(
+    s: &Settings,
+    c: &Client,
+    st: &mut State,
+    action: &str,
+    progress: Option<Progress>,
+    msg: &str,
+) -> Result<(), FleetError> {
+    if st.said.as_deref() != Some(msg) {
+        c.feedback("deploymentBase", action, Execution::Proceeding, Finished::None, progress, &[msg.to_owned()]).await?;
+        st.said = Some(msg.to_owned());
+        save(s, st)?;
+    }
+    Ok(())
+}
+
 fn save(s: &Settings, st: &State) -> Result<(), FleetError> {
     state::save(&s.dir, st).map_err(|e| io(state::path(&s.dir).display(), e))
 }
@@ -115,19 +133,7 @@ async fn report_install(
     let (finished, text) = match policy::boot_outcome(installed, rauc, now) {
         Outcome::Pending => {
             let msg = format!("slot {} runs {}; waiting for the health gate", rauc.booted, installed.version);
-            if st.said.as_deref() != Some(&msg) {
-                c.feedback(
-                    "deploymentBase",
-                    &installed.action_id,
-                    Execution::Proceeding,
-                    Finished::None,
-                    None,
-                    &[msg.clone()],
-                )
-                .await?;
-                st.said = Some(msg.clone());
-                save(s, st)?;
-            }
+            say_once(s, c, st, &installed.action_id, None, &msg).await?;
             report.waiting = Some(msg);
             return Ok(());
         }
@@ -297,19 +303,7 @@ async fn deploy(
     };
     if let Go::Wait(why) = go {
         // Said once per reason, not at every poll of a night-long wait.
-        if st.said.as_deref() != Some(&why) {
-            c.feedback(
-                "deploymentBase",
-                &d.id,
-                Execution::Proceeding,
-                Finished::None,
-                Some(Progress { cnt: 2, of: 4 }),
-                &[why.clone()],
-            )
-            .await?;
-            st.said = Some(why.clone());
-            save(s, st)?;
-        }
+        say_once(s, c, st, &d.id, Some(Progress { cnt: 2, of: 4 }), &why).await?;
         report.waiting = Some(why);
         return Ok(());
     }

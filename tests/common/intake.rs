@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 use super::common;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -24,22 +23,9 @@ pub fn kiosk() -> Kiosk {
     let path = dir.path().to_owned();
     let cfg = ghiseu::config::Config::load(&common::write_config(&path, "http://127.0.0.1:9")).unwrap();
     let mut q = ghiseu::queue::Queue::open(&cfg.queue_path()).unwrap();
-    let form = ghiseu::forms::Catalogue::builtin().get("sesizare").unwrap().clone();
-    let answers: BTreeMap<String, String> =
-        [("nume", "Ionescu"), ("prenume", "Ana"), ("locatie", "Str. Morii 3"), ("descriere", "Groapă în asfalt.")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-    let r = ghiseu::submission::submit(
-        &mut q,
-        &cfg.sealer().unwrap(),
-        &cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::builtin())),
-        &form,
-        ghiseu::i18n::Lang::Ro,
-        answers,
-        1,
-    )
-    .unwrap();
+    let answers =
+        [("nume", "Ionescu"), ("prenume", "Ana"), ("locatie", "Str. Morii 3"), ("descriere", "Groapă în asfalt.")];
+    let r = common::commit(&cfg, &mut q, "sesizare", ghiseu::i18n::Lang::Ro, &answers, 1);
     let p = q.due(i64::MAX, 1).unwrap().remove(0);
     Kiosk { _dir: dir, dir: path, cfg, payload: p.payload, key: p.key, code: r.tracking_code }
 }

@@ -40,6 +40,30 @@ pub fn write_config(dir: &Path, intake_url: &str) -> PathBuf {
     path
 }
 
+/// Commits one submission of `form_id` with `answers` into `q`, as the kiosk
+/// does (registry PDF, sealed and signed envelope), at time `at_ms`.
+pub fn commit(
+    cfg: &ghiseu::config::Config,
+    q: &mut ghiseu::queue::Queue,
+    form_id: &str,
+    lang: ghiseu::i18n::Lang,
+    answers: &[(&str, &str)],
+    at_ms: i64,
+) -> ghiseu::queue::Receipt {
+    let form = ghiseu::forms::Catalogue::builtin().get(form_id).unwrap().clone();
+    let answers = answers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    ghiseu::submission::submit(
+        q,
+        &cfg.sealer().unwrap(),
+        &cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::builtin())),
+        &form,
+        lang,
+        answers,
+        at_ms,
+    )
+    .unwrap()
+}
+
 /// Decodes a PNG and returns (width, height, number of distinct colours).
 pub fn png_stats(path: &Path) -> (u32, u32, usize) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
