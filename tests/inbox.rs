@@ -78,7 +78,9 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
     assert_eq!(c.sign_in("nimeni", PASSWORD).await.location.as_deref(), Some("/staff/sign-in?failed=1&lang=ro"));
     let actions = audit_actions(&d.kiosk.intake_dir());
     assert_eq!(actions.iter().filter(|a| *a == "ana sign-in-failed").count(), 4);
-    assert!(actions.iter().any(|a| a == "ana sign-in-locked") && actions.iter().any(|a| a == "ana sign-in-while-locked"));
+    assert!(
+        actions.iter().any(|a| a == "ana sign-in-locked") && actions.iter().any(|a| a == "ana sign-in-while-locked")
+    );
     // `user add` again resets the account (the administrator's way to unlock it).
     assert!(staff::add_user(&d.kiosk.intake_dir(), &[], "ana", PASSWORD).status.success());
     assert_eq!(c.sign_in("ana", PASSWORD).await.location.as_deref(), Some("/staff/inbox"));
@@ -125,4 +127,32 @@ async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
     assert!(!staff::disable_user(&d.kiosk.intake_dir(), &[], "nimeni").status.success());
     // A short password is refused at `user add`.
     assert!(!staff::add_user(&d.kiosk.intake_dir(), &[], "ion", "scurtă").status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_page_shows_the_answers_the_pdf_and_the_history() {
+    let d = desk(&[]).await;
+    let mut c = Client::new(&d.intake.url);
+    // Staff only.
+    assert_eq!(c.get(&format!("/staff/r/{}", d.kiosk.code)).await.status, 303);
+    assert_eq!(c.get(&format!("/staff/r/{}/pdf", d.kiosk.code)).await.status, 303);
+    c.sign_in("ana", PASSWORD).await;
+    let inbox = c.get("/staff/inbox").await;
+    assert!(inbox.body.contains(&format!("/staff/r/{}", d.kiosk.code)) && inbox.body.contains("1 / "));
+    let page = c.get(&format!("/staff/r/{}", d.kiosk.code)).await;
+    assert_eq!(page.status, 200);
+    for text in ["Groapă în asfalt.", "Str. Morii 3", "înregistrată (intake)", "sesizare", "/pdf"] {
+        assert!(page.body.contains(text), "{text} missing: {}", page.body);
+    }
+    let pdf = c
+        .http
+        .get(format!("{}/staff/r/{}/pdf", d.intake.url, d.kiosk.code))
+        .header("cookie", format!("ghiseu_staff={}", c.cookies["ghiseu_staff"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    assert_eq!(c.get("/staff/r/AAA-AAA-AA").await.status, 404);
+    assert_eq!(c.get("/staff/r/<script>").await.status, 404);
 }

@@ -15,7 +15,7 @@ use crate::intake::store::{Shared, StoreError};
 use crate::intake::texts::{choose, Words};
 use crate::wire::api::Stage;
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -50,6 +50,8 @@ pub fn routes(state: StaffState) -> (Router, Router) {
         .route("/staff/sign-in", get(sign_in_page))
         .route("/staff/sign-out", post(sign_out))
         .route("/staff/inbox", get(inbox))
+        .route("/staff/r/{code}", get(request_page))
+        .route("/staff/r/{code}/pdf", get(request_pdf))
         .with_state(state.clone());
     let sign_in = Router::new().route("/staff/session", post(sign_in)).with_state(state);
     (pages, sign_in)
@@ -181,8 +183,10 @@ async fn sign_in(State(st): State<StaffState>, headers: HeaderMap, Form(f): Form
         return (StatusCode::FORBIDDEN, Html("<!doctype html><title>403</title><p>CSRF token missing or wrong.</p>"))
             .into_response();
     }
-    let failed = || Redirect::to(&format!("/staff/sign-in?failed=1&lang={}", if f.lang == "en" { "en" } else { "ro" }))
-        .into_response();
+    let failed = || {
+        Redirect::to(&format!("/staff/sign-in?failed=1&lang={}", if f.lang == "en" { "en" } else { "ro" }))
+            .into_response()
+    };
     let name = f.name.trim().to_owned();
     if !staff::valid_name(&name) {
         staff::verify_password(&f.password, None);
@@ -196,9 +200,8 @@ async fn sign_in(State(st): State<StaffState>, headers: HeaderMap, Form(f): Form
     };
     let password = f.password;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || staff::verify_password(&password, hash.as_deref()))
-        .await
-        .unwrap_or(false);
+    let ok =
+        tokio::task::spawn_blocking(move || staff::verify_password(&password, hash.as_deref())).await.unwrap_or(false);
     let Some(user) = user else { return failed() };
     if user.disabled || user.locked_until_ms > now {
         let n = name.clone();
@@ -378,4 +381,99 @@ async fn inbox(State(st): State<StaffState>, headers: HeaderMap, Query(q): Query
     let mut res = render(&page);
     remember_lang(&st, &mut res, q.lang.as_deref());
     res
+}
+
+#[derive(Template)]
+#[template(path = "request.html")]
+struct RequestPage<'a> {
+    w: Words,
+    css: &'a str,
+    who: String,
+    csrf: String,
+    code: String,
+    service: String,
+    number: String,
+    kiosk: String,
+    received: String,
+    answers: Vec<(String, String)>,
+    history: Vec<String>,
+}
+
+/// A request's page: the answers (opened from the sealed body at arrival),
+/// the registry's PDF and the history of stages.
+async fn request_page(
+    State(st): State<StaffState>,
+    headers: HeaderMap,
+    UrlPath(code): UrlPath<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let (session, _) = match signed_in(&st, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let w = Words::new(staff_lang(&headers, q.lang.as_deref()));
+    let Ok(code) = crate::wire::tracking::parse(&code) else { return not_found() };
+    let c2 = code.clone();
+    let found = st.store.with(move |c| Ok(work::request(c, &c2)?.map(|r| (r, work::history(c, &c2))))).await;
+    let ((row, body), history) = match found {
+        Ok(Some((r, Ok(h)))) => (r, h),
+        Ok(Some((_, Err(e)))) | Err(e) => return store_failed(e),
+        Ok(None) => return not_found(),
+    };
+    let answers = serde_json::from_str::<crate::wire::api::SubmissionBody>(&body)
+        .map(|b| b.answers.into_iter().collect())
+        .unwrap_or_default();
+    let history = history
+        .iter()
+        .map(|h| {
+            let mut line = format!("{} — {} ({})", local_time(h.at_ms), w.stage(&h.stage), h.actor);
+            if !h.note.is_empty() {
+                line.push_str(&format!(": {}", h.note));
+            }
+            line
+        })
+        .collect();
+    let page = RequestPage {
+        w,
+        css: st.css,
+        who: w.fmt("signed_in_as", &[("name", &session.name)]),
+        csrf: session.csrf,
+        number: if row.registration_number.is_empty() {
+            w.get("not_registered").to_owned()
+        } else {
+            format!("{} / {}", row.registration_number, row.registration_date)
+        },
+        code,
+        service: row.form_id,
+        kiosk: row.kiosk_id,
+        received: local_time(row.received_ms),
+        answers,
+        history,
+    };
+    let mut res = render(&page);
+    remember_lang(&st, &mut res, q.lang.as_deref());
+    res
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Html("<!doctype html><title>404</title><p>No such request.</p>")).into_response()
+}
+
+/// The registry's PDF of a request (`documents/CODE.pdf`), for signed-in staff only.
+async fn request_pdf(State(st): State<StaffState>, headers: HeaderMap, UrlPath(code): UrlPath<String>) -> Response {
+    if let Err(r) = signed_in(&st, &headers).await {
+        return r;
+    }
+    let Ok(code) = crate::wire::tracking::parse(&code) else { return not_found() };
+    match tokio::fs::read(st.documents_dir.join(format!("{code}.pdf"))).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (header::CONTENT_DISPOSITION, format!("inline; filename=\"{code}.pdf\"")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => not_found(),
+    }
 }

@@ -174,7 +174,12 @@ impl Shared {
     }
 
     /// [`work::validate`] with this store's numbering lock.
-    pub async fn validate(&self, code: String, actor: String, now: jiff::Zoned) -> Result<Option<StatusBody>, StoreError> {
+    pub async fn validate(
+        &self,
+        code: String,
+        actor: String,
+        now: jiff::Zoned,
+    ) -> Result<Option<StatusBody>, StoreError> {
         let lock = numbering_lock(matches!(self, Shared::Postgres(_)));
         self.with(move |c| work::validate(c, &code, &actor, &now, &lock)).await
     }

@@ -15,7 +15,8 @@ use deadpool_postgres::{Manager, Pool, PoolError, Runtime};
 use std::time::Duration;
 
 /// Append-only, like the SQLite ones.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE submissions (
     key                 TEXT PRIMARY KEY,
     body_sha256         TEXT NOT NULL,
@@ -31,13 +32,13 @@ CREATE TABLE submissions (
     UNIQUE (year, number)
 );
 "#,
-// 2: a request may wait for staff to register it (`--register-on validate`): no number yet.
-r#"
+    // 2: a request may wait for staff to register it (`--register-on validate`): no number yet.
+    r#"
 ALTER TABLE submissions ALTER COLUMN number DROP NOT NULL;
 CREATE INDEX submissions_received ON submissions (received_ms);
 "#,
-// 3: staff, sessions, audit, history, messages (the same in SQLite).
-super::work::SCHEMA,
+    // 3: staff, sessions, audit, history, messages (the same in SQLite).
+    super::work::SCHEMA,
 ];
 
 /// A pooled connection speaking [`Conn`]: used on a blocking thread (or
@@ -257,7 +258,6 @@ impl PgStore {
     pub async fn status(&self, tracking_code: &str) -> Result<Option<StatusBody>, StoreError> {
         Ok(self.client().await?.query_opt(STATUS, &[&tracking_code]).await?.map(|r| status_of(&r)))
     }
-
 
     pub async fn all(&self) -> Result<Vec<Stored>, StoreError> {
         let rows = self

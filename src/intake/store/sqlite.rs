@@ -7,7 +7,8 @@ use crate::wire::api::{Stage, StatusBody, SubmissionBody};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE submissions (
     key                 TEXT PRIMARY KEY,
     body_sha256         TEXT NOT NULL,
@@ -23,9 +24,9 @@ CREATE TABLE submissions (
     UNIQUE (year, number)
 );
 "#,
-// 2: a request may wait for staff to register it (`--register-on validate`):
-// no number yet. SQLite cannot drop a NOT NULL, so the table is rebuilt.
-r#"
+    // 2: a request may wait for staff to register it (`--register-on validate`):
+    // no number yet. SQLite cannot drop a NOT NULL, so the table is rebuilt.
+    r#"
 CREATE TABLE submissions_v2 (
     key                 TEXT PRIMARY KEY,
     body_sha256         TEXT NOT NULL,
@@ -46,8 +47,8 @@ DROP TABLE submissions;
 ALTER TABLE submissions_v2 RENAME TO submissions;
 CREATE INDEX submissions_received ON submissions (received_ms);
 "#,
-// 3: staff, sessions, audit, history, messages (the same in PostgreSQL).
-super::work::SCHEMA,
+    // 3: staff, sessions, audit, history, messages (the same in PostgreSQL).
+    super::work::SCHEMA,
 ];
 
 /// A connection (or a transaction on one) speaking [`Conn`].

@@ -189,7 +189,8 @@ pub fn session(
         &[token_sha256.into(), now_ms.into()],
     )?;
     let Some(r) = rows.into_iter().next() else { return Ok(None) };
-    let s = Session { name: r[0].string(), role: r[1].string(), csrf: r[2].string(), created_ms: r[3].int().unwrap_or(0) };
+    let s =
+        Session { name: r[0].string(), role: r[1].string(), csrf: r[2].string(), created_ms: r[3].int().unwrap_or(0) };
     c.exec(
         "UPDATE staff_sessions SET expires_ms = $2 WHERE token_sha256 = $1",
         &[token_sha256.into(), extend_to_ms(s.created_ms).into()],
@@ -403,7 +404,8 @@ pub fn arrival(c: &mut dyn Conn, code: &str, stage: Stage, now_ms: i64) -> Resul
 }
 
 fn step(c: &mut dyn Conn, code: &str, stage: Stage, actor: &str, note: &str, now_ms: i64) -> Result<bool, StoreError> {
-    let n = c.exec("UPDATE submissions SET stage = $2 WHERE tracking_code = $1", &[code.into(), stage.code().into()])?;
+    let n =
+        c.exec("UPDATE submissions SET stage = $2 WHERE tracking_code = $1", &[code.into(), stage.code().into()])?;
     if n == 0 {
         return Ok(false);
     }
@@ -445,8 +447,8 @@ pub fn validate(
         let Some((row, _)) = request(c, code)? else { return Ok(None) };
         if row.registration_number.is_empty() {
             let year = i64::from(now.year());
-            let number = c.rows("SELECT COALESCE(MAX(number), 0) + 1 FROM submissions WHERE year = $1", &[year.into()])?
-                [0][0]
+            let number = c
+                .rows("SELECT COALESCE(MAX(number), 0) + 1 FROM submissions WHERE year = $1", &[year.into()])?[0][0]
                 .int()
                 .unwrap_or(1);
             let date = now.strftime("%d.%m.%Y").to_string();
