@@ -31,9 +31,9 @@
 pub mod app;
 pub mod board;
 pub mod config;
+pub mod fleet;
 pub mod crypto;
 pub mod devices;
-pub mod fleet;
 pub mod forms;
 pub mod health;
 pub mod i18n;
