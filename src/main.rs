@@ -70,6 +70,8 @@ enum Command {
         database: Option<String>,
         #[command(flatten)]
         limits: cli::intake::LimitArgs,
+        #[command(flatten)]
+        staff: cli::intake::StaffArgs,
     },
     /// Key files: a kiosk's signing key, the municipality's sealing key.
     Keys {
@@ -188,8 +190,8 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         Command::Demo { data, headless, port, screen } => cli::kiosk::demo(data, headless, port, screen),
         Command::Run { config, headless, screen } => cli::kiosk::run(config, headless, screen),
         Command::Intake { admin: Some(admin), .. } => cli::intake::admin(admin),
-        Command::Intake { admin: None, listen, data, tls_cert, tls_key, database, limits } => {
-            cli::intake::serve(listen, data, tls_cert, tls_key, database, limits)
+        Command::Intake { admin: None, listen, data, tls_cert, tls_key, database, limits, staff } => {
+            cli::intake::serve(listen, data, tls_cert, tls_key, database, limits, staff)
         }
         Command::Keys { command } => cli::technician::keys(command),
         Command::Uploader { config, drain } => cli::technician::uploader(config, drain),

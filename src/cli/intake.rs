@@ -33,12 +33,55 @@ pub enum IntakeAdmin {
         tracking_code: String,
         stage: String,
     },
+    /// Staff accounts of the web inbox (`/staff`).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Registers envelopes exported from a kiosk (`ghiseu queue export`).
     Import {
         #[arg(long)]
         data: PathBuf,
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum UserAction {
+    /// Creates a staff account (or resets its password and role and enables it
+    /// again); the password is read from standard input.
+    Add {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        database: Option<String>,
+        name: String,
+        #[arg(long, default_value = "registry", value_parser = ["registry", "admin"])]
+        role: String,
+    },
+    /// Disables a staff account: it can no longer sign in, and its sessions end at once.
+    Disable {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        database: Option<String>,
+        name: String,
+    },
+}
+
+/// The registry's work in the web inbox.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StaffArgs {
+    /// When a request gets its registration number: as it arrives, or when staff
+    /// validate it in the inbox ("Validează și înregistrează").
+    #[arg(long, default_value = "arrival", value_parser = ["arrival", "validate"])]
+    pub register_on: String,
+    /// A staff session ends after this long without a request …
+    #[arg(long, default_value_t = 1800)]
+    pub session_idle_secs: u64,
+    /// … and after this long in any case.
+    #[arg(long, default_value_t = 12 * 3600)]
+    pub session_max_secs: u64,
 }
 
 /// What the intake lets clients hold (README.md, the intake section, says why these defaults).
@@ -97,6 +140,7 @@ pub fn serve(
     tls_key: Option<PathBuf>,
     database: Option<String>,
     limits: LimitArgs,
+    staff: StaffArgs,
 ) -> Result<ExitCode> {
     let Some(data) = data else { bail!("--data DIR is required") };
     let tls = tls_cert.zip(tls_key).map(|(cert, key)| ghiseu::intake::Tls { cert, key });
@@ -107,7 +151,16 @@ pub fn serve(
             tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         eprintln!("ghiseu intake: listening on {scheme}://{}", listener.local_addr()?);
-        let options = ghiseu::intake::Options { database, tls, limits };
+        let register_on = if staff.register_on == "validate" {
+            ghiseu::intake::RegisterOn::Validate
+        } else {
+            ghiseu::intake::RegisterOn::Arrival
+        };
+        let session_life = ghiseu::intake::staff::SessionLife {
+            idle_ms: (staff.session_idle_secs.max(1) * 1000) as i64,
+            max_ms: (staff.session_max_secs.max(1) * 1000) as i64,
+        };
+        let options = ghiseu::intake::Options { database, tls, limits, register_on, session_life };
         ghiseu::intake::run(listener, &data, options, async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -141,12 +194,35 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
         IntakeAdmin::Stage { data, database, tracking_code, stage } => {
             let code = ghiseu::wire::tracking::parse(&tracking_code)?;
             let stage = ghiseu::wire::api::Stage::parse(&stage)
-                .context("stage must be one of: registered, in-progress, resolved, rejected")?;
+                .context("stage must be one of: new, registered, in-progress, resolved, rejected, cancelled")?;
             let mut store = ghiseu::intake::store::Store::open_for(&data, database.as_deref())?;
             if !store.set_stage(&code, stage)? {
                 bail!("no submission with tracking code {code}");
             }
             println!("{code}: {}", stage.code());
+        }
+        IntakeAdmin::User { action: UserAction::Add { data, database, name, role } } => {
+            use ghiseu::intake::{staff, store::work};
+            if !staff::valid_name(&name) {
+                bail!("user name `{name}`: use letters, digits, '.', '-', '_' and '@' (at most 64)");
+            }
+            let mut password = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            if password.chars().count() < 10 {
+                bail!("the password (read from standard input) must have at least 10 characters");
+            }
+            let hash = staff::hash_password(password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+            let mut store = ghiseu::intake::store::Store::open_for(&data, database.as_deref())?;
+            store.with(|c| work::add_user(c, &name, &hash, &role, ghiseu::now_ms()))?;
+            println!("{name}: {role}");
+        }
+        IntakeAdmin::User { action: UserAction::Disable { data, database, name } } => {
+            let mut store = ghiseu::intake::store::Store::open_for(&data, database.as_deref())?;
+            if !store.with(|c| ghiseu::intake::store::work::disable_user(c, &name, ghiseu::now_ms()))? {
+                bail!("no staff account named {name}");
+            }
+            println!("{name}: disabled");
         }
         IntakeAdmin::Import { data, files } => {
             let rt = runtime()?;

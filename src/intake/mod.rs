@@ -7,7 +7,10 @@
 
 pub mod files;
 pub mod net;
+pub mod staff;
 pub mod store;
+pub mod texts;
+pub mod web;
 
 use crate::wire::api::{self, Envelope, StatusBody, SubmissionBody};
 use axum::body::Bytes;
@@ -34,20 +37,48 @@ struct AppState {
     kiosks_dir: std::path::PathBuf,
     /// The registry's PDF of each request: `CODE.pdf`.
     documents_dir: std::path::PathBuf,
+    /// Number a request when it arrives (else when staff validate it).
+    number_at_arrival: bool,
 }
 
-/// The status page's one inline style (allowed by its hash in the CSP).
-const PAGE_STYLE: &str = "body{font-family:sans-serif;margin:1.5em;font-size:1.2em;line-height:1.5}h1{font-size:1.4em}";
+/// When a request gets its registration number.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RegisterOn {
+    /// As it arrives (the kiosk's receipt can then show the number at once).
+    #[default]
+    Arrival,
+    /// Only when staff "Validează și înregistrează" it in the inbox.
+    Validate,
+}
+
+/// The pages' one inline style (allowed by its hash in the CSP): the status
+/// page and the staff inbox; readable at 1366×768, on a tablet and a phone.
+const PAGE_STYLE: &str = "body{font-family:sans-serif;margin:0;font-size:1.05em;line-height:1.5;color:#1a1a1a}\
+main{padding:1em 1.5em;max-width:80em}main.narrow{max-width:26em;margin:2em auto}h1{font-size:1.4em}\
+label{display:block;margin:.6em 0}input,select,textarea,button{font:inherit;padding:.45em .6em;min-height:2.4em}\
+input,textarea{width:100%;box-sizing:border-box}.filters input{width:auto;flex:1 1 14em}\
+button{background:#0b4f8a;color:#fff;border:0;border-radius:4px;cursor:pointer}\
+.top{display:flex;gap:1em;align-items:center;flex-wrap:wrap;background:#0b4f8a;color:#fff;padding:.5em 1.5em}\
+.top a{color:#fff}.top .home{font-weight:bold;margin-right:auto}.top button{background:#fff;color:#0b4f8a}\
+.inline{display:inline}.tabs{display:flex;flex-wrap:wrap;gap:.3em;margin:.5em 0}\
+.tabs a{padding:.4em .8em;border:1px solid #0b4f8a;border-radius:4px;text-decoration:none;color:#0b4f8a}\
+.tabs a[aria-current]{background:#0b4f8a;color:#fff}.count{font-size:.85em}\
+.filters{display:flex;flex-wrap:wrap;gap:.5em;margin:.8em 0}table{border-collapse:collapse;width:100%}\
+th,td{text-align:left;padding:.45em .6em;border-bottom:1px solid #ccc}.error{color:#a00000;font-weight:bold}\
+.ok{color:#0a5c1a;font-weight:bold}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3em 1em}\
+dt{font-weight:bold}.cols{display:flex;flex-wrap:wrap;gap:1.5em}.cols>section{flex:1 1 24em}\
+.actions form{border:1px solid #ccc;border-radius:4px;padding:.6em;margin:.6em 0}ol.history{padding-left:1.2em}";
 
 /// The intake's HTTP routes over the data folder, with the default [`Limits`].
 pub async fn router(data_dir: &Path, database: Option<&str>) -> anyhow::Result<Router> {
-    app(data_dir, Shared::open(data_dir, database).await?, &Limits::default())
+    app(data_dir, Shared::open(data_dir, database).await?, &Options::default())
 }
 
 /// The intake's HTTP routes over the data folder (`municipality.key`: the
 /// age identity, `kiosks/`: enrolled public keys, `documents/`: the
 /// registry's PDFs) and `store`, inside the network limits.
-pub fn app(data_dir: &Path, store: Shared, limits: &Limits) -> anyhow::Result<Router> {
+pub fn app(data_dir: &Path, store: Shared, options: &Options) -> anyhow::Result<Router> {
+    let limits = &options.limits;
     let key_path = data_dir.join("municipality.key");
     let identity = crate::crypto::load_identity(&key_path).map_err(|e| {
         anyhow::anyhow!("{e}\n(create it with `ghiseu keys municipality --out {}`)", key_path.display())
@@ -56,7 +87,21 @@ pub fn app(data_dir: &Path, store: Shared, limits: &Limits) -> anyhow::Result<Ro
     for dir in [data_dir, &documents_dir] {
         files::private_dir(dir).map_err(|e| anyhow::anyhow!("cannot make {} private (0700): {e}", dir.display()))?;
     }
-    let state = AppState { store, identity: Arc::new(identity), kiosks_dir: data_dir.join("kiosks"), documents_dir };
+    let staff_state = web::StaffState {
+        store: store.clone(),
+        life: options.session_life,
+        secure: options.tls.is_some(),
+        documents_dir: documents_dir.clone(),
+        css: PAGE_STYLE,
+    };
+    let state = AppState {
+        store,
+        identity: Arc::new(identity),
+        kiosks_dir: data_dir.join("kiosks"),
+        documents_dir,
+        number_at_arrival: options.register_on == RegisterOn::Arrival,
+    };
+    let (staff_pages, staff_sign_in) = web::routes(staff_state);
     let uploads = Router::new()
         .route("/api/v1/submissions", post(submit))
         .route("/api/v1/kiosks/{id}/check", post(kiosk_check))
@@ -64,10 +109,12 @@ pub fn app(data_dir: &Path, store: Shared, limits: &Limits) -> anyhow::Result<Ro
     let public = Router::new()
         .route("/api/v1/status/{code}", get(status_json))
         .route("/s/{code}", get(status_page))
-        .with_state(state);
+        .with_state(state)
+        .merge(staff_sign_in);
     let rest = Router::new()
         .route("/health", get(|| async { "ok" }))
-        .route("/api/v1/openapi.yaml", get(|| async { ([("content-type", "application/yaml")], OPENAPI) }));
+        .route("/api/v1/openapi.yaml", get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
+        .merge(staff_pages);
     Ok(net::protect(uploads, public, rest, limits, PAGE_STYLE))
 }
 
@@ -78,6 +125,10 @@ pub struct Options {
     pub database: Option<String>,
     pub tls: Option<Tls>,
     pub limits: Limits,
+    /// When requests get their registration number.
+    pub register_on: RegisterOn,
+    /// How long a staff session lives.
+    pub session_life: staff::SessionLife,
 }
 
 /// TLS certificate chain and private key (PEM) for serving HTTPS.
@@ -115,9 +166,9 @@ pub async fn run(
     options: Options,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let Options { database, tls, limits } = options;
-    let store = Shared::open(data_dir, database.as_deref()).await?;
-    let app = app(data_dir, store, &limits)?;
+    let store = Shared::open(data_dir, options.database.as_deref()).await?;
+    let app = app(data_dir, store, &options)?;
+    let Options { tls, limits, .. } = options;
     let tls = match tls {
         None => None,
         Some(tls) => {
@@ -252,7 +303,7 @@ async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> R
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     };
     let kiosk = body.kiosk_id.clone();
-    match st.store.register(raw, body.clone(), jiff::Zoned::now()).await {
+    match st.store.register(raw, body.clone(), jiff::Zoned::now(), st.number_at_arrival).await {
         Ok(status) => {
             // Filed before the answer: what is acknowledged is on disk.
             let dir = st.documents_dir.clone();

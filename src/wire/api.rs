@@ -84,45 +84,94 @@ pub struct SubmissionBody {
     pub pdf: Option<String>,
 }
 
-/// The registry's answer to a submission, and to a status query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The registry's answer to a submission, and to a status query. Fields after
+/// `stage` came with the registry's inbox (issue #16): each has a default, so
+/// a kiosk reads an older intake's answer, and an older kiosk (which ignores
+/// unknown fields) reads this one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusBody {
     pub tracking_code: String,
+    /// Empty while the registry has not registered the request yet.
     pub registration_number: String,
-    /// `DD.MM.YYYY`
+    /// `DD.MM.YYYY`; empty while not registered.
     pub registration_date: String,
     /// One of [`Stage`]'s codes.
     pub stage: Stage,
+    /// The service (form id) the request is for.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub service: String,
+    /// The legal deadline for the answer, `DD.MM.YYYY`, counted from the registration date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// Every stage the request went through, oldest first.
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+    /// The registry's messages to the citizen, oldest first.
+    #[serde(default)]
+    pub messages: Vec<MessageEntry>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// One stage of a request's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub stage: Stage,
+    /// RFC 3339, e.g. `2026-11-23T10:00:00+02:00`.
+    pub at: String,
+}
+
+/// A message from the registry to the citizen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEntry {
+    pub text: String,
+    /// RFC 3339.
+    pub at: String,
+    /// The attached file's name, if any (served from the status page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// Where a request stands. `new` (received, waiting for staff to register
+/// it) and `cancelled` came with the inbox; a kiosk older than them cannot
+/// read those two and shows its own last known stage instead.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
+    New,
+    #[default]
     Registered,
     InProgress,
     Resolved,
     Rejected,
+    Cancelled,
 }
 
 impl Stage {
+    /// Every stage, in the order of a request's life.
+    pub const ALL: [Stage; 6] =
+        [Stage::New, Stage::Registered, Stage::InProgress, Stage::Resolved, Stage::Rejected, Stage::Cancelled];
+
     pub fn code(self) -> &'static str {
         match self {
+            Stage::New => "new",
             Stage::Registered => "registered",
             Stage::InProgress => "in-progress",
             Stage::Resolved => "resolved",
             Stage::Rejected => "rejected",
+            Stage::Cancelled => "cancelled",
         }
     }
     pub fn parse(s: &str) -> Option<Stage> {
-        [Stage::Registered, Stage::InProgress, Stage::Resolved, Stage::Rejected].into_iter().find(|st| st.code() == s)
+        Stage::ALL.into_iter().find(|st| st.code() == s)
     }
     /// Key of the stage's name in the UI texts.
     pub fn text_key(self) -> &'static str {
         match self {
+            Stage::New => "stage_new",
             Stage::Registered => "stage_registered",
             Stage::InProgress => "stage_in_progress",
             Stage::Resolved => "stage_resolved",
             Stage::Rejected => "stage_rejected",
+            Stage::Cancelled => "stage_cancelled",
         }
     }
 }

@@ -8,10 +8,13 @@
 
 mod pg;
 mod record;
+pub mod sql;
 mod sqlite;
+pub mod work;
 
 pub use pg::{PgBlocking, PgStore};
 pub use record::{StoreError, Stored};
+pub use sql::Conn;
 pub use sqlite::SqliteStore;
 
 use crate::wire::api::{Stage, StatusBody, SubmissionBody};
@@ -43,10 +46,36 @@ impl Store {
     /// idempotency check; `body`: its opened content), or returns the earlier
     /// answer for the same key and envelope.
     pub fn register(&mut self, raw: &[u8], body: &SubmissionBody, now: jiff::Zoned) -> Result<StatusBody, StoreError> {
+        self.register_with(raw, body, now, true)
+    }
+
+    /// [`Store::register`], numbered at once when `number_now`, else filed as
+    /// `new` until staff validate it.
+    pub fn register_with(
+        &mut self,
+        raw: &[u8],
+        body: &SubmissionBody,
+        now: jiff::Zoned,
+        number_now: bool,
+    ) -> Result<StatusBody, StoreError> {
         match self {
-            Store::Sqlite(s) => s.register(raw, body, now),
-            Store::Postgres(s) => s.register(raw, body, now),
+            Store::Sqlite(s) => s.register(raw, body, now, number_now),
+            Store::Postgres(s) => s.register(raw, body, now, number_now),
         }
+    }
+
+    /// Runs the registry's work ([`work`]) on this store.
+    pub fn with<T>(&mut self, f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        match self {
+            Store::Sqlite(s) => f(&mut s.conn()),
+            Store::Postgres(s) => s.with(f),
+        }
+    }
+
+    /// [`work::validate`] with this store's numbering lock.
+    pub fn validate(&mut self, code: &str, actor: &str, now: &jiff::Zoned) -> Result<Option<StatusBody>, StoreError> {
+        let lock = numbering_lock(matches!(self, Store::Postgres(_)));
+        self.with(|c| work::validate(c, code, actor, now, &lock))
     }
 
     pub fn status(&mut self, tracking_code: &str) -> Result<Option<StatusBody>, StoreError> {
@@ -71,6 +100,12 @@ impl Store {
             Store::Postgres(s) => s.all(),
         }
     }
+}
+
+/// What to do before numbering: PostgreSQL takes a table lock (several intake
+/// processes may number at once); SQLite already writes one at a time.
+fn numbering_lock(postgres: bool) -> impl Fn(&mut dyn Conn) -> Result<(), StoreError> {
+    move |c: &mut dyn Conn| if postgres { pg::lock_for_numbering(c) } else { Ok(()) }
 }
 
 /// The store as the server shares it between requests: SQLite behind a
@@ -105,19 +140,48 @@ impl Shared {
         raw: impl AsRef<[u8]> + Send + 'static,
         body: SubmissionBody,
         now: jiff::Zoned,
+        number_now: bool,
     ) -> Result<StatusBody, StoreError> {
         match self {
             Shared::Sqlite(s) => {
                 let s = s.clone();
                 joined(
                     tokio::task::spawn_blocking(move || {
-                        s.lock().unwrap_or_else(|p| p.into_inner()).register(raw.as_ref(), &body, now)
+                        s.lock().unwrap_or_else(|p| p.into_inner()).register(raw.as_ref(), &body, now, number_now)
                     })
                     .await,
                 )
             }
-            Shared::Postgres(p) => p.register(raw.as_ref(), &body, now).await,
+            Shared::Postgres(p) => p.register(raw.as_ref(), &body, now, number_now).await,
         }
+    }
+
+    /// Runs the registry's work ([`work`]) on a blocking thread.
+    pub async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        match self {
+            Shared::Sqlite(s) => {
+                let s = s.clone();
+                joined(
+                    tokio::task::spawn_blocking(move || f(&mut s.lock().unwrap_or_else(|p| p.into_inner()).conn()))
+                        .await,
+                )
+            }
+            Shared::Postgres(p) => p.with(f).await,
+        }
+    }
+
+    /// [`work::validate`] with this store's numbering lock.
+    pub async fn validate(
+        &self,
+        code: String,
+        actor: String,
+        now: jiff::Zoned,
+    ) -> Result<Option<StatusBody>, StoreError> {
+        let lock = numbering_lock(matches!(self, Shared::Postgres(_)));
+        self.with(move |c| work::validate(c, &code, &actor, &now, &lock)).await
     }
 
     pub async fn status(&self, tracking_code: String) -> Result<Option<StatusBody>, StoreError> {

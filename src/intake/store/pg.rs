@@ -8,13 +8,15 @@
 //! the synchronous admin commands, and is never used inside the server.
 
 use super::record::{sha256_hex, StoreError, Stored};
+use super::sql::{Conn, V};
 use crate::wire::api::{Stage, StatusBody, SubmissionBody};
 use deadpool_postgres::tokio_postgres::{self, NoTls, Row};
 use deadpool_postgres::{Manager, Pool, PoolError, Runtime};
 use std::time::Duration;
 
 /// Append-only, like the SQLite ones.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE submissions (
     key                 TEXT PRIMARY KEY,
     body_sha256         TEXT NOT NULL,
@@ -29,7 +31,74 @@ CREATE TABLE submissions (
     received_ms         BIGINT NOT NULL,
     UNIQUE (year, number)
 );
-"#];
+"#,
+    // 2: a request may wait for staff to register it (`--register-on validate`): no number yet.
+    r#"
+ALTER TABLE submissions ALTER COLUMN number DROP NOT NULL;
+CREATE INDEX submissions_received ON submissions (received_ms);
+"#,
+    // 3: staff, sessions, audit, history, messages (the same in SQLite).
+    super::work::SCHEMA,
+];
+
+/// A pooled connection speaking [`Conn`]: used on a blocking thread (or
+/// outside any runtime), it waits on `rt` for each statement.
+pub struct PgConn<'a> {
+    client: &'a tokio_postgres::Client,
+    rt: tokio::runtime::Handle,
+}
+
+type Param = Box<dyn tokio_postgres::types::ToSql + Sync + Send>;
+
+fn bind(params: &[V]) -> Vec<Param> {
+    params
+        .iter()
+        .map(|v| -> Param {
+            match v {
+                V::I(i) => Box::new(*i),
+                V::T(s) => Box::new(s.clone()),
+                V::NullI => Box::new(None::<i64>),
+                V::NullT => Box::new(None::<String>),
+            }
+        })
+        .collect()
+}
+
+fn value(row: &Row, i: usize) -> Result<V, StoreError> {
+    use tokio_postgres::types::Type;
+    let t = row.columns()[i].type_().clone();
+    Ok(if t == Type::INT8 {
+        row.try_get::<_, Option<i64>>(i)?.map_or(V::NullI, V::I)
+    } else if t == Type::INT4 {
+        row.try_get::<_, Option<i32>>(i)?.map_or(V::NullI, |n| V::I(n.into()))
+    } else if t == Type::TEXT || t == Type::VARCHAR || t == Type::NAME {
+        row.try_get::<_, Option<String>>(i)?.map_or(V::NullT, V::T)
+    } else {
+        V::NullT
+    })
+}
+
+impl Conn for PgConn<'_> {
+    fn exec(&mut self, sql: &str, params: &[V]) -> Result<u64, StoreError> {
+        let p = bind(params);
+        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = p.iter().map(|b| &**b as _).collect();
+        Ok(self.rt.block_on(self.client.execute(sql, &refs))?)
+    }
+    fn rows(&mut self, sql: &str, params: &[V]) -> Result<Vec<Vec<V>>, StoreError> {
+        let p = bind(params);
+        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = p.iter().map(|b| &**b as _).collect();
+        let rows = self.rt.block_on(self.client.query(sql, &refs))?;
+        rows.iter().map(|r| (0..r.len()).map(|i| value(r, i)).collect()).collect()
+    }
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.rt.block_on(self.client.batch_execute(sql))?)
+    }
+}
+
+/// Numbers are handed out one writer at a time, across intake processes too.
+pub fn lock_for_numbering(c: &mut dyn Conn) -> Result<(), StoreError> {
+    c.batch("LOCK TABLE submissions IN SHARE ROW EXCLUSIVE MODE")
+}
 
 const STATUS: &str = "SELECT tracking_code, number, registration_date, stage FROM submissions WHERE tracking_code = $1";
 
@@ -46,9 +115,10 @@ pub struct PgStore {
 fn status_of(row: &Row) -> StatusBody {
     StatusBody {
         tracking_code: row.get(0),
-        registration_number: row.get::<_, i64>(1).to_string(),
+        registration_number: row.get::<_, Option<i64>>(1).map(|n| n.to_string()).unwrap_or_default(),
         registration_date: row.get(2),
         stage: Stage::parse(&row.get::<_, String>(3)).unwrap_or(Stage::Registered),
+        ..StatusBody::default()
     }
 }
 
@@ -73,6 +143,18 @@ impl PgStore {
         let store = PgStore { pool };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Runs the registry's work ([`super::work`]) on a pooled connection, on a blocking thread.
+    pub async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let client = self.client().await?;
+        let rt = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || f(&mut PgConn { client: &client, rt }))
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("the store's task failed: {e}")))?
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -104,6 +186,7 @@ impl PgStore {
         raw: &[u8],
         body: &SubmissionBody,
         now: jiff::Zoned,
+        number_now: bool,
     ) -> Result<StatusBody, StoreError> {
         let hash = sha256_hex(raw);
         let mut client = self.client().await?;
@@ -125,11 +208,18 @@ impl PgStore {
             return Err(StoreError::CodeTaken(body.tracking_code.clone()));
         }
         let year = i64::from(now.year());
-        let number: i64 = tx
-            .query_one("SELECT COALESCE(MAX(number), 0) + 1 FROM submissions WHERE year = $1", &[&year])
-            .await?
-            .get(0);
-        let date = now.strftime("%d.%m.%Y").to_string();
+        let number: Option<i64> = if number_now {
+            Some(
+                tx.query_one("SELECT COALESCE(MAX(number), 0) + 1 FROM submissions WHERE year = $1", &[&year])
+                    .await?
+                    .get(0),
+            )
+        } else {
+            None
+        };
+        let date = if number_now { now.strftime("%d.%m.%Y").to_string() } else { String::new() };
+        let stage = if number_now { Stage::Registered } else { Stage::New };
+        let now_ms = now.timestamp().as_millisecond();
         tx.execute(
             "INSERT INTO submissions (key, body_sha256, tracking_code, kiosk_id, form_id, body, year, number,
                                       registration_date, stage, received_ms)
@@ -144,31 +234,29 @@ impl PgStore {
                 &year,
                 &number,
                 &date,
-                &Stage::Registered.code(),
-                &now.timestamp().as_millisecond(),
+                &stage.code(),
+                &now_ms,
             ],
+        )
+        .await?;
+        // The first line of its history (as `work::arrival` writes it for SQLite).
+        tx.execute(
+            "INSERT INTO history (id, tracking_code, at_ms, stage, actor, note) VALUES ($1, $2, $3, $4, 'intake', '')",
+            &[&uuid::Uuid::now_v7().to_string(), &body.tracking_code, &now_ms, &stage.code()],
         )
         .await?;
         tx.commit().await?;
         Ok(StatusBody {
             tracking_code: body.tracking_code.clone(),
-            registration_number: number.to_string(),
+            registration_number: number.map(|n| n.to_string()).unwrap_or_default(),
             registration_date: date,
-            stage: Stage::Registered,
+            stage,
+            ..StatusBody::default()
         })
     }
 
     pub async fn status(&self, tracking_code: &str) -> Result<Option<StatusBody>, StoreError> {
         Ok(self.client().await?.query_opt(STATUS, &[&tracking_code]).await?.map(|r| status_of(&r)))
-    }
-
-    pub async fn set_stage(&self, tracking_code: &str, stage: Stage) -> Result<bool, StoreError> {
-        let n = self
-            .client()
-            .await?
-            .execute("UPDATE submissions SET stage = $2 WHERE tracking_code = $1", &[&tracking_code, &stage.code()])
-            .await?;
-        Ok(n == 1)
     }
 
     pub async fn all(&self) -> Result<Vec<Stored>, StoreError> {
@@ -201,7 +289,10 @@ pub struct PgBlocking {
 
 impl PgBlocking {
     pub fn connect(url: &str) -> Result<PgBlocking, StoreError> {
-        let rt = tokio::runtime::Builder::new_current_thread()
+        // One worker drives the connections, so the registry's work can wait
+        // on them from this thread (`PgConn`).
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
             .enable_all()
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
@@ -213,8 +304,21 @@ impl PgBlocking {
         self.rt.as_ref().expect("the runtime is there until drop").block_on(f)
     }
 
-    pub fn register(&mut self, raw: &[u8], body: &SubmissionBody, now: jiff::Zoned) -> Result<StatusBody, StoreError> {
-        self.block_on(self.store.register(raw, body, now))
+    pub fn register(
+        &mut self,
+        raw: &[u8],
+        body: &SubmissionBody,
+        now: jiff::Zoned,
+        number_now: bool,
+    ) -> Result<StatusBody, StoreError> {
+        self.block_on(self.store.register(raw, body, now, number_now))
+    }
+
+    /// Runs the registry's work ([`super::work`]) on one pooled connection.
+    pub fn with<T>(&mut self, f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let client = self.block_on(self.store.client())?;
+        let rt = self.rt.as_ref().expect("the runtime is there until drop").handle().clone();
+        f(&mut PgConn { client: &client, rt })
     }
 
     pub fn status(&mut self, tracking_code: &str) -> Result<Option<StatusBody>, StoreError> {
@@ -222,7 +326,8 @@ impl PgBlocking {
     }
 
     pub fn set_stage(&mut self, tracking_code: &str, stage: Stage) -> Result<bool, StoreError> {
-        self.block_on(self.store.set_stage(tracking_code, stage))
+        let now = crate::now_ms();
+        self.with(|c| super::work::set_stage(c, tracking_code, stage, "admin", "", now))
     }
 
     pub fn all(&mut self) -> Result<Vec<Stored>, StoreError> {

@@ -2,11 +2,13 @@
 //! set up. Migrations are append-only.
 
 use super::record::{sha256_hex, StoreError, Stored};
+use super::sql::{Conn, V};
 use crate::wire::api::{Stage, StatusBody, SubmissionBody};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE submissions (
     key                 TEXT PRIMARY KEY,
     body_sha256         TEXT NOT NULL,
@@ -21,7 +23,82 @@ CREATE TABLE submissions (
     received_ms         INTEGER NOT NULL,
     UNIQUE (year, number)
 );
-"#];
+"#,
+    // 2: a request may wait for staff to register it (`--register-on validate`):
+    // no number yet. SQLite cannot drop a NOT NULL, so the table is rebuilt.
+    r#"
+CREATE TABLE submissions_v2 (
+    key                 TEXT PRIMARY KEY,
+    body_sha256         TEXT NOT NULL,
+    tracking_code       TEXT NOT NULL UNIQUE,
+    kiosk_id            TEXT NOT NULL,
+    form_id             TEXT NOT NULL,
+    body                TEXT NOT NULL,
+    year                INTEGER NOT NULL,
+    number              INTEGER,
+    registration_date   TEXT NOT NULL,
+    stage               TEXT NOT NULL,
+    received_ms         INTEGER NOT NULL,
+    UNIQUE (year, number)
+);
+INSERT INTO submissions_v2 SELECT key, body_sha256, tracking_code, kiosk_id, form_id, body, year, number,
+    registration_date, stage, received_ms FROM submissions;
+DROP TABLE submissions;
+ALTER TABLE submissions_v2 RENAME TO submissions;
+CREATE INDEX submissions_received ON submissions (received_ms);
+"#,
+    // 3: staff, sessions, audit, history, messages (the same in PostgreSQL).
+    super::work::SCHEMA,
+];
+
+/// A connection (or a transaction on one) speaking [`Conn`].
+pub struct Lite<'a>(pub &'a Connection);
+
+fn bind(params: &[V]) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    params
+        .iter()
+        .map(|v| match v {
+            V::I(i) => Value::Integer(*i),
+            V::T(s) => Value::Text(s.clone()),
+            V::NullI | V::NullT => Value::Null,
+        })
+        .collect()
+}
+
+fn sqlite_sql(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+impl Conn for Lite<'_> {
+    fn exec(&mut self, sql: &str, params: &[V]) -> Result<u64, StoreError> {
+        Ok(self.0.execute(&sqlite_sql(sql), rusqlite::params_from_iter(bind(params)))? as u64)
+    }
+    fn rows(&mut self, sql: &str, params: &[V]) -> Result<Vec<Vec<V>>, StoreError> {
+        use rusqlite::types::ValueRef;
+        let mut stmt = self.0.prepare(&sqlite_sql(sql))?;
+        let n = stmt.column_count();
+        let rows = stmt.query_map(rusqlite::params_from_iter(bind(params)), |r| {
+            (0..n)
+                .map(|i| {
+                    Ok(match r.get_ref(i)? {
+                        ValueRef::Integer(i) => V::I(i),
+                        ValueRef::Real(f) => V::I(f as i64),
+                        ValueRef::Text(t) => V::T(String::from_utf8_lossy(t).into_owned()),
+                        ValueRef::Blob(_) | ValueRef::Null => V::NullT,
+                    })
+                })
+                .collect::<rusqlite::Result<Vec<V>>>()
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        // SQLite: take the write lock at BEGIN, so two writers never deadlock
+        // upgrading their read locks.
+        let sql = if sql == "BEGIN" { "BEGIN IMMEDIATE" } else { sql };
+        Ok(self.0.execute_batch(sql)?)
+    }
+}
 
 pub struct SqliteStore {
     conn: Connection,
@@ -57,7 +134,20 @@ impl SqliteStore {
         Ok(s)
     }
 
-    pub fn register(&mut self, raw: &[u8], body: &SubmissionBody, now: jiff::Zoned) -> Result<StatusBody, StoreError> {
+    /// The registry's work on this store ([`super::work`]).
+    pub fn conn(&mut self) -> Lite<'_> {
+        Lite(&self.conn)
+    }
+
+    /// Registers a submission: numbered now when `number_now`, else filed as
+    /// `new` until staff validate it.
+    pub fn register(
+        &mut self,
+        raw: &[u8],
+        body: &SubmissionBody,
+        now: jiff::Zoned,
+        number_now: bool,
+    ) -> Result<StatusBody, StoreError> {
         let hash = sha256_hex(raw);
         let tx = self.conn.transaction()?;
         let existing: Option<(String, String)> = tx
@@ -80,9 +170,15 @@ impl SqliteStore {
             return Err(StoreError::CodeTaken(body.tracking_code.clone()));
         }
         let year = i64::from(now.year());
-        let number: i64 =
-            tx.query_row("SELECT COALESCE(MAX(number), 0) + 1 FROM submissions WHERE year = ?1", [year], |r| r.get(0))?;
-        let date = now.strftime("%d.%m.%Y").to_string();
+        let number: Option<i64> = if number_now {
+            Some(tx.query_row("SELECT COALESCE(MAX(number), 0) + 1 FROM submissions WHERE year = ?1", [year], |r| {
+                r.get(0)
+            })?)
+        } else {
+            None
+        };
+        let date = if number_now { now.strftime("%d.%m.%Y").to_string() } else { String::new() };
+        let stage = if number_now { Stage::Registered } else { Stage::New };
         tx.execute(
             "INSERT INTO submissions (key, body_sha256, tracking_code, kiosk_id, form_id, body, year, number,
                                       registration_date, stage, received_ms)
@@ -97,16 +193,18 @@ impl SqliteStore {
                 year,
                 number,
                 date,
-                Stage::Registered.code(),
+                stage.code(),
                 now.timestamp().as_millisecond()
             ],
         )?;
+        super::work::arrival(&mut Lite(&tx), &body.tracking_code, stage, now.timestamp().as_millisecond())?;
         tx.commit()?;
         Ok(StatusBody {
             tracking_code: body.tracking_code.clone(),
-            registration_number: number.to_string(),
+            registration_number: number.map(|n| n.to_string()).unwrap_or_default(),
             registration_date: date,
-            stage: Stage::Registered,
+            stage,
+            ..StatusBody::default()
         })
     }
 
@@ -119,21 +217,19 @@ impl SqliteStore {
                 |r| {
                     Ok(StatusBody {
                         tracking_code: r.get(0)?,
-                        registration_number: r.get::<_, i64>(1)?.to_string(),
+                        registration_number: r.get::<_, Option<i64>>(1)?.map(|n| n.to_string()).unwrap_or_default(),
                         registration_date: r.get(2)?,
                         stage: Stage::parse(&r.get::<_, String>(3)?).unwrap_or(Stage::Registered),
+                        ..StatusBody::default()
                     })
                 },
             )
             .optional()?)
     }
 
-    pub fn set_stage(&self, tracking_code: &str, stage: Stage) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "UPDATE submissions SET stage = ?2 WHERE tracking_code = ?1",
-            params![tracking_code, stage.code()],
-        )?;
-        Ok(n == 1)
+    pub fn set_stage(&mut self, tracking_code: &str, stage: Stage) -> Result<bool, StoreError> {
+        let now = crate::now_ms();
+        super::work::set_stage(&mut self.conn(), tracking_code, stage, "admin", "", now)
     }
 
     pub fn all(&self) -> Result<Vec<Stored>, StoreError> {
@@ -142,7 +238,13 @@ impl SqliteStore {
         )?;
         let rows = stmt.query_map([], |r| {
             let body: String = r.get(0)?;
-            Ok((body, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+            Ok((
+                body,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
         })?;
         let mut out = vec![];
         for row in rows {
@@ -152,9 +254,10 @@ impl SqliteStore {
                 body,
                 status: StatusBody {
                     tracking_code: code,
-                    registration_number: number.to_string(),
+                    registration_number: number.map(|n| n.to_string()).unwrap_or_default(),
                     registration_date: date,
                     stage: Stage::parse(&stage).unwrap_or(Stage::Registered),
+                    ..StatusBody::default()
                 },
             });
         }
