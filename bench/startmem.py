@@ -58,11 +58,19 @@ def main() -> None:
     time.sleep(5)
     pids = tree(proc.pid)
     pss = pss_kib(pids)
+    parts = None
+    if len(pids) == 1:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import pssmap
+        try:
+            parts = pssmap.groups(pids[0], cmd[0])
+        except OSError:
+            parts = None
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-    print(json.dumps({"name": name, "first_frame_s": shown, "pss_mib": round(pss / 1024, 1), "processes": len(pids)}))
+    print(json.dumps({"name": name, "first_frame_s": shown, "pss_mib": round(pss / 1024, 1), "processes": len(pids), "parts_kib": parts}))
 
 main()

@@ -68,7 +68,8 @@ impl GooseBit {
             .expect("python");
         let url = format!("http://127.0.0.1:{port}");
         let mut g = GooseBit { child, url, dir, admin: String::new() };
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // About 3 s on an idle machine; far more while two cores also compile.
+        let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let out = Command::new("curl")
                 .args(["-sS", "-X", "POST", "-d", "username=admin&password=admin"])

@@ -106,11 +106,12 @@ async fn a_form_without_the_right_csrf_token_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_session_expires() {
-    let d = desk(&["--session-idle-secs", "1"]).await;
+    // Long enough for a loaded machine to sign in and look once, short for a test.
+    let d = desk(&["--session-idle-secs", "4"]).await;
     let mut c = Client::new(&d.intake.url);
     c.sign_in("ana", PASSWORD).await;
     assert_eq!(c.get("/staff/inbox").await.status, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5500)).await;
     assert_eq!(c.get("/staff/inbox").await.location.as_deref(), Some("/staff/sign-in"));
 }
 
