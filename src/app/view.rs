@@ -117,6 +117,21 @@ pub struct View {
     /// Shown on the home screen when new submissions are refused.
     pub home_notice: String,
     pub staff: super::desk_view::StaffView,
+    /// The screen's controls in keypad order ([`super::focus`]).
+    pub controls: Vec<super::focus::Control>,
+    /// The control the keypad has focused (its id; the focus ring is drawn on it) and its place.
+    pub focus_id: String,
+    pub focus_index: Option<usize>,
+    /// Typing into the focused field on the keypad.
+    pub typing: bool,
+    /// Audio mode (headphones or a held key), and the voice the citizen chose.
+    pub audio: bool,
+    pub volume: u8,
+    pub rate: u8,
+    /// What the last key asked to hear.
+    pub keypad_say: Vec<String>,
+    /// The last key asked to hear the last announcement again.
+    pub repeat: bool,
 }
 
 pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
@@ -306,7 +321,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         }
     }
     let county_value = focused_field.filter(|f| f.kind == "county").map(|f| f.value.as_str()).unwrap_or("");
-    View {
+    let mut v = View {
         screen: s.screen,
         lang,
         languages: s.languages.iter().map(|l| (*l, *l == lang)).collect(),
@@ -404,7 +419,27 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         keyboard_visible,
         home_notice: if s.accepting { String::new() } else { t("disk_full") },
         staff: super::desk_view::staff_view(s, texts),
+        controls: vec![],
+        focus_id: String::new(),
+        focus_index: None,
+        typing: s.keypad.editing,
+        audio: s.keypad.audio,
+        volume: s.keypad.volume,
+        rate: s.keypad.rate,
+        keypad_say: s.keypad.say.clone(),
+        repeat: s.keypad.repeat,
+    };
+    v.controls = super::focus::controls(&v, texts);
+    if let Some((id, at)) = &s.keypad.focus {
+        let i = v.controls.iter().position(|c| &c.id == id).or_else(|| {
+            (!v.controls.is_empty()).then(|| (*at).min(v.controls.len() - 1))
+        });
+        if let Some(i) = i {
+            v.focus_id = v.controls[i].id.clone();
+            v.focus_index = Some(i);
+        }
     }
+    v
 }
 
 /// A search word finds a word it begins, or one that shares most of it, so
