@@ -178,7 +178,10 @@ fn main() -> ExitCode {
 fn dispatch(cmd: Command) -> Result<ExitCode> {
     match cmd {
         Command::Demo { data, headless, port, screen, keypad, lang } => {
-            let keypad = keypad.then(|| ghiseu::i18n::Lang::parse(&lang)).map(|l| l.ok_or_else(|| anyhow::anyhow!("--lang `{lang}`: expected ro, en or hu"))).transpose()?;
+            let keypad = keypad
+                .then(|| ghiseu::i18n::Lang::parse(&lang))
+                .map(|l| l.ok_or_else(|| anyhow::anyhow!("--lang `{lang}`: expected ro, en or hu")))
+                .transpose()?;
             cli::kiosk::demo(data, headless, port, screen, keypad)
         }
         Command::Run { config, headless, screen } => cli::kiosk::run(config, headless, screen),

@@ -12,6 +12,7 @@ use ghiseu::devices::speech::Recorder;
 use ghiseu::devices::Devices;
 use ghiseu::i18n::{Lang, Texts};
 use ghiseu::walkthrough::keypad::KeypadCitizen;
+use slint::ComponentHandle;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -21,83 +21,11 @@
 //! | Num Lock | — | the next letter a capital |
 
 use super::focus::{describe, Control, Role};
-use super::multitap::{self, MultiTap, Tap};
+use super::keypad_state::{KeypadKey, STEPS};
+use super::multitap::{self, Tap};
 use super::view::view;
 use super::{Event, Key, Screen, Session, SEARCH_INPUT, STATUS_INPUT};
 use crate::forms::FieldKind;
-
-/// A key as the session understands it; devices map their key codes to these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeypadKey {
-    /// 0–9: navigation while moving, letters or digits while typing.
-    Digit(u8),
-    Enter,
-    Next,
-    Prev,
-    Left,
-    Right,
-    Back,
-    Delete,
-    Repeat,
-    Help,
-    VolumeUp,
-    VolumeDown,
-    RateUp,
-    RateDown,
-    /// The next letter typed is a capital.
-    Shift,
-    /// A character from a full keyboard.
-    Char(char),
-    /// A key held for two seconds: audio mode on or off.
-    AudioHold,
-}
-
-/// Speech volume and rate steps: 0..=STEPS, the middle by default.
-pub const STEPS: u8 = 10;
-const DEFAULT_STEP: u8 = 5;
-
-/// The keypad's side of the session: where the focus is, whether a field
-/// is being typed into, the voice the citizen chose. Wiped with the session.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KeypadState {
-    /// The focused control's id and its place (kept if it disappears).
-    pub focus: Option<(String, usize)>,
-    /// Typing into the focused field (digits are letters).
-    pub editing: bool,
-    pub tap: MultiTap,
-    pub shift: bool,
-    /// A long list (the counties) searched by its first letters.
-    pub prefix: String,
-    /// Audio mode: turned on by headphones or a key held 2 s.
-    pub audio: bool,
-    pub volume: u8,
-    pub rate: u8,
-    /// What a key asked to hear (help, the CNP, the voice's new level),
-    /// said after the event; cleared by the next key.
-    pub say: Vec<String>,
-    /// The last key asked to hear again what was said last.
-    pub repeat: bool,
-    /// Effects of the events keys stood for, handed back by `Session::handle`.
-    pub(super) pending: Vec<super::Effect>,
-}
-
-impl Default for KeypadState {
-    fn default() -> Self {
-        KeypadState {
-            focus: None,
-            editing: false,
-            tap: MultiTap::default(),
-            shift: false,
-            prefix: String::new(),
-            audio: false,
-            volume: DEFAULT_STEP,
-            rate: DEFAULT_STEP,
-            say: vec![],
-            repeat: false,
-            pending: vec![],
-        }
-    }
-}
 
 impl Session {
     fn keypad_controls(&self) -> Vec<Control> {
@@ -249,7 +177,7 @@ impl Session {
         let before = self.screen;
         let form_before = self.form.as_ref().map(|f| f.id.clone());
         let effects = self.handle(event);
-        self.keypad.pending.extend(effects);
+        self.keypad_effects.extend(effects);
         if self.screen != before || self.form.as_ref().map(|f| f.id.clone()) != form_before {
             self.keypad.focus = None;
             self.keypad.editing = false;
@@ -354,7 +282,8 @@ impl Session {
                 // No finger on a pad: the citizen signs by confirming on the
                 // keypad, and a mark stands for the signature.
                 if !self.values.get(id).is_some_and(|v| !v.is_empty()) {
-                    for (x, y, new) in [(200.0, 40.0, true), (400.0, 160.0, false), (400.0, 40.0, true), (200.0, 160.0, false)]
+                    for (x, y, new) in
+                        [(200.0, 40.0, true), (400.0, 160.0, false), (400.0, 40.0, true), (200.0, 160.0, false)]
                     {
                         self.handle(Event::Sign { field: id.to_owned(), x, y, new_stroke: new });
                     }
@@ -499,11 +428,8 @@ impl Session {
         };
         self.values.insert(id.to_owned(), values[next].clone());
         self.touched.insert(id.to_owned());
-        let said = self.texts.fmt(
-            self.lang,
-            "a11y_position",
-            &[("n", &(next + 1).to_string()), ("total", &n.to_string())],
-        );
+        let said =
+            self.texts.fmt(self.lang, "a11y_position", &[("n", &(next + 1).to_string()), ("total", &n.to_string())]);
         self.keypad.say.push(said);
     }
 

@@ -13,6 +13,7 @@ pub mod desk_view;
 pub mod focus;
 mod form;
 pub mod keypad;
+pub mod keypad_state;
 pub mod multitap;
 pub mod speech;
 pub mod staff;
@@ -28,8 +29,8 @@ use crate::wire::api::Stage;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-pub use keypad::{KeypadKey, KeypadState};
 pub use desk_state::{valid_date, DeskInfo, RecentReceipt, SelfTestLine, SelfTestState, Staff, StaffMsg};
+pub use keypad_state::{KeypadKey, KeypadState};
 
 /// The built-in texts, parsed once for every session that is given no others.
 fn builtin_texts() -> Arc<Texts> {
@@ -343,6 +344,8 @@ pub struct Session {
     pub keypad: KeypadState,
     /// Whether headphones are in the jack (the hardware's state: it outlives a session).
     pub headphones: bool,
+    /// Effects of the events keypad keys stood for, handed back by `handle`.
+    keypad_effects: Vec<Effect>,
     /// The texts, for the keypad's focus model (labels) and what keys say.
     pub texts: Arc<Texts>,
 }
@@ -377,6 +380,7 @@ impl Session {
             high_contrast: false,
             keypad: KeypadState::default(),
             headphones: false,
+            keypad_effects: vec![],
             texts: builtin_texts(),
         }
     }
@@ -422,7 +426,7 @@ impl Session {
             Event::ToggleSpeech => self.speech = !self.speech,
             Event::Keypad { key, now_ms } => {
                 self.handle_keypad(key, now_ms);
-                return std::mem::take(&mut self.keypad.pending);
+                return std::mem::take(&mut self.keypad_effects);
             }
             Event::Headphones(plugged) => {
                 self.headphones = plugged;

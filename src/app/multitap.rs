@@ -115,7 +115,8 @@ mod tests {
         // "Ța": 8×4 → ț (capital at the start), 2 → a.
         assert_eq!(type_keys(&[(8, 0), (8, 100), (8, 200), (8, 300), (2, 400)], Lang::Ro), "Ța");
         // "ss": the same key twice needs a pause.
-        let s = type_keys(&[(7, 0), (7, 100), (7, 200), (7, 300), (7, 1400), (7, 1500), (7, 1600), (7, 1700)], Lang::Ro);
+        let s =
+            type_keys(&[(7, 0), (7, 100), (7, 200), (7, 300), (7, 1400), (7, 1500), (7, 1600), (7, 1700)], Lang::Ro);
         assert_eq!(s, "Ss");
         // Cycling wraps around past the digit.
         assert_eq!(type_keys(&[(5, 0), (5, 10), (5, 20), (5, 30), (5, 40)], Lang::Ro), "J");

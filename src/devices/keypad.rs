@@ -141,7 +141,9 @@ impl Default for KeyMap {
     fn default() -> Self {
         use code::*;
         let mut keys = BTreeMap::new();
-        for (c, d) in [(KP0, 0), (KP1, 1), (KP2, 2), (KP3, 3), (KP4, 4), (KP5, 5), (KP6, 6), (KP7, 7), (KP8, 8), (KP9, 9)] {
+        for (c, d) in
+            [(KP0, 0), (KP1, 1), (KP2, 2), (KP3, 3), (KP4, 4), (KP5, 5), (KP6, 6), (KP7, 7), (KP8, 8), (KP9, 9)]
+        {
             keys.insert(c, Action::Digit(d));
         }
         for (c, a) in [

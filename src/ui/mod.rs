@@ -78,7 +78,7 @@ impl KioskUi {
             health,
             screen_timer: slint::Timer::default(),
             last_said: RefCell::default(),
-            voice: std::cell::Cell::new((crate::app::keypad::STEPS / 2, crate::app::keypad::STEPS / 2)),
+            voice: std::cell::Cell::new((crate::app::keypad_state::STEPS / 2, crate::app::keypad_state::STEPS / 2)),
         });
         bind::bind(&window, &inner);
         let _ = inner.render();
