@@ -36,6 +36,8 @@ pub struct Walk {
     pub tracking_code: String,
     pub status_message: String,
     pub screenshots: Vec<PathBuf>,
+    /// Touches the citizen made (to compare with the keypad walk's key presses).
+    pub touches: usize,
 }
 
 impl Citizen {
@@ -438,7 +440,8 @@ impl Citizen {
         let status_message = self.on_ui(|w| w.global::<StatusAdapter>().get_message().to_string())?;
         self.say(format!("status: {status_message}"));
         shot(self, "07-status")?;
-        Ok(Walk { tracking_code: code, status_message, screenshots: shots })
+        let touches = self.touches.load(std::sync::atomic::Ordering::Relaxed);
+        Ok(Walk { tracking_code: code, status_message, screenshots: shots, touches })
     }
 }
 

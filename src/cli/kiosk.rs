@@ -107,6 +107,7 @@ pub fn demo(
     let printer_dir = data.join("printer");
     let receipt = ghiseu::walkthrough::copy_receipt(&printer_dir, &walk.tracking_code, &out)?;
     println!("  receipt render {}", receipt.display());
+    println!("  touch walk: {} touches", walk.touches);
     let mut store = ghiseu::intake::store::Store::open(&intake_dir)?;
     let held = store.all()?.into_iter().filter(|s| s.body.tracking_code == walk.tracking_code).count();
     if held == 1 {
