@@ -330,6 +330,10 @@ impl Config {
         for (name, p) in &self.print.profiles {
             p.check().map_err(|e| self.invalid("print.profiles", format!("profile `{name}`: {e}")))?;
         }
+        if let crate::devices::keypad::KeypadConfig::Evdev { keys, hold_key, hold_ms, .. } = &self.devices.keypad {
+            crate::devices::keypad::KeyMap::from_config(keys, hold_key, *hold_ms)
+                .map_err(|e| self.invalid("devices.keypad.keys", e.to_string()))?;
+        }
         self.receipt_profile().map_err(|e| self.invalid("devices.printer.profile", e))?;
         self.label_profile().map_err(|e| self.invalid("devices.label_printer.profile", e))?;
         if let Some(logo) = &self.print.logo {

@@ -139,7 +139,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         ),
     };
     let ui = KioskUi::new(
-        Session::new(catalogue, languages),
+        Session::new(catalogue, languages).with_texts(texts.clone()),
         texts,
         effects,
         &cfg.kiosk.municipality,

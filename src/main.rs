@@ -35,6 +35,13 @@ enum Command {
         /// measurements and screenshots). Headless, writes that one screen.
         #[arg(long)]
         screen: Option<String>,
+        /// With --headless: the citizen cannot see the screen and files the
+        /// petition with the keypad alone, by ear; what is said goes to DIR/speech.txt.
+        #[arg(long, requires = "headless")]
+        keypad: bool,
+        /// The keypad citizen's language (ro, en, hu).
+        #[arg(long, default_value = "ro", requires = "keypad")]
+        lang: String,
     },
     /// The kiosk as a panel runs it.
     Run {
@@ -187,7 +194,13 @@ fn main() -> ExitCode {
 
 fn dispatch(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Demo { data, headless, port, screen } => cli::kiosk::demo(data, headless, port, screen),
+        Command::Demo { data, headless, port, screen, keypad, lang } => {
+            let keypad = keypad
+                .then(|| ghiseu::i18n::Lang::parse(&lang))
+                .map(|l| l.ok_or_else(|| anyhow::anyhow!("--lang `{lang}`: expected ro, en or hu")))
+                .transpose()?;
+            cli::kiosk::demo(data, headless, port, screen, keypad)
+        }
         Command::Run { config, headless, screen } => cli::kiosk::run(config, headless, screen),
         Command::Intake { admin: Some(admin), .. } => cli::intake::admin(admin),
         Command::Intake { admin: None, listen, data, tls_cert, tls_key, database, limits, staff } => {

@@ -4,6 +4,8 @@
 //! use it; it runs on its own thread and talks to the UI thread only through
 //! `slint::invoke_from_event_loop`, so the UI thread never waits for it.
 
+pub mod keypad;
+
 use crate::i18n::{Lang, Texts};
 use crate::ui::{
     AppAdapter, AppWindow, CatalogueAdapter, FormAdapter, ReceiptAdapter, ReviewAdapter, SignatureAdapter,
@@ -24,6 +26,8 @@ pub struct Citizen {
     /// Where screenshots go, if anywhere.
     shots: Option<PathBuf>,
     pub log: Vec<String>,
+    /// Touches made (taps, long presses, strokes), to compare with the keypad walk.
+    pub touches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// What a walk-through produced.
@@ -32,11 +36,13 @@ pub struct Walk {
     pub tracking_code: String,
     pub status_message: String,
     pub screenshots: Vec<PathBuf>,
+    /// Touches the citizen made (to compare with the keypad walk's key presses).
+    pub touches: usize,
 }
 
 impl Citizen {
     pub fn new(window: slint::Weak<AppWindow>, texts: Texts, shots: Option<PathBuf>) -> Citizen {
-        Citizen { window, texts, lang: Lang::Ro, shots, log: vec![] }
+        Citizen { window, texts, lang: Lang::Ro, shots, log: vec![], touches: Default::default() }
     }
 
     fn say(&mut self, what: impl Into<String>) {
@@ -99,6 +105,7 @@ impl Citizen {
     /// Touches the control labelled `label`: a pointer press and release at its
     /// centre, so layout and hit-testing are exercised, not only the callback.
     pub fn tap(&self, label: &str) -> Result<()> {
+        self.touches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let label = label.to_owned();
         let found = self.on_ui(move |w| {
             let el = ElementHandle::find_by_accessible_label(w, &label).find(is_control);
@@ -433,7 +440,8 @@ impl Citizen {
         let status_message = self.on_ui(|w| w.global::<StatusAdapter>().get_message().to_string())?;
         self.say(format!("status: {status_message}"));
         shot(self, "07-status")?;
-        Ok(Walk { tracking_code: code, status_message, screenshots: shots })
+        let touches = self.touches.load(std::sync::atomic::Ordering::Relaxed);
+        Ok(Walk { tracking_code: code, status_message, screenshots: shots, touches })
     }
 }
 

@@ -10,14 +10,18 @@
 mod desk;
 pub mod desk_state;
 pub mod desk_view;
+pub mod focus;
 mod form;
+pub mod keypad;
+pub mod keypad_state;
+pub mod multitap;
 pub mod speech;
 pub mod staff;
 mod status;
 pub mod view;
 
 use crate::forms::{Catalogue, FormDef};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Texts};
 use crate::identity::Identity;
 use crate::print::status::Problem;
 use crate::queue::Receipt;
@@ -26,6 +30,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 pub use desk_state::{valid_date, DeskInfo, RecentReceipt, SelfTestLine, SelfTestState, Staff, StaffMsg};
+pub use keypad_state::{KeypadKey, KeypadState};
+
+/// The built-in texts, parsed once for every session that is given no others.
+fn builtin_texts() -> Arc<Texts> {
+    static BUILTIN: std::sync::OnceLock<Arc<Texts>> = std::sync::OnceLock::new();
+    BUILTIN.get_or_init(|| Arc::new(Texts::builtin())).clone()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -249,6 +260,13 @@ pub enum Event {
     /// Staff: run the technician's self-test (the checks of `ghiseu selftest`).
     RunSelfTest,
     SelfTestDone(Vec<SelfTestLine>),
+    /// A key of the tactile keypad or a keyboard (`now_ms`: when, for multi-tap).
+    Keypad {
+        key: KeypadKey,
+        now_ms: i64,
+    },
+    /// Headphones plugged into (or out of) the jack: audio mode on (or off).
+    Headphones(bool),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -322,6 +340,14 @@ pub struct Session {
     pub speech: bool,
     pub large_text: bool,
     pub high_contrast: bool,
+    /// The keypad's focus, typing and voice; audio mode.
+    pub keypad: KeypadState,
+    /// Whether headphones are in the jack (the hardware's state: it outlives a session).
+    pub headphones: bool,
+    /// Effects of the events keypad keys stood for, handed back by `handle`.
+    keypad_effects: Vec<Effect>,
+    /// The texts, for the keypad's focus model (labels) and what keys say.
+    pub texts: Arc<Texts>,
 }
 
 impl Session {
@@ -352,7 +378,17 @@ impl Session {
             speech: false,
             large_text: false,
             high_contrast: false,
+            keypad: KeypadState::default(),
+            headphones: false,
+            keypad_effects: vec![],
+            texts: builtin_texts(),
         }
+    }
+
+    /// The same session speaking (and labelling controls) with `texts`.
+    pub fn with_texts(mut self, texts: Arc<Texts>) -> Session {
+        self.texts = texts;
+        self
     }
 
     /// Forgets everything the citizen (or staff) entered or saw, keeping the
@@ -362,6 +398,13 @@ impl Session {
         fresh.accepting = self.accepting;
         fresh.staff.gate = self.staff.gate.clone();
         fresh.today = self.today;
+        fresh.texts = self.texts.clone();
+        // Volume and rate start afresh; headphones still in keep audio mode on.
+        fresh.headphones = self.headphones;
+        if self.headphones {
+            fresh.keypad.audio = true;
+            fresh.speech = true;
+        }
         *self = fresh;
     }
 
@@ -381,6 +424,15 @@ impl Session {
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::ToggleSpeech => self.speech = !self.speech,
+            Event::Keypad { key, now_ms } => {
+                self.handle_keypad(key, now_ms);
+                return std::mem::take(&mut self.keypad_effects);
+            }
+            Event::Headphones(plugged) => {
+                self.headphones = plugged;
+                self.keypad.say.clear();
+                self.set_audio(plugged);
+            }
             Event::ToggleLargeText => self.large_text = !self.large_text,
             Event::ToggleContrast => self.high_contrast = !self.high_contrast,
             Event::SetLanguage(l) => {

@@ -38,29 +38,90 @@ pub fn utterances(before: &View, after: &View, event: &Event, texts: &Texts) -> 
             });
         }
     }
-    if after.screen != before.screen || matches!(event, Event::ToggleSpeech | Event::SetLanguage(_)) {
-        say.push(screen_title(after, texts));
+    let keypad = matches!(event, Event::Keypad { .. });
+    // Audio mode switched: its key guide (or its end) comes first.
+    let switched = after.audio != before.audio;
+    if switched {
+        say.extend(after.keypad_say.iter().cloned());
     }
-    let focused = |v: &View| v.fields.iter().find(|f| f.focused).map(|f| (f.id.clone(), f.error.clone()));
-    match (focused(before), focused(after)) {
-        (b, Some((id, error))) if b.as_ref().map(|x| &x.0) != Some(&id) => {
-            let f = after.fields.iter().find(|f| f.id == id).expect("the focused field is shown");
-            let mut s = f.label.clone();
-            if f.required {
-                s = format!("{s}, {}", t("a11y_required"));
+    if after.screen != before.screen
+        || matches!(event, Event::ToggleSpeech | Event::SetLanguage(_))
+        || (after.audio && !before.audio)
+    {
+        say.push(screen_title(after, texts));
+        // How many controls the keypad reaches here.
+        say.push(texts.fmt(after.lang, "kp_controls", &[("count", &after.controls.len().to_string())]));
+    }
+    if after.scan_state != before.scan_state {
+        match after.scan_state {
+            "confirm" => {
+                let mut s = format!(
+                    "{} {}: {}. {}: {}. {}: {}.",
+                    t("scan_confirm_title"),
+                    t("scan_name"),
+                    after.confirm_name,
+                    t("scan_nationality"),
+                    after.confirm_nationality,
+                    t("scan_expiry"),
+                    after.confirm_expiry
+                );
+                if !after.confirm_warning.is_empty() {
+                    s = format!("{s} {}", after.confirm_warning);
+                }
+                say.push(s);
             }
-            if !f.value.is_empty() {
-                s = format!("{s}: {}", f.display);
-            }
-            if !error.is_empty() {
-                s = format!("{s}. {error}");
-            }
-            say.push(s);
+            _ if !after.scan_message.is_empty() => say.push(after.scan_message.clone()),
+            _ => {}
         }
-        (Some((b_id, b_err)), Some((id, error))) if b_id == id && b_err != error && !error.is_empty() => {
-            say.push(error);
+    }
+    if keypad && before.idle_visible {
+        // The key only kept the session; where the citizen was is unchanged.
+        say.extend(after.keypad_say.iter().cloned());
+    } else if keypad {
+        let control = |v: &View| v.focus_index.map(|i| v.controls[i].clone());
+        match (control(before), control(after)) {
+            (b, Some(a)) if b.as_ref().map(|c| &c.id) != Some(&a.id) || after.screen != before.screen => {
+                let i = after.focus_index.unwrap_or(0);
+                say.push(super::focus::describe(&a, i, after.controls.len(), texts, after.lang));
+            }
+            (Some(b), Some(a)) => {
+                if a.checked != b.checked || a.enabled != b.enabled {
+                    let i = after.focus_index.unwrap_or(0);
+                    say.push(super::focus::describe(&a, i, after.controls.len(), texts, after.lang));
+                } else if a.value != b.value {
+                    say.push(echo(&b.value, &a.value, a.role, texts, after));
+                }
+                if a.error != b.error && !a.error.is_empty() {
+                    say.push(a.error.clone());
+                }
+            }
+            _ => {}
         }
-        _ => {}
+        if !switched {
+            say.extend(after.keypad_say.iter().cloned());
+        }
+    } else {
+        let focused = |v: &View| v.fields.iter().find(|f| f.focused).map(|f| (f.id.clone(), f.error.clone()));
+        match (focused(before), focused(after)) {
+            (b, Some((id, error))) if b.as_ref().map(|x| &x.0) != Some(&id) => {
+                let f = after.fields.iter().find(|f| f.id == id).expect("the focused field is shown");
+                let mut s = f.label.clone();
+                if f.required {
+                    s = format!("{s}, {}", t("a11y_required"));
+                }
+                if !f.value.is_empty() {
+                    s = format!("{s}: {}", f.display);
+                }
+                if !error.is_empty() {
+                    s = format!("{s}. {error}");
+                }
+                say.push(s);
+            }
+            (Some((b_id, b_err)), Some((id, error))) if b_id == id && b_err != error && !error.is_empty() => {
+                say.push(error);
+            }
+            _ => {}
+        }
     }
     if !after.missing.is_empty() && after.missing != before.missing {
         say.push(after.missing.clone());
@@ -69,6 +130,23 @@ pub fn utterances(before: &View, after: &View, event: &Event, texts: &Texts) -> 
         say.push(format!("{} {}", after.status_message, after.status_detail).trim().to_owned());
     }
     say
+}
+
+/// What a key changed in a value, said back: the letter typed (or changed
+/// by another press), "Șterge" for a deletion, a list's new value.
+fn echo(before: &str, after: &str, role: super::focus::Role, texts: &Texts, v: &View) -> String {
+    let t = |k: &str| texts.get(v.lang, k).to_owned();
+    if role != super::focus::Role::TextField {
+        return after.to_owned();
+    }
+    let common = before.chars().zip(after.chars()).take_while(|(a, b)| a == b).count();
+    let added: String = after.chars().skip(common).collect();
+    let added = added.trim_matches(|c: char| c == '.' && added.len() > 1);
+    match added {
+        "" => t("key_backspace"),
+        " " => t("key_space"),
+        a => a.trim().to_owned(),
+    }
 }
 
 fn screen_title(v: &View, texts: &Texts) -> String {
@@ -116,10 +194,11 @@ mod tests {
         let mut s = Session::new(Arc::new(Catalogue::builtin()), vec![Lang::Ro, Lang::En]);
         assert!(step(&mut s, &texts, Event::Start).is_empty(), "speech is off by default");
         let on = step(&mut s, &texts, Event::ToggleSpeech);
-        assert_eq!(on, ["Asistență vocală pornită", "Alegeți serviciul"]);
+        assert_eq!(on[..2], ["Asistență vocală pornită", "Alegeți serviciul"]);
+        assert!(on[2].contains(" comenzi"), "the number of controls follows the title: {on:?}");
         let form = step(&mut s, &texts, Event::PickService("petitie".into()));
         assert_eq!(form[0], "Petiție. Răspuns în cel mult 30 zile (OG 27/2002). Termenul poate fi prelungit cu cel mult 15 zile. Petițiile anonime nu se iau în considerare.");
-        assert_eq!(form[1], "Nume, obligatoriu");
+        assert_eq!(form[2], "Nume, obligatoriu");
         assert_eq!(step(&mut s, &texts, Event::Key(Key::Text("P".into()))), ["P"]);
         assert_eq!(step(&mut s, &texts, Event::Key(Key::Text(" ".into()))), ["spațiu"]);
         assert_eq!(step(&mut s, &texts, Event::Key(Key::Backspace)), ["Șterge"]);

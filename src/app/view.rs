@@ -1,6 +1,7 @@
 //! What the screen shows, derived from the session: every string already in
 //! the citizen's language. The Slint adapter only copies this into the UI.
 
+use super::focus::{spell, Control, Role};
 use super::SubmitFailure;
 use super::{
     PrintState, ScanFailure, ScanState, Screen, Session, StatusAnswer, StatusState, SubmitState, LABEL_DATE,
@@ -117,6 +118,21 @@ pub struct View {
     /// Shown on the home screen when new submissions are refused.
     pub home_notice: String,
     pub staff: super::desk_view::StaffView,
+    /// The screen's controls in keypad order ([`super::focus`]).
+    pub controls: Vec<super::focus::Control>,
+    /// The control the keypad has focused (its id; the focus ring is drawn on it) and its place.
+    pub focus_id: String,
+    pub focus_index: Option<usize>,
+    /// Typing into the focused field on the keypad.
+    pub typing: bool,
+    /// Audio mode (headphones or a held key), and the voice the citizen chose.
+    pub audio: bool,
+    pub volume: u8,
+    pub rate: u8,
+    /// What the last key asked to hear.
+    pub keypad_say: Vec<String>,
+    /// The last key asked to hear the last announcement again.
+    pub repeat: bool,
 }
 
 pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
@@ -306,7 +322,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         }
     }
     let county_value = focused_field.filter(|f| f.kind == "county").map(|f| f.value.as_str()).unwrap_or("");
-    View {
+    let mut v = View {
         screen: s.screen,
         lang,
         languages: s.languages.iter().map(|l| (*l, *l == lang)).collect(),
@@ -404,7 +420,148 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         keyboard_visible,
         home_notice: if s.accepting { String::new() } else { t("disk_full") },
         staff: super::desk_view::staff_view(s, texts),
+        controls: vec![],
+        focus_id: String::new(),
+        focus_index: None,
+        typing: s.keypad.editing,
+        audio: s.keypad.audio,
+        volume: s.keypad.volume,
+        rate: s.keypad.rate,
+        keypad_say: s.keypad.say.clone(),
+        repeat: s.keypad.repeat,
+    };
+    v.controls = controls(&v, texts);
+    if let Some((id, at)) = &s.keypad.focus {
+        let i = v
+            .controls
+            .iter()
+            .position(|c| &c.id == id)
+            .or_else(|| (!v.controls.is_empty()).then(|| (*at).min(v.controls.len() - 1)));
+        if let Some(i) = i {
+            v.focus_id = v.controls[i].id.clone();
+            v.focus_index = Some(i);
+        }
     }
+    v
+}
+
+/// The controls of the screen `v` shows, in keypad order. Empty on the staff
+/// screens: the desk is for staff, who see it, and its PIN is never spoken.
+pub fn controls(v: &View, texts: &Texts) -> Vec<Control> {
+    let t = |k: &str| texts.get(v.lang, k).to_owned();
+    let mut c = vec![];
+    if v.idle_visible {
+        // The warning covers everything; any key keeps the session anyway.
+        c.push(Control::new("idle-stay", t("idle_stay"), Role::Button));
+        c.push(Control::new("idle-leave", t("idle_leave"), Role::Button));
+        return c;
+    }
+    match v.screen {
+        Screen::StaffLogin | Screen::Staff => return c,
+        Screen::Home => {
+            c.push(Control::new("start", t("start"), Role::Button).enabled(v.home_notice.is_empty()));
+            c.push(Control::new("status", t("check_status"), Role::Button));
+        }
+        Screen::Catalogue => {
+            c.push(Control::new("field:__search", t("catalogue_search"), Role::TextField).value(v.search.clone()));
+            c.push(
+                Control::new("cat:", t("catalogue_all"), Role::Button)
+                    .checked(!v.categories.iter().any(|x| x.selected)),
+            );
+            for cat in &v.categories {
+                c.push(Control::new(format!("cat:{}", cat.id), cat.title.clone(), Role::Button).checked(cat.selected));
+            }
+            for s in &v.services {
+                c.push(
+                    Control::new(format!("svc:{}", s.id), s.title.clone(), Role::Button).value(s.description.clone()),
+                );
+            }
+            c.push(Control::new("back", t("back"), Role::Button));
+        }
+        Screen::Form if v.scan_state == "confirm" => {
+            // "Sunt datele corecte?": what was read, then yes or no. The CNP
+            // is read digit by digit only when the citizen asks (activates it).
+            c.push(Control::new("scan-name", t("scan_name"), Role::Info).value(v.confirm_name.clone()));
+            c.push(Control::new("scan-cnp", t("scan_cnp"), Role::Button).value(t("kp_cnp_on_request")));
+            c.push(Control::new("scan-yes", t("scan_confirm_yes"), Role::Button));
+            c.push(Control::new("scan-no", t("scan_confirm_no"), Role::Button));
+            return c;
+        }
+        Screen::Form => {
+            c.push(Control::new("scan", t("scan_id"), Role::Button).enabled(v.scan_state != "waiting"));
+            for f in &v.fields {
+                let mut ctl = match f.kind {
+                    "multi-choice" => {
+                        for o in &f.options {
+                            let mut opt = Control::new(
+                                format!("opt:{}:{}", f.id, o.value),
+                                format!("{}: {}", f.label, o.label),
+                                Role::Checkbox,
+                            )
+                            .checked(o.selected);
+                            opt.required = f.required;
+                            c.push(opt);
+                        }
+                        continue;
+                    }
+                    "choice" | "yes-no" | "county" => {
+                        Control::new(format!("field:{}", f.id), f.label.clone(), Role::List).value(f.display.clone())
+                    }
+                    "signature" => Control::new(format!("field:{}", f.id), f.label.clone(), Role::Button)
+                        .value(if f.value.is_empty() { t("state_unsigned") } else { t("signed") }),
+                    _ => Control::new(format!("field:{}", f.id), f.label.clone(), Role::TextField)
+                        .value(f.display.clone()),
+                };
+                ctl.required = f.required;
+                ctl.error = f.error.clone();
+                c.push(ctl);
+            }
+            c.push(Control::new("continue", t("continue"), Role::Button));
+            c.push(Control::new("back", t("back"), Role::Button));
+        }
+        Screen::Review => {
+            // Field by field: what was entered, and activating it edits it.
+            for f in &v.fields {
+                let value = match f.kind {
+                    "signature" if !f.value.is_empty() => t("signed"),
+                    _ if f.display.is_empty() => "—".into(),
+                    _ => f.display.clone(),
+                };
+                c.push(
+                    Control::new(format!("review:{}", f.id), format!("{} {}", t("edit"), f.label), Role::Button)
+                        .value(value),
+                );
+            }
+            c.push(Control::new("consent", t("consent_label"), Role::Checkbox).checked(v.consent));
+            c.push(Control::new("submit", t("submit"), Role::Button).enabled(v.can_submit));
+            c.push(Control::new("back", t("back"), Role::Button));
+        }
+        Screen::Receipt => {
+            c.push(Control::new("code", t("receipt_code_label"), Role::Info).value(spell(&v.receipt_code)));
+            c.push(Control::new("open-status", t("check_status"), Role::Button));
+        }
+        Screen::Status => {
+            c.push(
+                Control::new("field:__status", t("status_code_label"), Role::TextField).value(spell(&v.status_input)),
+            );
+            c.push(Control::new("status-search", t("status_search"), Role::Button));
+            if !v.status_message.is_empty() {
+                let answer = format!("{} {}", v.status_message, v.status_detail).trim().to_owned();
+                c.push(Control::new("status-answer", t("status_title"), Role::Info).value(answer));
+            }
+            c.push(Control::new("back", t("back"), Role::Button));
+        }
+    }
+    c.push(Control::new("speech", t("a11y_speech"), Role::Toggle).checked(v.speech));
+    c.push(Control::new("large-text", t("a11y_large_text"), Role::Toggle).checked(v.large_text));
+    c.push(Control::new("contrast", t("a11y_contrast"), Role::Toggle).checked(v.high_contrast));
+    for (lang, selected) in &v.languages {
+        c.push(Control::new(format!("lang:{}", lang.code()), lang.native_name(), Role::Button).checked(*selected));
+    }
+    if v.screen != Screen::Home {
+        c.push(Control::new("finish", t("finish"), Role::Button));
+    }
+    c
 }
 
 /// A search word finds a word it begins, or one that shares most of it, so

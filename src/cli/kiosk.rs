@@ -24,7 +24,13 @@ pub fn run(config: PathBuf, headless: Option<PathBuf>, screen: Option<String>) -
     kiosk(&cfg, &rt, "ghiseu run", headless, Duration::from_secs(2), screen).map(|_| ExitCode::SUCCESS)
 }
 
-pub fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen: Option<String>) -> Result<ExitCode> {
+pub fn demo(
+    data: Option<PathBuf>,
+    headless: Option<PathBuf>,
+    port: u16,
+    screen: Option<String>,
+    keypad: Option<ghiseu::i18n::Lang>,
+) -> Result<ExitCode> {
     let _tmp;
     let data = match data {
         Some(d) => d,
@@ -73,6 +79,28 @@ pub fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen:
         data.join("labels").display()
     );
     let screen = screen.map(|s| opening_events(&cfg, &s)).transpose()?;
+    if let (Some(lang), Some(out)) = (keypad, headless.clone()) {
+        let walk = keypad_walk(&cfg, &rt, &out, lang);
+        let _ = stop_tx.send(());
+        let _ = rt.block_on(server);
+        let walk = walk?;
+        let mut store = ghiseu::intake::store::Store::open(&intake_dir)?;
+        let held = store.all()?.into_iter().filter(|s| s.body.tracking_code == walk.tracking_code).count();
+        println!(
+            "  keypad walk: {} key presses, {} utterances, about {:.0} s of speech; {}",
+            walk.presses,
+            walk.heard.len(),
+            walk.spoken_seconds(),
+            out.join("speech.txt").display()
+        );
+        return Ok(if held == 1 {
+            println!("ghiseu demo: the intake holds submission {} ({}).", walk.tracking_code, walk.status_message);
+            ExitCode::SUCCESS
+        } else {
+            eprintln!("ghiseu demo: the intake holds {held} submissions with code {}; expected 1", walk.tracking_code);
+            ExitCode::from(1)
+        });
+    }
     let walk = kiosk(&cfg, &rt, "ghiseu demo", headless, Duration::from_secs(30), screen)?;
     let _ = stop_tx.send(());
     let _ = rt.block_on(server);
@@ -80,6 +108,7 @@ pub fn demo(data: Option<PathBuf>, headless: Option<PathBuf>, port: u16, screen:
     let printer_dir = data.join("printer");
     let receipt = ghiseu::walkthrough::copy_receipt(&printer_dir, &walk.tracking_code, &out)?;
     println!("  receipt render {}", receipt.display());
+    println!("  touch walk: {} touches", walk.touches);
     let mut store = ghiseu::intake::store::Store::open(&intake_dir)?;
     let held = store.all()?.into_iter().filter(|s| s.body.tracking_code == walk.tracking_code).count();
     if held == 1 {
@@ -231,6 +260,35 @@ fn stop_on_signal(cfg: &Config, rt: &tokio::runtime::Runtime, k: &ghiseu::kiosk:
             std::process::exit(143);
         });
     });
+}
+
+/// The keypad citizen: headless, a simulated keypad and jack, speech
+/// recorded; files a petition by ear and writes `out/speech.txt`.
+fn keypad_walk(
+    cfg: &Config,
+    rt: &tokio::runtime::Runtime,
+    out: &Path,
+    lang: ghiseu::i18n::Lang,
+) -> Result<ghiseu::walkthrough::keypad::KeypadWalk> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    ghiseu::kiosk::use_headless_platform(false)?;
+    let keypad = std::sync::Arc::new(ghiseu::devices::keypad::SimulatedKeypad::default());
+    let ears = std::sync::Arc::new(ghiseu::devices::speech::Recorder::default());
+    let devices = Devices { keypad: keypad.clone(), speaker: ears.clone(), ..Devices::from_config(&cfg.devices) };
+    let k = ghiseu::kiosk::build(cfg, rt.handle().clone(), devices)?;
+    k.ui.window.show()?;
+    let texts = ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?;
+    let speech = out.join("speech.txt");
+    let walk = ghiseu::walkthrough::beside_event_loop(move || {
+        let mut c = ghiseu::walkthrough::keypad::KeypadCitizen::new(keypad, ears.clone(), texts, lang);
+        let walk = c.petition(Duration::from_secs(30));
+        // Whatever happened, what was said is kept.
+        let heard = ears.sentences().iter().map(|s| s.replace('\n', " ") + "\n").collect::<String>();
+        std::fs::write(&speech, heard).map(|_| walk)
+    });
+    k.shutdown();
+    let walk = walk.map_err(|_| anyhow::anyhow!("the keypad citizen panicked"))?;
+    walk.context("writing speech.txt")?
 }
 
 /// Under systemd: READY=1 once the first frame is drawn (the queue is already

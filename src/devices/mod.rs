@@ -5,6 +5,7 @@
 //! block (a scanner waits for a card); callers run them off the UI thread.
 
 pub mod framing;
+pub mod keypad;
 pub mod link;
 pub mod printer;
 pub mod printer_sim;
@@ -44,6 +45,9 @@ pub struct DevicesConfig {
     pub label_language: crate::print::label::LabelLang,
     #[serde(default)]
     pub speech: SpeechConfig,
+    /// The tactile keypad and the headphone jack (audio mode); none by default.
+    #[serde(default)]
+    pub keypad: keypad::KeypadConfig,
 }
 
 /// The kiosk's devices, as the configuration chose them.
@@ -55,6 +59,8 @@ pub struct Devices {
     /// The registry's label printer, when one is configured.
     pub label_printer: Option<Arc<dyn Printer>>,
     pub speaker: Arc<dyn speech::Speaker>,
+    /// The tactile keypad and the headphone jack.
+    pub keypad: Arc<dyn keypad::Keypad>,
     /// The board's GPIO (presence sensor, status LED, printer relay), opened
     /// once by the kiosk from the board file; none until [`Devices::with_board`].
     pub board: Arc<dyn crate::board::BoardIo>,
@@ -74,6 +80,11 @@ impl Devices {
                 .as_ref()
                 .map(|p| printer::from_config_lang(p, printer::StatusProtocol::for_kind(cfg.label_language.kind()))),
             speaker: speech::from_config(&cfg.speech),
+            // The configuration checks the key map at start (`config`); should one slip by, no keypad.
+            keypad: keypad::from_config(&cfg.keypad).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "keypad not started");
+                Arc::new(keypad::NoKeypad)
+            }),
             board: Arc::new(crate::board::NoIo),
             backlight: Arc::default(),
         }

@@ -34,21 +34,24 @@ pub(super) struct Inner {
     pub(super) screen_timer: slint::Timer,
     /// The screen's clock: advanced by `screen_timer` (Slint time, mockable in tests).
     pub(super) screen_clock: std::cell::Cell<Duration>,
+    /// The last sentences said, for the keypad's "repeat".
+    pub(super) last_said: RefCell<Vec<String>>,
+    /// The volume and rate the speaker was last given.
+    pub(super) voice: std::cell::Cell<(u8, u8)>,
 }
 
 impl Inner {
     pub(super) fn dispatch(self: &Rc<Self>, event: Event) {
         // Spoken guidance compares the screen before and after the event.
-        let speaking = self.session.borrow().speech || matches!(event, Event::ToggleSpeech);
+        let speaking = self.session.borrow().speech
+            || matches!(event, Event::ToggleSpeech | Event::Headphones(_) | Event::Keypad { .. });
         let before = speaking.then(|| view(&self.session.borrow(), &self.texts, &self.status_url_base));
         let effects = self.session.borrow_mut().handle(event.clone());
         // The fleet client installs no update while someone is at the panel.
         self.health.set_session_active(self.session.borrow().screen != crate::app::Screen::Home);
         let after = self.render();
         if let (Some(before), Some(after)) = (before, after) {
-            for sentence in crate::app::speech::utterances(&before, &after, &event, &self.texts) {
-                self.effects.devices.speaker.say(&sentence, after.lang);
-            }
+            self.speak(&before, &after, &event);
         }
         for effect in effects {
             let this = self.clone();
@@ -61,6 +64,28 @@ impl Inner {
             });
         }
         self.arm_idle_timer();
+    }
+
+    /// Says what the event changed, cutting off what was being said: a
+    /// citizen who moves on hears the new place, never a queue of old ones.
+    fn speak(&self, before: &View, after: &View, event: &Event) {
+        let speaker = &self.effects.devices.speaker;
+        if self.voice.get() != (after.volume, after.rate) {
+            self.voice.set((after.volume, after.rate));
+            speaker.set_voice(after.volume, after.rate);
+        }
+        let mut sentences = crate::app::speech::utterances(before, after, event, &self.texts);
+        if after.repeat && after.speech {
+            sentences = self.last_said.borrow().clone();
+        }
+        if sentences.is_empty() {
+            if matches!(event, Event::Keypad { .. }) && after.speech {
+                speaker.stop();
+            }
+            return;
+        }
+        speaker.say_all(&sentences, after.lang);
+        *self.last_said.borrow_mut() = sentences;
     }
 
     pub(super) fn check_capacity(self: &Rc<Self>) {

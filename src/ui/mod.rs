@@ -77,6 +77,8 @@ impl KioskUi {
             screen_clock: std::cell::Cell::new(Duration::ZERO),
             health,
             screen_timer: slint::Timer::default(),
+            last_said: RefCell::default(),
+            voice: std::cell::Cell::new((crate::app::keypad_state::STEPS / 2, crate::app::keypad_state::STEPS / 2)),
         });
         bind::bind(&window, &inner);
         let _ = inner.render();
@@ -103,6 +105,7 @@ impl KioskUi {
                 inner.dispatch(Event::QrScanned(code));
             }
         });
+        inner.listen_keypad();
         // Disk room, checked now and every 30 s, off the UI thread.
         inner.check_capacity();
         let weak = Rc::downgrade(&inner);
@@ -119,5 +122,63 @@ impl KioskUi {
     /// Feeds an event as if it came from the UI (used by the idle timer and tests).
     pub fn dispatch(&self, event: Event) {
         self.inner.dispatch(event);
+    }
+}
+
+impl Inner {
+    /// Keys and jack changes arrive as events (the keypad blocks on its own thread).
+    fn listen_keypad(self: &Rc<Self>) {
+        use crate::devices::keypad::Input;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let keypad = self.effects.devices.keypad.clone();
+        std::thread::Builder::new()
+            .name("keypad-input".into())
+            .spawn(move || loop {
+                if let Some(input) = keypad.next_input(Duration::from_secs(1)) {
+                    if tx.send(input).is_err() {
+                        return;
+                    }
+                } else if tx.is_closed() {
+                    return;
+                }
+            })
+            .expect("the keypad input thread starts");
+        let weak = Rc::downgrade(self);
+        let _ = slint::spawn_local(async move {
+            while let Some(input) = rx.recv().await {
+                let Some(inner) = weak.upgrade() else { return };
+                inner.wake();
+                let event = match input {
+                    Input::Headphones(plugged) => Event::Headphones(plugged),
+                    Input::Key(action) => Event::Keypad { key: keypad_key(action), now_ms: crate::now_ms() },
+                };
+                inner.dispatch(event);
+            }
+        });
+    }
+}
+
+/// The device's key as the session's.
+fn keypad_key(a: crate::devices::keypad::Action) -> crate::app::KeypadKey {
+    use crate::app::KeypadKey as K;
+    use crate::devices::keypad::Action as A;
+    match a {
+        A::Digit(d) => K::Digit(d),
+        A::Enter => K::Enter,
+        A::Next => K::Next,
+        A::Prev => K::Prev,
+        A::Left => K::Left,
+        A::Right => K::Right,
+        A::Back => K::Back,
+        A::Delete => K::Delete,
+        A::Repeat => K::Repeat,
+        A::Help => K::Help,
+        A::VolumeUp => K::VolumeUp,
+        A::VolumeDown => K::VolumeDown,
+        A::RateUp => K::RateUp,
+        A::RateDown => K::RateDown,
+        A::Shift => K::Shift,
+        A::Char(c) => K::Char(c),
+        A::AudioHold => K::AudioHold,
     }
 }

@@ -1,0 +1,94 @@
+//! A blind citizen files a petition alone, in each language: headphones in,
+//! keypad keys only (no pointer), finding the way only by what the kiosk
+//! says, typing by multi-tap, against a real intake on a local port. The
+//! receipt's announcement is rendered by espeak-ng to a WAV that must not be
+//! silent. Slint's platform can be chosen once per process, hence one test.
+
+mod common;
+
+use ghiseu::config::Config;
+use ghiseu::devices::keypad::SimulatedKeypad;
+use ghiseu::devices::speech::Recorder;
+use ghiseu::devices::Devices;
+use ghiseu::i18n::{Lang, Texts};
+use ghiseu::walkthrough::keypad::KeypadCitizen;
+use slint::ComponentHandle;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[test]
+fn a_blind_citizen_files_a_petition_by_keypad_and_ear_in_every_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let intake_dir = dir.path().join("intake");
+    let cfg = Config::load(&common::write_config(dir.path(), &format!("http://{addr}"))).unwrap();
+    let d = intake_dir.clone();
+    rt.spawn(async move { ghiseu::intake::serve(listener, &d, None, std::future::pending()).await });
+
+    ghiseu::kiosk::use_headless_platform(false).unwrap();
+    let keypad = Arc::new(SimulatedKeypad::default());
+    let ears = Arc::new(Recorder::default());
+    let devices = Devices { keypad: keypad.clone(), speaker: ears.clone(), ..Devices::from_config(&cfg.devices) };
+    let kiosk = ghiseu::kiosk::build(&cfg, rt.handle().clone(), devices).unwrap();
+    kiosk.ui.window.show().unwrap();
+
+    let (k, e) = (keypad.clone(), ears.clone());
+    let walks = ghiseu::walkthrough::beside_event_loop(move || -> anyhow::Result<_> {
+        let mut walks = vec![];
+        for lang in [Lang::Ro, Lang::En, Lang::Hu] {
+            let mut c = KeypadCitizen::new(k.clone(), e.clone(), Texts::builtin(), lang);
+            let walk = c.petition(Duration::from_secs(20))?;
+            // The jack: out, and the next citizen starts afresh.
+            k.plug(false);
+            std::thread::sleep(Duration::from_millis(200));
+            let voice = *e.voice.lock().unwrap();
+            walks.push((lang, walk, voice));
+        }
+        Ok(walks)
+    })
+    .expect("the keypad citizen")
+    .expect("the keypad walks");
+    kiosk.shutdown();
+
+    let mut store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
+    let held = store.all().unwrap();
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("keypad");
+    std::fs::create_dir_all(&out).unwrap();
+    for (lang, walk, voice) in &walks {
+        assert_eq!(
+            held.iter().filter(|s| s.body.tracking_code == walk.tracking_code).count(),
+            1,
+            "{lang:?}: the intake holds the petition"
+        );
+        assert_eq!(*voice, Some((5, 5)), "{lang:?}: volume and rate reset for the next citizen");
+        std::fs::write(out.join(format!("speech-{}.txt", lang.code())), walk.speech_txt()).unwrap();
+        println!(
+            "{lang:?}: {} key presses, {} utterances, about {:.0} s of speech",
+            walk.presses,
+            walk.heard.len(),
+            walk.spoken_seconds()
+        );
+    }
+
+    // The receipt, as spoken in Romanian, rendered to a WAV that is not silent.
+    let texts = Texts::builtin();
+    let receipt = walks[0]
+        .1
+        .heard
+        .iter()
+        .find(|s| s.starts_with(texts.get(Lang::Ro, "receipt_title")))
+        .expect("the receipt was announced")
+        .clone();
+    let wav = dir.path().join("receipt.wav");
+    ghiseu::devices::speech::render_wav(std::path::Path::new("espeak-ng"), &receipt, Lang::Ro, &wav)
+        .expect("espeak-ng (scripts/setup --test installs it)");
+    let bytes = std::fs::read(&wav).unwrap();
+    assert_eq!(&bytes[..4], b"RIFF");
+    let samples: Vec<i16> = bytes[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    let seconds = samples.len() as f64 / 22_050.0;
+    let rms = (samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / samples.len() as f64).sqrt();
+    assert!(seconds > 3.0, "{seconds:.2} s for the receipt: {receipt}");
+    assert!(rms > 500.0, "RMS {rms:.0}: silent");
+}
