@@ -5,6 +5,10 @@
 //! killing both with SIGKILL at random instants. Then every code that was
 //! printed must be at the intake exactly once. CI runs 200 kills;
 //! `bench/crash.sh` runs 1,000 (`GHISEU_CRASH_KILLS`).
+//!
+//! A SIGKILL is not a power cut: the kernel still writes what the killed
+//! process never flushed. Real power cuts (QEMU itself killed) are in
+//! `image-build/test-boot --power-cut N`; the last test here keeps that one honest.
 
 mod common;
 
@@ -120,4 +124,48 @@ fn sigkill_at_random_instants_loses_and_duplicates_nothing() {
     );
     assert_eq!((counts.pending, counts.rejected), (0, 0));
     assert_eq!(counts.uploaded as usize, intake.len(), "every committed submission reached the intake once");
+}
+
+/// A SIGKILL of the process leaves the page cache to the OS, so the test above
+/// cannot catch a missing fsync; the QEMU boot test's power cuts
+/// (`image-build/test-boot --power-cut N`) can, as long as they stay honest.
+/// Checked here, in seconds, rather than late in CI's image stage: the cut is
+/// QEMU's own process killed with SIGKILL, every QEMU disk keeps the guest's
+/// flushes meaningful (cache=writeback or none, never cache=unsafe, which
+/// drops them), CI runs the cuts, and the answers the guest loop submits are
+/// ones `ghiseu queue submit sesizare` accepts today (a changed form would
+/// otherwise fail only in the QEMU run).
+#[test]
+fn the_qemu_power_cut_test_stays_honest_and_its_answers_are_accepted() {
+    let boot = std::fs::read_to_string(common::repo().join("image-build/test-boot")).unwrap();
+    let code: Vec<&str> = boot.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
+    let drives: Vec<&&str> = code.iter().filter(|l| l.contains("-drive file=")).collect();
+    assert!(drives.len() >= 2, "the amd64 and arm64 disks: {drives:?}");
+    for l in &drives {
+        assert!(
+            l.contains("cache=writeback") || l.contains("cache=none"),
+            "a QEMU disk without flushes that mean something: {l}"
+        );
+    }
+    assert!(!code.iter().any(|l| l.contains("cache=unsafe")), "cache=unsafe ignores the guest's flushes");
+    assert!(code.iter().any(|l| l.trim() == r#"kill -KILL "$qpid""#), "the cut is QEMU's own process, SIGKILLed");
+    assert!(code.iter().any(|l| l.contains(r#"-pidfile "$work/qemu.pid""#)), "QEMU names its pid");
+    let ci = std::fs::read_to_string(common::repo().join(".ci/run")).unwrap();
+    assert!(
+        ci.lines().any(|l| l.contains("image-build/test-boot") && l.contains("--power-cut")),
+        "CI runs the power cuts"
+    );
+
+    let loop_start = boot.find("cat > /run/powercut-answers.json <<'JSON'\n").expect("the guest loop's answers");
+    let answers = boot[loop_start..].lines().nth(1).unwrap();
+    assert!(boot.contains("ghiseu queue submit sesizare --config $cfg < /run/powercut-answers.json"));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::write_config(dir.path(), &format!("http://127.0.0.1:{}", common::free_port()));
+    let out = common::queue_submit(&cfg, "sesizare", answers);
+    assert!(out.status.success(), "test-boot's answers: {}", String::from_utf8_lossy(&out.stderr));
+    let code = String::from_utf8(out.stdout).unwrap();
+    assert!(ghiseu::wire::tracking::parse(code.trim()).is_ok(), "printed `{code}`");
+    // The host reads codes off the console with this pattern (check.py).
+    assert!(boot.contains(r#"CODE = re.compile(rb"CODE:([2-9A-Z]{3}-[2-9A-Z]{3}-[2-9A-Z]{2}):EDOC")"#));
+    assert_eq!(code.trim().len(), 10, "{code}");
 }
