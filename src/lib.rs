@@ -19,6 +19,7 @@
 //! - [`ui`]: the Slint adapter that binds the session to `ui/*.slint`, and the effect runner.
 //! - [`fleet`]: `ghiseu fleet`, the client of a hawkBit (DDI) update server: updates and health for a fleet of panels.
 //! - [`health`]: the running kiosk's report of its own devices, read by `ghiseu selftest`.
+//! - [`keys`]: the keypad's keys as the session understands them (device and session share them).
 //! - [`keyguard`]: key chords a keyboard at the panel must not act on (Ctrl+Alt+Del quitting the UI).
 //! - [`screen`]: the screen sleeps with nobody there and wakes on a touch or the presence sensor.
 //! - [`selftest`]: `ghiseu selftest`, the technician's check of a configured kiosk.
@@ -31,15 +32,16 @@
 pub mod app;
 pub mod board;
 pub mod config;
-pub mod fleet;
 pub mod crypto;
 pub mod devices;
+pub mod fleet;
 pub mod forms;
 pub mod health;
 pub mod i18n;
 pub mod identity;
 pub mod intake;
 pub mod keyguard;
+pub mod keys;
 pub mod kiosk;
 pub mod pdf;
 pub mod png;

@@ -174,12 +174,7 @@ fn espeak_renders_guidance_that_is_not_silent() {
         &wav,
     )
     .expect("espeak-ng (scripts/setup --test installs it)");
-    let bytes = std::fs::read(&wav).unwrap();
-    assert_eq!(&bytes[..4], b"RIFF");
-    // espeak-ng writes 16-bit mono PCM after a 44-byte header.
-    let samples: Vec<i16> = bytes[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
-    let seconds = samples.len() as f64 / 22_050.0;
-    let rms = (samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / samples.len() as f64).sqrt();
+    let (seconds, rms) = common::wav_stats(&wav);
     assert!(seconds > 1.0, "{seconds:.2} s of speech");
     assert!(rms > 500.0, "RMS {rms:.0}: silent");
 }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     // Vocabulary: pure, no I/O, imported by everyone.
     &["png", "i18n"],
-    &["identity", "wire", "keyguard"],
+    &["identity", "wire", "keyguard", "keys"],
     // Pure making and plain storage.
     &["forms", "print", "crypto", "queue", "board", "screen"],
     // Documents, drivers and transport.

@@ -82,20 +82,10 @@ async fn real_intake(b: &Bench, tls: Option<ghiseu::intake::Tls>) -> String {
     format!("{scheme}://localhost:{}", addr.port())
 }
 
-/// A CA and a server certificate for `localhost` signed by it, written as PEM files.
+/// The intake's TLS files and the CA that signed them, as the uploader trusts it.
 fn pki(dir: &std::path::Path, name: &str) -> (ghiseu::intake::Tls, reqwest::Certificate) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["localhost".to_owned()]).unwrap().signed_by(&key, &issuer).unwrap();
-    let (c, k) = (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")));
-    std::fs::write(&c, cert.pem()).unwrap();
-    std::fs::write(&k, key.serialize_pem()).unwrap();
-    (ghiseu::intake::Tls { cert: c, key: k }, reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap())
+    let (cert, key, ca) = common::pki(dir, name);
+    (ghiseu::intake::Tls { cert, key }, reqwest::Certificate::from_pem(&std::fs::read(ca).unwrap()).unwrap())
 }
 
 fn intake_count(b: &Bench) -> usize {

@@ -607,29 +607,11 @@ fn a_dropped_download_resumes_with_range_and_a_cancel_is_honoured() {
     );
 }
 
-/// A CA and a certificate for `localhost` signed by it, as PEM files; returns (cert, key, CA file).
-fn pki(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["localhost".to_owned()]).unwrap().signed_by(&key, &issuer).unwrap();
-    let (c, k, a) =
-        (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")), dir.join(format!("{name}-ca.pem")));
-    std::fs::write(&c, cert.pem()).unwrap();
-    std::fs::write(&k, key.serialize_pem()).unwrap();
-    std::fs::write(&a, ca.pem()).unwrap();
-    (c, k, a)
-}
-
 #[test]
 fn the_fleet_server_is_trusted_only_with_the_configured_ca() {
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key, right) = pki(dir.path(), "updates");
-    let (_, _, wrong) = pki(dir.path(), "other");
+    let (cert, key, right) = common::pki(dir.path(), "updates");
+    let (_, _, wrong) = common::pki(dir.path(), "other");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let state = mock::Shared::default();
     state.lock().unwrap().cancel = true;

@@ -85,12 +85,8 @@ fn postgres_store_and_an_upload_through_it() {
     let (d, db) = (intake_dir.clone(), pg.url.clone());
     rt.spawn(async move { ghiseu::intake::serve_with(listener, &d, Some(db), None, std::future::pending()).await });
     let mut q = ghiseu::queue::Queue::open(&cfg.queue_path()).unwrap();
-    let answers = [
-        ("nume", "Kovács"),
-        ("prenume", "Éva"),
-        ("telefon", "0722123456"),
-        ("subiect", "Autorizație de construire"),
-    ];
+    let answers =
+        [("nume", "Kovács"), ("prenume", "Éva"), ("telefon", "0722123456"), ("subiect", "Autorizație de construire")];
     let r = common::commit(&cfg, &mut q, "audienta", ghiseu::i18n::Lang::Hu, &answers, 5);
     drop(q);
     let out = std::process::Command::new(common::bin())

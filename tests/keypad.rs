@@ -84,11 +84,7 @@ fn a_blind_citizen_files_a_petition_by_keypad_and_ear_in_every_language() {
     let wav = dir.path().join("receipt.wav");
     ghiseu::devices::speech::render_wav(std::path::Path::new("espeak-ng"), &receipt, Lang::Ro, &wav)
         .expect("espeak-ng (scripts/setup --test installs it)");
-    let bytes = std::fs::read(&wav).unwrap();
-    assert_eq!(&bytes[..4], b"RIFF");
-    let samples: Vec<i16> = bytes[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
-    let seconds = samples.len() as f64 / 22_050.0;
-    let rms = (samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / samples.len() as f64).sqrt();
+    let (seconds, rms) = common::wav_stats(&wav);
     assert!(seconds > 3.0, "{seconds:.2} s for the receipt: {receipt}");
     assert!(rms > 500.0, "RMS {rms:.0}: silent");
 }

@@ -1,34 +1,10 @@
-//! The keypad's keys and its part of the session (focus, typing, voice,
+//! The keypad's part of the session (focus, typing, voice,
 //! audio mode): plain data shared by the session (`mod.rs`) and the keypad's
 //! behaviour (`keypad.rs`), kept in a leaf so neither reaches back into the other.
 
 use super::multitap::MultiTap;
 
-/// A key as the session understands it; devices map their key codes to these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeypadKey {
-    /// 0–9: navigation while moving, letters or digits while typing.
-    Digit(u8),
-    Enter,
-    Next,
-    Prev,
-    Left,
-    Right,
-    Back,
-    Delete,
-    Repeat,
-    Help,
-    VolumeUp,
-    VolumeDown,
-    RateUp,
-    RateDown,
-    /// The next letter typed is a capital.
-    Shift,
-    /// A character from a full keyboard.
-    Char(char),
-    /// A key held for two seconds: audio mode on or off.
-    AudioHold,
-}
+pub use crate::keys::KeypadKey;
 
 /// Speech volume and rate steps: 0..=STEPS, the middle by default.
 pub const STEPS: u8 = 10;

@@ -10,6 +10,7 @@
 //! default for the common 4×5 numeric keypad (see [`KeyMap::default`]); the
 //! decoding ([`KeyDecoder`]) is pure and tested without a device.
 
+pub use crate::keys::KeypadKey;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -17,37 +18,10 @@ use std::str::FromStr;
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
-/// What a key means; the UI hands these to the session as its keypad keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Action {
-    /// A digit: the session moves with 2/4/6/8/5 and types with all of them.
-    #[serde(skip)]
-    Digit(u8),
-    Enter,
-    Next,
-    Prev,
-    Left,
-    Right,
-    Back,
-    Delete,
-    Repeat,
-    Help,
-    VolumeUp,
-    VolumeDown,
-    RateUp,
-    RateDown,
-    Shift,
-    #[serde(skip)]
-    Char(char),
-    /// Audio mode on or off (what holding the hold key gives).
-    AudioHold,
-}
-
 /// What the keypad device reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Input {
-    Key(Action),
+    Key(KeypadKey),
     /// Headphones in (true) or out of the jack.
     Headphones(bool),
 }
@@ -128,7 +102,7 @@ mod code {
 /// Key code → action, and the key that, held, toggles audio mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyMap {
-    pub keys: BTreeMap<u16, Action>,
+    pub keys: BTreeMap<u16, KeypadKey>,
     pub hold: u16,
     pub hold_for: Duration,
 }
@@ -144,28 +118,28 @@ impl Default for KeyMap {
         for (c, d) in
             [(KP0, 0), (KP1, 1), (KP2, 2), (KP3, 3), (KP4, 4), (KP5, 5), (KP6, 6), (KP7, 7), (KP8, 8), (KP9, 9)]
         {
-            keys.insert(c, Action::Digit(d));
+            keys.insert(c, KeypadKey::Digit(d));
         }
         for (c, a) in [
-            (KP_ENTER, Action::Enter),
-            (ENTER, Action::Enter),
-            (KP_PLUS, Action::Next),
-            (TAB, Action::Next),
-            (DOWN, Action::Next),
-            (UP, Action::Prev),
-            (LEFT, Action::Left),
-            (RIGHT, Action::Right),
-            (KP_MINUS, Action::Back),
-            (ESC, Action::Back),
-            (KP_DOT, Action::Delete),
-            (BACKSPACE, Action::Delete),
-            (KP_ASTERISK, Action::Repeat),
-            (F2, Action::Repeat),
-            (KP_SLASH, Action::Help),
-            (F1, Action::Help),
-            (NUM_LOCK, Action::Shift),
-            (PAGE_UP, Action::VolumeUp),
-            (PAGE_DOWN, Action::VolumeDown),
+            (KP_ENTER, KeypadKey::Enter),
+            (ENTER, KeypadKey::Enter),
+            (KP_PLUS, KeypadKey::Next),
+            (TAB, KeypadKey::Next),
+            (DOWN, KeypadKey::Next),
+            (UP, KeypadKey::Prev),
+            (LEFT, KeypadKey::Left),
+            (RIGHT, KeypadKey::Right),
+            (KP_MINUS, KeypadKey::Back),
+            (ESC, KeypadKey::Back),
+            (KP_DOT, KeypadKey::Delete),
+            (BACKSPACE, KeypadKey::Delete),
+            (KP_ASTERISK, KeypadKey::Repeat),
+            (F2, KeypadKey::Repeat),
+            (KP_SLASH, KeypadKey::Help),
+            (F1, KeypadKey::Help),
+            (NUM_LOCK, KeypadKey::Shift),
+            (PAGE_UP, KeypadKey::VolumeUp),
+            (PAGE_DOWN, KeypadKey::VolumeDown),
         ] {
             keys.insert(c, a);
         }
@@ -178,7 +152,7 @@ pub enum KeyMapError {
     #[error("[devices.keypad] keys: `{0}` is not a Linux key name (like KEY_KP8)")]
     Key(String),
     #[error("[devices.keypad] keys: `{0}` is not an action (next, prev, enter, back, left, right, delete, repeat, help, volume-up, volume-down, rate-up, rate-down, shift, audio-hold, or a digit 0-9)")]
-    Action(String),
+    KeypadKey(String),
 }
 
 impl KeyMap {
@@ -190,10 +164,10 @@ impl KeyMap {
         };
         for (name, action) in keys {
             let a = match action.parse::<u8>() {
-                Ok(d) if d <= 9 => Action::Digit(d),
+                Ok(d) if d <= 9 => KeypadKey::Digit(d),
                 _ => toml::Value::String(action.clone())
-                    .try_into::<Action>()
-                    .map_err(|_| KeyMapError::Action(action.clone()))?,
+                    .try_into::<KeypadKey>()
+                    .map_err(|_| KeyMapError::KeypadKey(action.clone()))?,
             };
             map.keys.insert(code(name)?, a);
         }
@@ -220,7 +194,7 @@ impl KeyDecoder {
     }
 
     /// `value`: 1 press, 0 release, 2 auto-repeat; `at`: when (any clock).
-    pub fn key(&mut self, code: u16, value: i32, at: Duration) -> Option<Action> {
+    pub fn key(&mut self, code: u16, value: i32, at: Duration) -> Option<KeypadKey> {
         if matches!(code, code::LEFT_SHIFT | code::RIGHT_SHIFT) {
             self.shift = value != 0;
             return None;
@@ -236,7 +210,7 @@ impl KeyDecoder {
                     let held = self.held_since.map(|s| at.saturating_sub(s)).unwrap_or_default();
                     if held >= self.map.hold_for && !self.hold_fired {
                         self.hold_fired = true;
-                        return Some(Action::AudioHold);
+                        return Some(KeypadKey::AudioHold);
                     }
                     if value == 0 {
                         self.held_since = None;
@@ -252,7 +226,7 @@ impl KeyDecoder {
             return None;
         }
         if code == code::TAB && self.shift {
-            return Some(Action::Prev);
+            return Some(KeypadKey::Prev);
         }
         if let Some(a) = self.map.keys.get(&code) {
             return Some(*a);
@@ -261,7 +235,7 @@ impl KeyDecoder {
         if self.shift {
             decoder.key(code::LEFT_SHIFT, 1);
         }
-        decoder.key(code, 1).filter(|b| !b.is_ascii_control()).map(|b| Action::Char(char::from(b)))
+        decoder.key(code, 1).filter(|b| !b.is_ascii_control()).map(|b| KeypadKey::Char(char::from(b)))
     }
 }
 
@@ -279,7 +253,7 @@ impl Default for SimulatedKeypad {
 }
 
 impl SimulatedKeypad {
-    pub fn press(&self, action: Action) {
+    pub fn press(&self, action: KeypadKey) {
         let _ = self.tx.lock().unwrap_or_else(|p| p.into_inner()).send(Input::Key(action));
     }
     /// Headphones into (true) or out of the simulated jack.
@@ -436,27 +410,27 @@ mod tests {
     #[test]
     fn the_numeric_keypad_gives_digits_and_its_own_keys() {
         let mut d = KeyDecoder::new(KeyMap::default());
-        assert_eq!(d.key(code::KP2, 1, ms(0)), Some(Action::Digit(2)));
+        assert_eq!(d.key(code::KP2, 1, ms(0)), Some(KeypadKey::Digit(2)));
         assert_eq!(d.key(code::KP2, 0, ms(10)), None, "a release does nothing");
-        assert_eq!(d.key(code::KP_ENTER, 1, ms(20)), Some(Action::Enter));
-        assert_eq!(d.key(code::KP_MINUS, 1, ms(30)), Some(Action::Back));
-        assert_eq!(d.key(code::KP_ASTERISK, 1, ms(40)), Some(Action::Repeat));
-        assert_eq!(d.key(code::KP_DOT, 1, ms(50)), Some(Action::Delete));
+        assert_eq!(d.key(code::KP_ENTER, 1, ms(20)), Some(KeypadKey::Enter));
+        assert_eq!(d.key(code::KP_MINUS, 1, ms(30)), Some(KeypadKey::Back));
+        assert_eq!(d.key(code::KP_ASTERISK, 1, ms(40)), Some(KeypadKey::Repeat));
+        assert_eq!(d.key(code::KP_DOT, 1, ms(50)), Some(KeypadKey::Delete));
         // A full keyboard types its letters; Shift+Tab goes back.
-        assert_eq!(d.key(30, 1, ms(60)), Some(Action::Char('a')));
+        assert_eq!(d.key(30, 1, ms(60)), Some(KeypadKey::Char('a')));
         d.key(code::LEFT_SHIFT, 1, ms(70));
-        assert_eq!(d.key(30, 1, ms(80)), Some(Action::Char('A')));
-        assert_eq!(d.key(code::TAB, 1, ms(90)), Some(Action::Prev));
+        assert_eq!(d.key(30, 1, ms(80)), Some(KeypadKey::Char('A')));
+        assert_eq!(d.key(code::TAB, 1, ms(90)), Some(KeypadKey::Prev));
     }
 
     #[test]
     fn five_pressed_is_a_five_and_held_two_seconds_is_audio_mode() {
         let mut d = KeyDecoder::new(KeyMap::default());
         assert_eq!(d.key(code::KP5, 1, ms(0)), None, "the hold key acts on release");
-        assert_eq!(d.key(code::KP5, 0, ms(150)), Some(Action::Digit(5)));
+        assert_eq!(d.key(code::KP5, 0, ms(150)), Some(KeypadKey::Digit(5)));
         assert_eq!(d.key(code::KP5, 1, ms(1000)), None);
         assert_eq!(d.key(code::KP5, 2, ms(2000)), None, "auto-repeat before two seconds");
-        assert_eq!(d.key(code::KP5, 2, ms(3050)), Some(Action::AudioHold));
+        assert_eq!(d.key(code::KP5, 2, ms(3050)), Some(KeypadKey::AudioHold));
         assert_eq!(d.key(code::KP5, 2, ms(3100)), None, "once per hold");
         assert_eq!(d.key(code::KP5, 0, ms(3200)), None, "and no 5 on release");
     }
@@ -465,11 +439,11 @@ mod tests {
     fn the_configuration_remaps_keys_and_names_its_mistakes() {
         let keys = BTreeMap::from([("KEY_KP8".to_owned(), "next".to_owned()), ("KEY_F5".to_owned(), "7".to_owned())]);
         let map = KeyMap::from_config(&keys, "KEY_KPENTER", 1500).unwrap();
-        assert_eq!(map.keys[&code::KP8], Action::Next);
-        assert_eq!(map.keys[&63], Action::Digit(7));
+        assert_eq!(map.keys[&code::KP8], KeypadKey::Next);
+        assert_eq!(map.keys[&63], KeypadKey::Digit(7));
         assert_eq!(map.hold, code::KP_ENTER);
         let bad = BTreeMap::from([("KEY_KP8".to_owned(), "jump".to_owned())]);
-        assert_eq!(KeyMap::from_config(&bad, "KEY_KP5", 2000), Err(KeyMapError::Action("jump".into())));
+        assert_eq!(KeyMap::from_config(&bad, "KEY_KP5", 2000), Err(KeyMapError::KeypadKey("jump".into())));
         assert_eq!(KeyMap::from_config(&BTreeMap::new(), "KEY_NOPE", 2000), Err(KeyMapError::Key("KEY_NOPE".into())));
     }
 
@@ -481,9 +455,9 @@ mod tests {
         assert_eq!(jack_event(0x01, 0x02, 1), None, "a key is not a switch");
         let sim = SimulatedKeypad::default();
         sim.plug(true);
-        sim.press(Action::Next);
+        sim.press(KeypadKey::Next);
         assert_eq!(sim.next_input(ms(10)), Some(Input::Headphones(true)));
-        assert_eq!(sim.next_input(ms(10)), Some(Input::Key(Action::Next)));
+        assert_eq!(sim.next_input(ms(10)), Some(Input::Key(KeypadKey::Next)));
         assert_eq!(sim.next_input(ms(10)), None);
     }
 }

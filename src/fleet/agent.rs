@@ -106,7 +106,8 @@ async fn say_once(
     msg: &str,
 ) -> Result<(), FleetError> {
     if st.said.as_deref() != Some(msg) {
-        c.feedback("deploymentBase", action, Execution::Proceeding, Finished::None, progress, &[msg.to_owned()]).await?;
+        c.feedback("deploymentBase", action, Execution::Proceeding, Finished::None, progress, &[msg.to_owned()])
+            .await?;
         st.said = Some(msg.to_owned());
         save(s, st)?;
     }

@@ -370,7 +370,9 @@ impl Queue {
 
     /// When the registry last confirmed a submission (among those still kept).
     pub fn last_uploaded_ms(&self) -> Result<Option<i64>, QueueError> {
-        Ok(self.conn.query_row("SELECT MAX(uploaded_ms) FROM submissions WHERE state = 'uploaded'", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT MAX(uploaded_ms) FROM submissions WHERE state = 'uploaded'", [], |r| r.get(0))?)
     }
 
     pub fn counts(&self) -> Result<Counts, QueueError> {

@@ -150,35 +150,10 @@ impl Inner {
                 inner.wake();
                 let event = match input {
                     Input::Headphones(plugged) => Event::Headphones(plugged),
-                    Input::Key(action) => Event::Keypad { key: keypad_key(action), now_ms: crate::now_ms() },
+                    Input::Key(key) => Event::Keypad { key, now_ms: crate::now_ms() },
                 };
                 inner.dispatch(event);
             }
         });
-    }
-}
-
-/// The device's key as the session's.
-fn keypad_key(a: crate::devices::keypad::Action) -> crate::app::KeypadKey {
-    use crate::app::KeypadKey as K;
-    use crate::devices::keypad::Action as A;
-    match a {
-        A::Digit(d) => K::Digit(d),
-        A::Enter => K::Enter,
-        A::Next => K::Next,
-        A::Prev => K::Prev,
-        A::Left => K::Left,
-        A::Right => K::Right,
-        A::Back => K::Back,
-        A::Delete => K::Delete,
-        A::Repeat => K::Repeat,
-        A::Help => K::Help,
-        A::VolumeUp => K::VolumeUp,
-        A::VolumeDown => K::VolumeDown,
-        A::RateUp => K::RateUp,
-        A::RateDown => K::RateDown,
-        A::Shift => K::Shift,
-        A::Char(c) => K::Char(c),
-        A::AudioHold => K::AudioHold,
     }
 }

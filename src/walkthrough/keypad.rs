@@ -8,7 +8,7 @@
 //! it wants to write for each question of the petition (looked up by the
 //! question it hears, in the petition's definition).
 
-use crate::devices::keypad::{Action, SimulatedKeypad};
+use crate::devices::keypad::{KeypadKey, SimulatedKeypad};
 use crate::devices::speech::Recorder;
 use crate::forms::Catalogue;
 use crate::i18n::{Lang, Texts};
@@ -130,7 +130,7 @@ impl KeypadCitizen {
     }
 
     /// Presses a key and returns what the kiosk said to it.
-    pub fn press(&mut self, a: Action) -> Result<Vec<String>> {
+    pub fn press(&mut self, a: KeypadKey) -> Result<Vec<String>> {
         self.listen();
         self.presses += 1;
         self.keypad.press(a);
@@ -153,7 +153,7 @@ impl KeypadCitizen {
         let want = format!("{label}, ");
         let mut seen = vec![];
         for _ in 0..80 {
-            let said = self.press(Action::Digit(2))?;
+            let said = self.press(KeypadKey::Digit(2))?;
             if let Some(s) = said.iter().find(|s| s.starts_with(&want)) {
                 return Ok(s.clone());
             }
@@ -170,7 +170,7 @@ impl KeypadCitizen {
     /// Finds `label` and activates it (5, the key with the tactile mark).
     pub fn choose(&mut self, label: &str) -> Result<Vec<String>> {
         self.find(label)?;
-        self.press(Action::Digit(5))
+        self.press(KeypadKey::Digit(5))
     }
 
     /// Types `text` by multi-tap, waiting when the next letter is on the
@@ -185,7 +185,7 @@ impl KeypadCitizen {
             }
             let mut echo = vec![];
             for _ in 0..n {
-                echo = self.press(Action::Digit(key))?;
+                echo = self.press(KeypadKey::Digit(key))?;
             }
             let expect = if c == ' ' { self.t("key_space") } else { c.to_string() };
             let ok = echo.iter().any(|s| s.to_lowercase() == expect.to_lowercase());
@@ -225,10 +225,10 @@ impl KeypadCitizen {
         let cont = format!("{}, ", self.t("continue"));
         let review = self.t("review_title");
         for _ in 0..120 {
-            let said = self.press(Action::Digit(2))?;
+            let said = self.press(KeypadKey::Digit(2))?;
             let Some(now) = said.last().cloned() else { continue };
             if now.starts_with(&cont) {
-                let after = self.press(Action::Digit(5))?;
+                let after = self.press(KeypadKey::Digit(5))?;
                 if after.iter().any(|s| s == &review) {
                     return Ok(());
                 }
@@ -242,26 +242,26 @@ impl KeypadCitizen {
             use crate::forms::FieldKind as K;
             match kind {
                 K::Choice | K::YesNo => {
-                    self.press(Action::Digit(6))?;
+                    self.press(KeypadKey::Digit(6))?;
                 }
                 K::Signature => {
-                    self.press(Action::Digit(5))?;
+                    self.press(KeypadKey::Digit(5))?;
                 }
                 K::County => {
-                    self.press(Action::Digit(5))?;
+                    self.press(KeypadKey::Digit(5))?;
                     for c in text.chars() {
                         let (key, n) = crate::app::multitap::presses_for(c, self.lang).expect("letters");
                         std::thread::sleep(Duration::from_millis(crate::app::multitap::PAUSE_MS as u64 + 100));
                         for _ in 0..n {
-                            self.press(Action::Digit(key))?;
+                            self.press(KeypadKey::Digit(key))?;
                         }
                     }
-                    self.press(Action::Enter)?;
+                    self.press(KeypadKey::Enter)?;
                 }
                 _ => {
-                    self.press(Action::Digit(5))?;
+                    self.press(KeypadKey::Digit(5))?;
                     self.type_text(&text)?;
-                    self.press(Action::Enter)?;
+                    self.press(KeypadKey::Enter)?;
                 }
             }
         }
@@ -273,7 +273,7 @@ impl KeypadCitizen {
     pub fn petition(&mut self, wait_registered: Duration) -> Result<KeypadWalk> {
         self.plug_in()?;
         // A little louder (7 and 9 on the keypad); the next citizen starts at the default again.
-        let louder = self.press(Action::Digit(9))?;
+        let louder = self.press(KeypadKey::Digit(9))?;
         let expect = self.texts.fmt(Lang::Ro, "kp_volume", &[("level", "6")]);
         if louder != [expect.clone()] {
             bail!("9 said {louder:?}, not `{expect}`");
@@ -317,7 +317,7 @@ impl KeypadCitizen {
             .ok_or_else(|| anyhow!("no code in `{announced}`"))?
             .to_owned();
         let code = crate::wire::tracking::parse(&spelled).map_err(|e| anyhow!("heard code `{spelled}`: {e}"))?;
-        let again = self.press(Action::Repeat)?;
+        let again = self.press(KeypadKey::Repeat)?;
         if !again.iter().any(|s| s.contains(&spelled)) {
             bail!("«repeat» did not say the code again: {again:?}");
         }

@@ -90,3 +90,33 @@ pub fn queue_submit(cfg: &Path, form: &str, answers: &str) -> std::process::Outp
     child.stdin.take().unwrap().write_all(answers.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// A CA and a server certificate for `localhost` signed by it, written as
+/// PEM files `NAME.crt`, `NAME.key` and `NAME-ca.pem`; returns their paths.
+pub fn pki(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()]).unwrap().signed_by(&key, &issuer).unwrap();
+    let (c, k, a) =
+        (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")), dir.join(format!("{name}-ca.pem")));
+    std::fs::write(&c, cert.pem()).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    std::fs::write(&a, ca.pem()).unwrap();
+    (c, k, a)
+}
+
+/// Seconds and RMS level of a WAV espeak-ng wrote (16-bit mono PCM at
+/// 22,050 Hz after a 44-byte header).
+pub fn wav_stats(path: &Path) -> (f64, f64) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..4], b"RIFF");
+    let samples: Vec<i16> = bytes[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    let seconds = samples.len() as f64 / 22_050.0;
+    let rms = (samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / samples.len() as f64).sqrt();
+    (seconds, rms)
+}
