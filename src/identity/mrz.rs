@@ -13,6 +13,9 @@
 //! 2→Z, 5→S, 6→G, 8→B) where the correction is unambiguous: a country code
 //! that becomes exactly one known code (`countries`), a name whose words are
 //! otherwise letters.
+//!
+//! Over 600 lines only through its table tests and fuzzing, kept beside the
+//! parser they hold (the parser itself is about 400 lines).
 
 use serde::Serialize;
 
