@@ -40,10 +40,10 @@ def groups(pid: int, binary: str) -> dict:
             key = "shared libraries"
         elif name.startswith("/"):
             key = "other files (fonts, caches)"
-        elif name == "" and m["size"] in (0x4000000, 0x8000000) or (name == "" and m["size"] >= 0x1000000):
+        elif name == "" and m["size"] >= 0x1000000:
             key = "malloc heap"  # a thread arena (64 MiB reserved)
-        elif name == "" and m["size"] % 0x1000 == 0 and m["size"] in range(0x100000, 0x900000):
-            key = "thread stacks"
+        elif name == "" and 0x100000 <= m["size"] < 0x900000:
+            key = "thread stacks"  # 2 MiB (+ guard) per thread, a few pages touched
         else:
             key = "other anonymous"
         out[key] = out.get(key, 0) + m["pss"]
