@@ -73,7 +73,8 @@ pub struct KioskConfig {
     #[serde(default = "default_idle_warning")]
     pub idle_warning_secs: u64,
     /// Disk space kept free: below it, new submissions are refused (with a
-    /// message) before the disk can fill up.
+    /// message) before the disk can fill up. On a small file system the
+    /// reserve is a tenth of it, at least 16 MB (`queue::reserve_mb`).
     #[serde(default = "default_min_free_mb")]
     pub min_free_mb: u64,
     /// Days a delivered submission's tracking code, number and times stay on

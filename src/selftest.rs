@@ -262,9 +262,9 @@ async fn exercise_devices(cfg: &Config, devices: &Devices, waits: Waits) -> Vec<
 }
 
 /// Free space above the reserve, and the data folder takes a durable write.
-fn disk(dir: &std::path::Path, min_mb: u64) -> Result<String, String> {
+fn disk(dir: &std::path::Path, ceiling_mb: u64) -> Result<String, String> {
     use std::io::Write;
-    let free_mb = crate::queue::free_bytes(dir).map_err(|e| format!("{}: {e}", dir.display()))? / (1024 * 1024);
+    let space = crate::queue::space(dir, ceiling_mb).map_err(|e| format!("{}: {e}", dir.display()))?;
     let probe = dir.join(".selftest-probe");
     let written = std::fs::File::create(&probe).and_then(|mut f| {
         f.write_all(b"ghiseu selftest\n")?;
@@ -272,13 +272,20 @@ fn disk(dir: &std::path::Path, min_mb: u64) -> Result<String, String> {
     });
     let _ = std::fs::remove_file(&probe);
     written.map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-    if free_mb < min_mb {
+    disk_verdict(dir, space)
+}
+
+/// The disk line: the free space, the file system's size (a data partition
+/// grown on first boot shows here) and the reserve.
+fn disk_verdict(dir: &std::path::Path, space: crate::queue::Space) -> Result<String, String> {
+    let crate::queue::Space { free_mb, total_mb, reserve_mb } = space;
+    if free_mb < reserve_mb {
         return Err(format!(
-            "{free_mb} MB free in {}, below the {min_mb} MB reserve: new submissions are refused",
+            "{free_mb} MB free in {} of {total_mb} MB, below the {reserve_mb} MB reserve: new submissions are refused",
             dir.display()
         ));
     }
-    Ok(format!("{free_mb} MB free in {} ({min_mb} MB kept in reserve)", dir.display()))
+    Ok(format!("{free_mb} MB free in {} of {total_mb} MB ({reserve_mb} MB kept in reserve)", dir.display()))
 }
 
 /// Blinks the status LED, powers the printer, reads the presence sensor:
@@ -373,8 +380,12 @@ mod tests {
     fn the_disk_check_fails_below_the_reserve() {
         let dir = tempfile::tempdir().unwrap();
         assert!(disk(dir.path(), 0).unwrap().contains("MB free"));
-        let e = disk(dir.path(), u64::MAX / (1024 * 1024)).unwrap_err();
-        assert!(e.contains("reserve"), "{e}");
         assert!(disk(&dir.path().join("missing"), 0).is_err());
+        let space = |free_mb| crate::queue::Space { free_mb, total_mb: 2200, reserve_mb: 200 };
+        let data = std::path::Path::new("/data");
+        let ok = disk_verdict(data, space(1900)).unwrap();
+        assert_eq!(ok, "1900 MB free in /data of 2200 MB (200 MB kept in reserve)");
+        let e = disk_verdict(data, space(150)).unwrap_err();
+        assert!(e.contains("below the 200 MB reserve"), "{e}");
     }
 }

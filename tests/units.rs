@@ -313,6 +313,75 @@ fn the_rollback_reboots_only_into_a_slot_known_good() {
     assert!(said.contains("no other slot is known good"), "{said}");
 }
 
+/// The partitions of a disk file, as `sfdisk -J` reads them: (name, start, size) in sectors.
+fn partitions(img: &Path) -> Vec<(String, u64, u64)> {
+    let out = Command::new(tool("sfdisk")).arg("-J").arg(img).output().unwrap();
+    assert!(out.status.success(), "sfdisk -J: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["partitiontable"]["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap().to_owned(), p["start"].as_u64().unwrap(), p["size"].as_u64().unwrap()))
+        .collect()
+}
+
+/// On first boot the data partition grows to fill the SD card or disk, and
+/// nothing else moves: image-build/repart.d run by systemd-repart (the one
+/// the panel runs at boot) on a disk file laid out as image-build/build
+/// lays out the x86 image, then made 2 GiB larger as a bigger disk would
+/// be. The slots keep their place and size, the boot partition is left
+/// alone, and a second run (the next boot) changes nothing.
+#[test]
+fn the_data_partition_grows_to_fill_the_disk_and_the_slots_stay() {
+    let build = std::fs::read_to_string(repo().join("image-build/build")).unwrap();
+    let sizes = build.lines().find_map(|l| l.strip_prefix("slot_mb=")).expect("build: slot_mb=N data_mb=N");
+    let (slot, data) = sizes.split_once(" data_mb=").unwrap();
+    let (slot, data): (u64, u64) = (slot.parse().unwrap(), data.parse().unwrap());
+    let boot = 64u64;
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("disk.img");
+    let file = std::fs::File::create(&img).unwrap();
+    let built = (1 + boot + slot * 2 + data + 1) << 20;
+    file.set_len(built).unwrap();
+    let mut sfdisk =
+        Command::new(tool("sfdisk")).arg("-q").arg(&img).stdin(std::process::Stdio::piped()).spawn().unwrap();
+    use std::io::Write;
+    write!(
+        sfdisk.stdin.take().unwrap(),
+        "label: gpt\nstart=1MiB, size={boot}MiB, type=uefi, name=esp\nsize={slot}MiB, type=linux, name=rootfs-a\n\
+         size={slot}MiB, type=linux, name=rootfs-b\nsize={data}MiB, type=linux, name=data\n"
+    )
+    .unwrap();
+    assert!(sfdisk.wait().unwrap().success());
+    let before = partitions(&img);
+    file.set_len(built + (2 << 30)).unwrap();
+    let repart = || {
+        let out = Command::new(tool("systemd-repart"))
+            .args(["--dry-run=no", "--no-pager"])
+            .arg(format!("--definitions={}", repo().join("image-build/repart.d").display()))
+            .arg(&img)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "systemd-repart: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let said = repart();
+    let after = partitions(&img);
+    assert_eq!(after[..3], before[..3], "only data may change:\n{said}");
+    let (name, start, size) = &after[3];
+    assert_eq!((name.as_str(), *start), ("data", before[3].1), "{said}");
+    let grown_mb = size * 512 >> 20;
+    assert!(grown_mb >= data + 2048 - 1, "data grew to {grown_mb} MiB only:\n{said}");
+    eprintln!("data partition: {data} MiB as built, {grown_mb} MiB on a disk 2 GiB larger");
+    let again = repart();
+    assert_eq!(partitions(&img), after, "a second boot changes nothing:\n{again}");
+    assert!(again.contains("No changes"), "{again}");
+    // The panel's fstab grows the file system after repart grew the partition.
+    let fstab = std::fs::read_to_string(repo().join("image-build/rootfs-overlay/fstab")).unwrap();
+    assert!(fstab.lines().any(|l| l.starts_with("PARTLABEL=data ") && l.contains("x-systemd.growfs")), "{fstab}");
+}
+
 /// GRUB's slot choice on the x86 panels parses (a syntax error there is a
 /// panel that never boots; GRUB's own checker reads it as GRUB would).
 #[test]

@@ -46,17 +46,54 @@ pub fn free_bytes(dir: &Path) -> std::io::Result<u64> {
     Ok(st.f_bavail.saturating_mul(st.f_frsize))
 }
 
-/// Refuses new submissions while less than `min_mb` would stay free: the
-/// queue must never be the thing that fills the disk.
+/// The smallest reserve on a small file system, in MB.
+pub const RESERVE_FLOOR_MB: u64 = 16;
+
+/// The space kept free on a file system of `total_mb`: a tenth of it, at
+/// least [`RESERVE_FLOOR_MB`], at most `ceiling_mb` (the configured
+/// `kiosk.min_free_mb`, 200 by default, which is what a disk of gigabytes
+/// keeps). A fixed 200 MB would leave a 256 MiB data partition 13 MB of
+/// queue; a tenth keeps it usable, and the floor still leaves SQLite room
+/// to checkpoint its WAL when the queue has taken the rest.
+pub fn reserve_mb(total_mb: u64, ceiling_mb: u64) -> u64 {
+    (total_mb / 10).max(RESERVE_FLOOR_MB).min(ceiling_mb)
+}
+
+/// The file system holding the queue, in MB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Space {
+    pub free_mb: u64,
+    pub total_mb: u64,
+    /// What [`check_space`] keeps free here ([`reserve_mb`]).
+    pub reserve_mb: u64,
+}
+
+impl Space {
+    /// Refuses new submissions while less than the reserve would stay free.
+    pub fn check(self) -> Result<(), QueueError> {
+        if self.free_mb < self.reserve_mb {
+            return Err(QueueError::DiskFull { free_mb: self.free_mb, min_mb: self.reserve_mb });
+        }
+        Ok(())
+    }
+}
+
+/// Free and total space of the file system holding `dir`, and its reserve
+/// for a configured ceiling of `ceiling_mb`.
+pub fn space(dir: &Path, ceiling_mb: u64) -> std::io::Result<Space> {
+    let st = rustix::fs::statvfs(dir).map_err(std::io::Error::from)?;
+    let mb = |blocks: u64| blocks.saturating_mul(st.f_frsize) / (1024 * 1024);
+    let total_mb = mb(st.f_blocks);
+    Ok(Space { free_mb: mb(st.f_bavail), total_mb, reserve_mb: reserve_mb(total_mb, ceiling_mb) })
+}
+
+/// Refuses new submissions while less than the reserve ([`reserve_mb`] of
+/// `min_mb`) would stay free: the queue must never be the thing that fills
+/// the disk.
 pub fn check_space(dir: &Path, min_mb: u64) -> Result<(), QueueError> {
     let folder = |source| QueueError::Folder { path: dir.display().to_string(), source };
     std::fs::create_dir_all(dir).map_err(folder)?;
-    let free = free_bytes(dir).map_err(folder)?;
-    let free_mb = free / (1024 * 1024);
-    if free_mb < min_mb {
-        return Err(QueueError::DiskFull { free_mb, min_mb });
-    }
-    Ok(())
+    space(dir, min_mb).map_err(folder)?.check()
 }
 
 /// Append-only: each entry moves the schema from version N to N+1.
@@ -490,9 +527,30 @@ mod tests {
     fn the_disk_reserve_refuses_new_submissions() {
         let dir = tempfile::tempdir().unwrap();
         assert!(check_space(dir.path(), 1).is_ok());
-        let err = check_space(dir.path(), u64::MAX / (1024 * 1024)).unwrap_err();
-        assert!(matches!(err, QueueError::DiskFull { .. }));
-        assert!(err.to_string().contains("almost full"));
+        let s = space(dir.path(), 200).unwrap();
+        assert!(s.total_mb >= s.free_mb && s.reserve_mb == reserve_mb(s.total_mb, 200), "{s:?}");
+        // The 256 MiB data partition as built: 213 MB free of 241.
+        let small = Space { free_mb: 213, total_mb: 241, reserve_mb: reserve_mb(241, 200) };
+        assert!(small.check().is_ok(), "{small:?}");
+        let full = Space { free_mb: 23, ..small };
+        let err = full.check().unwrap_err();
+        assert!(matches!(err, QueueError::DiskFull { free_mb: 23, min_mb: 24 }), "{err}");
+        assert!(err.to_string().contains("almost full") && err.to_string().contains("24 MB kept in reserve"));
+    }
+
+    #[test]
+    fn the_reserve_is_a_tenth_of_a_small_disk_and_the_configured_mb_of_a_large_one() {
+        for (total, ceiling, want) in [
+            (241, 200, 24),     // the image's 256 MiB data partition
+            (2_200, 200, 200),  // grown on first boot to fill a few GB
+            (60_000, 200, 200), // a 64 GB SD card
+            (100, 200, 16),     // tiny: the floor
+            (60_000, 500, 500), // a technician's larger reserve holds on a large disk
+            (241, 500, 24),     // ... and cannot take a small one whole
+            (241, 1, 1),        // a smaller configured reserve always wins (test benches)
+        ] {
+            assert_eq!(reserve_mb(total, ceiling), want, "{total} MB, ceiling {ceiling}");
+        }
     }
 
     #[test]
