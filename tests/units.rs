@@ -26,6 +26,7 @@ const UNITS: [&str; 7] = [
 
 /// Each unit's exposure budget, in tenths (systemd-analyze's `--threshold`
 /// unit). The two root units run rauc and reboot; they keep only CAP_SYS_BOOT.
+/// The fleet client, unprivileged, asks RAUC's service and logind instead.
 const BUDGETS: [(&str, u32); 7] = [
     ("ghiseu.service", 20),
     ("ghiseu-intake.service", 15),
@@ -33,8 +34,8 @@ const BUDGETS: [(&str, u32); 7] = [
     ("ghiseu-health.service", 20),
     ("ghiseu-rollback.service", 12),
     ("ghiseu-usb-update.service", 12),
-    // Root for RAUC and the reboot like usb-update, but on the network.
-    ("ghiseu-fleet.service", 20),
+    // Unprivileged on the network; asks RAUC and logind (1.8 when it ran as root).
+    ("ghiseu-fleet.service", 17),
 ];
 
 /// Every unit file in systemd/ is in UNITS and BUDGETS: a new unit (or one
@@ -171,20 +172,63 @@ fn the_root_units_keep_what_they_need_and_nothing_more() {
     assert!(build.contains(r#""$stage/etc/dbus-1/system.d/ghiseu-rauc.conf""#), "the image build installs the policy");
 }
 
-/// The fleet client is root for the same reasons (RAUC, the reboot) and
-/// keeps as little: the reboot, reading the kiosk's configuration, the
-/// network, and writing only its own folder (token, downloads, state).
+/// The fleet client runs as its own unprivileged user: it asks RAUC's
+/// service to install (a D-Bus policy lets that user call everything of
+/// RAUC but Mark) and logind to reboot (a polkit rule grants that user the
+/// reboot alone); it keeps only CAP_DAC_READ_SEARCH (the kiosk's
+/// configuration and health report), never sees the kiosk's key or queue,
+/// and writes only its own folder (token, downloads, state), which is its
+/// user's. Only the token hand-over runs as root.
 #[test]
-fn the_fleet_unit_keeps_the_reboot_the_network_and_its_own_folder() {
+fn the_fleet_unit_is_unprivileged_and_asks_rauc_and_logind() {
     let text = std::fs::read_to_string(repo().join("systemd/ghiseu-fleet.service")).unwrap();
     let set = |key: &str| text.lines().filter_map(|l| l.strip_prefix(&format!("{key}="))).collect::<Vec<_>>();
-    assert_eq!(set("CapabilityBoundingSet"), ["CAP_SYS_BOOT CAP_DAC_READ_SEARCH"]);
+    assert_eq!((set("User"), set("Group")), (vec!["ghiseu-fleet"], vec!["ghiseu-fleet"]));
+    assert_eq!(set("CapabilityBoundingSet"), ["CAP_DAC_READ_SEARCH"]);
+    assert_eq!(set("AmbientCapabilities"), ["CAP_DAC_READ_SEARCH"]);
     assert_eq!(set("RestrictAddressFamilies"), ["AF_UNIX AF_INET AF_INET6"]);
     assert_eq!(set("ReadWritePaths"), ["/data/ghiseu-fleet"]);
     assert_eq!(set("ProtectSystem"), ["strict"]);
-    assert!(set("User").is_empty(), "RAUC answers only root");
+    assert_eq!(set("NoNewPrivileges"), ["yes"]);
+    let hidden = set("InaccessiblePaths").join(" ");
+    for p in ["/var/lib/ghiseu/kiosk.pem", "/data/ghiseu/kiosk.pem", "/var/lib/ghiseu/queue.sqlite"] {
+        assert!(hidden.split(' ').any(|h| h.trim_start_matches('-') == p), "{p} not inaccessible: {hidden}");
+    }
+    // The kiosk's process must stay visible: its health report is believed only while it runs.
+    assert!(!set("ProtectProc").iter().any(|v| *v == "invisible" || *v == "noaccess"), "{:?}", set("ProtectProc"));
+    // Root only for the token hand-over, which the binary accepts (every_ghiseu_command… checks the arguments).
+    let root: Vec<_> = text.lines().filter(|l| l.starts_with("Exec") && l.contains("=+")).collect();
+    assert_eq!(root, ["ExecStartPre=+/usr/bin/ghiseu fleet --config /var/lib/ghiseu/kiosk.toml --take-token"]);
     let tmpfiles = std::fs::read_to_string(repo().join("systemd/ghiseu.tmpfiles")).unwrap();
-    assert!(tmpfiles.lines().any(|l| l == "d /data/ghiseu-fleet 0700 root root -"), "the token is root's alone");
+    assert!(tmpfiles.lines().any(|l| l == "d /data/ghiseu-fleet 0700 ghiseu-fleet ghiseu-fleet -"), "{tmpfiles}");
+    let sysusers = std::fs::read_to_string(repo().join("systemd/ghiseu.sysusers")).unwrap();
+    assert!(sysusers.lines().any(|l| l.starts_with("u ghiseu-fleet ")), "{sysusers}");
+
+    // RAUC: the fleet user may call RAUC, but not Mark; everyone else (the
+    // kiosk's user) nothing. Checked as dbus-daemon reads it: later rules of
+    // the user's policy override the earlier allow.
+    let policy = std::fs::read_to_string(repo().join("image-build/rootfs-overlay/ghiseu-rauc-root-only.conf")).unwrap();
+    let fleet = policy.split(r#"<policy user="ghiseu-fleet">"#).nth(1).expect("a policy for ghiseu-fleet");
+    let fleet = fleet.split("</policy>").next().unwrap();
+    let allow = fleet.find(r#"<allow send_destination="de.pengutronix.rauc"/>"#).expect("allow RAUC");
+    let deny = fleet
+        .find(r#"<deny send_destination="de.pengutronix.rauc" send_interface="de.pengutronix.rauc.Installer" send_member="Mark"/>"#)
+        .expect("deny Mark");
+    assert!(allow < deny, "the deny must follow the allow to win");
+    // polkit: the reboot for that user, nothing else.
+    let rule = std::fs::read_to_string(repo().join("image-build/rootfs-overlay/50-ghiseu-fleet.rules")).unwrap();
+    let actions: Vec<&str> = rule.split('"').filter(|w| w.starts_with("org.")).collect();
+    assert_eq!(actions, ["org.freedesktop.login1.reboot", "org.freedesktop.login1.reboot-multiple-sessions"]);
+    assert!(rule.contains(r#"subject.user == "ghiseu-fleet""#) && rule.contains("polkit.Result.YES"));
+    let build = std::fs::read_to_string(repo().join("image-build/build")).unwrap();
+    assert!(
+        build.contains(r#""$stage/usr/share/polkit-1/rules.d/50-ghiseu-fleet.rules""#),
+        "the build installs the rule"
+    );
+    for list in ["image-build/packages-amd64.txt", "image-build/packages-arm64.txt"] {
+        let l = std::fs::read_to_string(repo().join(list)).unwrap();
+        assert!(l.lines().any(|p| p == "polkitd"), "{list}: polkitd reads the rule");
+    }
 }
 
 #[test]

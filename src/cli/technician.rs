@@ -65,6 +65,9 @@ pub fn fleet(config: PathBuf, once: bool, take_token: bool) -> Result<ExitCode> 
         if ghiseu::fleet::state::take_token(&staged, &f.token_file)? {
             eprintln!("ghiseu fleet: target token moved to {}", f.token_file.display());
         }
+        if let Some(dir) = &f.download_dir {
+            ghiseu::fleet::state::adopt(dir)?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let settings = cfg.fleet_settings()?;

@@ -57,7 +57,8 @@ pub fn save(dir: &Path, state: &State) -> std::io::Result<()> {
 }
 
 /// Moves a token left by provisioning (`staged`) to `token_file`, readable
-/// by its owner only (the fleet service, root). Returns whether there was one.
+/// by its owner only: the owner of its folder, the fleet service's user
+/// (run as root before the service, which is not). Returns whether there was one.
 pub fn take_token(staged: &Path, token_file: &Path) -> std::io::Result<bool> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
@@ -73,9 +74,38 @@ pub fn take_token(staged: &Path, token_file: &Path) -> std::io::Result<bool> {
     let mut f = std::fs::OpenOptions::new().create(true).write(true).truncate(true).mode(0o600).open(&tmp)?;
     f.write_all(token.trim().as_bytes())?;
     f.sync_all()?;
+    if let Some(dir) = token_file.parent() {
+        give_to_owner_of(dir, &tmp)?;
+    }
     std::fs::rename(&tmp, token_file)?;
     std::fs::remove_file(staged)?;
     Ok(true)
+}
+
+/// Gives `path` to the owner of `dir` (a no-op when they match; root may
+/// give, anyone else only keeps).
+fn give_to_owner_of(dir: &Path, path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let (owner, now) = (std::fs::metadata(dir)?, std::fs::symlink_metadata(path)?);
+    if (now.uid(), now.gid()) != (owner.uid(), owner.gid()) {
+        std::os::unix::fs::lchown(path, Some(owner.uid()), Some(owner.gid()))?;
+    }
+    Ok(())
+}
+
+/// Gives everything in the service's folder to the folder's owner: a panel
+/// whose fleet service ran as root (before it had its own user) left its
+/// token, state and downloads root's. Run as root with `--take-token`.
+pub fn adopt(dir: &Path) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for e in entries {
+        give_to_owner_of(dir, &e?.path())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -95,5 +125,31 @@ mod tests {
         assert_eq!(std::fs::metadata(&token).unwrap().permissions().mode() & 0o777, 0o600);
         assert!(!staged.exists(), "no copy left where the kiosk's user reads");
         assert!(!take_token(&staged, &token).unwrap());
+    }
+
+    /// Root (the service's ExecStartPre=+) hands the token, and what a root
+    /// service left, to the unprivileged user owning the folder.
+    #[test]
+    fn the_token_and_old_files_belong_to_the_owner_of_the_service_folder() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fleet = dir.path().join("fleet");
+        std::fs::create_dir_all(&fleet).unwrap();
+        std::fs::write(fleet.join("state.json"), "{}").unwrap();
+        let staged = dir.path().join("fleet-token.new");
+        std::fs::write(&staged, "abc").unwrap();
+        // As root (CI, the panel) the folder goes to `nobody` as tmpfiles gives
+        // it to ghiseu-fleet; as anyone else it stays ours and so must the files.
+        let root = rustix::process::geteuid().is_root();
+        let want = if root { 65534 } else { std::fs::metadata(&fleet).unwrap().uid() };
+        if root {
+            std::os::unix::fs::chown(&fleet, Some(want), Some(want)).unwrap();
+        }
+        take_token(&staged, &fleet.join("token")).unwrap();
+        adopt(&fleet).unwrap();
+        for f in ["token", "state.json"] {
+            let m = std::fs::metadata(fleet.join(f)).unwrap();
+            assert_eq!((m.uid(), m.gid()), (want, if root { want } else { m.gid() }), "{f}");
+        }
     }
 }
