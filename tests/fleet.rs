@@ -5,9 +5,10 @@
 //! what they were asked and answer `rauc status` from a file, so the test
 //! plays the reboot, the health gate and the rollback).
 //!
-//! gooseBit has no cancellation (`cancelAction`), and always serves the
-//! whole file; a small in-test DDI server (axum) shows the cancel and the
-//! `Range` resume after a dropped link.
+//! gooseBit has no cancellation (`cancelAction`) and no confirmation flow
+//! (`confirmationBase`), and always serves the whole file; a small in-test
+//! DDI server (axum, `fleet/mock.rs`) shows the cancel, the confirmation and
+//! the `Range` resume after a dropped link.
 //!
 //! Needs gooseBit in tests/fleet/venv (or GHISEU_GOOSEBIT_PYTHON), rauc,
 //! squashfs-tools, e2fsprogs and curl: `scripts/setup --test`.
@@ -390,169 +391,8 @@ fn a_panel_registers_updates_through_goosebit_and_reports_the_gate() {
 /// A small DDI server in the test, for what gooseBit does not do: a link
 /// that drops mid-download (the panel resumes with `Range`) and a
 /// cancellation (`cancelAction`).
-mod mock {
-    use axum::extract::State;
-    use axum::http::{HeaderMap, StatusCode};
-    use serde_json::{json, Value};
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Default)]
-    pub struct Ddi {
-        pub cancel: bool,
-        pub bundle: Vec<u8>,
-        pub dropped: bool,
-        /// (method, path, Range header, JSON body)
-        pub log: Vec<(String, String, Option<String>, Value)>,
-        pub url: String,
-        pub artifact_url: String,
-    }
-
-    pub type Shared = Arc<Mutex<Ddi>>;
-
-    fn note(s: &Shared, method: &str, path: &str, h: &HeaderMap, body: Value) {
-        let range = h.get("range").map(|v| v.to_str().unwrap().to_owned());
-        s.lock().unwrap().log.push((method.into(), path.into(), range, body));
-    }
-
-    fn app(state: Shared) -> axum::Router {
-        use axum::routing::{get, post, put};
-        let base = "/DEFAULT/controller/v1/test-01";
-        axum::Router::new()
-            .route(base, get(poll))
-            .route(&format!("{base}/configData"), put(config))
-            .route(&format!("{base}/deploymentBase/7"), get(deployment))
-            .route(&format!("{base}/deploymentBase/7/feedback"), post(feedback))
-            .route(&format!("{base}/cancelAction/8"), get(cancel))
-            .route(&format!("{base}/cancelAction/8/feedback"), post(feedback))
-            .with_state(state)
-    }
-
-    pub async fn serve(state: Shared) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        state.lock().unwrap().url = url.clone();
-        let app = app(state);
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        url
-    }
-
-    /// The same server over HTTPS with this certificate and key (PEM files).
-    pub async fn serve_tls(state: Shared, cert: &std::path::Path, key: &std::path::Path) -> String {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await.unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("https://localhost:{}", listener.local_addr().unwrap().port());
-        state.lock().unwrap().url = url.clone();
-        let app = app(state);
-        tokio::spawn(async move {
-            axum_server::tls_rustls::from_tcp_rustls(listener, config)
-                .unwrap()
-                .serve(app.into_make_service())
-                .await
-                .unwrap()
-        });
-        url
-    }
-
-    async fn poll(State(s): State<Shared>, h: HeaderMap) -> axum::Json<Value> {
-        note(&s, "GET", "base", &h, Value::Null);
-        let st = s.lock().unwrap();
-        let base = format!("{}/DEFAULT/controller/v1/test-01", st.url);
-        let links = if st.cancel {
-            json!({"cancelAction": {"href": format!("{base}/cancelAction/8")}})
-        } else {
-            json!({"deploymentBase": {"href": format!("{base}/deploymentBase/7?c=-2129030598")}})
-        };
-        axum::Json(json!({"config": {"polling": {"sleep": "00:05:00"}}, "_links": links}))
-    }
-
-    async fn config(State(s): State<Shared>, h: HeaderMap, body: axum::Json<Value>) -> StatusCode {
-        note(&s, "PUT", "configData", &h, body.0);
-        StatusCode::OK
-    }
-
-    async fn deployment(State(s): State<Shared>, h: HeaderMap) -> axum::Json<Value> {
-        note(&s, "GET", "deploymentBase", &h, Value::Null);
-        let st = s.lock().unwrap();
-        use sha2::Digest;
-        let sha256: String = sha2::Sha256::digest(&st.bundle).iter().map(|b| format!("{b:02x}")).collect();
-        axum::Json(json!({
-            "id": "7",
-            "deployment": {"download": "forced", "update": "attempt", "maintenanceWindow": "available", "chunks": [{
-                "part": "os", "version": "0.4.0", "name": "ghiseu",
-                "artifacts": [{"filename": "ghiseu-0.4.0-amd64.raucb", "size": st.bundle.len(),
-                    "hashes": {"sha1": "", "md5": "", "sha256": sha256},
-                    "_links": {"download-http": {"href": st.artifact_url.clone()}}}]
-            }]}
-        }))
-    }
-
-    async fn feedback(
-        State(s): State<Shared>,
-        h: HeaderMap,
-        uri: axum::http::Uri,
-        body: axum::Json<Value>,
-    ) -> StatusCode {
-        note(&s, "POST", uri.path(), &h, body.0);
-        StatusCode::OK
-    }
-
-    async fn cancel(State(s): State<Shared>, h: HeaderMap) -> axum::Json<Value> {
-        note(&s, "GET", "cancelAction", &h, Value::Null);
-        axum::Json(json!({"id": "8", "cancelAction": {"stopId": "7"}}))
-    }
-
-    /// Serves the bundle on a plain socket (hyper refuses to send a body
-    /// shorter than its length): the first request loses the link halfway
-    /// (the announced length never arrives); later ones honour `Range`.
-    pub async fn serve_artifact(s: Shared) -> String {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/artifacts/bundle.raucb", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            loop {
-                let (mut sock, _) = listener.accept().await.unwrap();
-                let mut req = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                    let n = sock.read(&mut buf).await.unwrap();
-                    if n == 0 {
-                        break;
-                    }
-                    req.extend_from_slice(&buf[..n]);
-                }
-                let text = String::from_utf8_lossy(&req).to_lowercase();
-                let range = text.lines().find_map(|l| l.strip_prefix("range: ")).map(|r| r.trim().to_owned());
-                let (head, body) = {
-                    let mut st = s.lock().unwrap();
-                    st.log.push(("GET".into(), "download".into(), range.clone(), Value::Null));
-                    let total = st.bundle.len();
-                    let from =
-                        range.and_then(|r| r.strip_prefix("bytes=")?.trim_end_matches('-').parse::<usize>().ok());
-                    match from {
-                        None if !st.dropped => {
-                            st.dropped = true;
-                            (format!("HTTP/1.1 200 OK\r\ncontent-length: {total}\r\nconnection: close\r\n\r\n"), st.bundle[..total / 2].to_vec())
-                        }
-                        None => (format!("HTTP/1.1 200 OK\r\ncontent-length: {total}\r\nconnection: close\r\n\r\n"), st.bundle.clone()),
-                        Some(from) => (
-                            format!(
-                                "HTTP/1.1 206 Partial Content\r\ncontent-length: {}\r\ncontent-range: bytes {from}-{}/{total}\r\nconnection: close\r\n\r\n",
-                                total - from,
-                                total - 1
-                            ),
-                            st.bundle[from..].to_vec(),
-                        ),
-                    }
-                };
-                let _ = sock.write_all(head.as_bytes()).await;
-                let _ = sock.write_all(&body).await;
-                let _ = sock.shutdown().await;
-            }
-        });
-        url
-    }
-}
+#[path = "fleet/mock.rs"]
+mod mock;
 
 #[test]
 fn a_dropped_download_resumes_with_range_and_a_cancel_is_honoured() {
@@ -628,4 +468,66 @@ fn the_fleet_server_is_trusted_only_with_the_configured_ca() {
     let st = state.lock().unwrap();
     assert!(st.log.iter().any(|(m, p, _, _)| m == "PUT" && p == "configData"), "{:?}", st.log);
     assert!(st.log.iter().any(|(m, p, _, _)| m == "POST" && p.ends_with("/cancelAction/8/feedback")));
+}
+
+/// hawkBit's confirmation flow ("user consent"): the server offers the
+/// deployment only once the panel confirms. The panel confirms by itself
+/// when it would install now (nobody at it, inside its maintenance hours)
+/// and gives no answer until then; once confirmed, the deployment runs as
+/// any other.
+#[test]
+fn a_deployment_waiting_for_consent_is_confirmed_only_when_the_panel_could_install() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let state = mock::Shared::default();
+    state.lock().unwrap().bundle = (0..1u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    state.lock().unwrap().confirm = true;
+    state.lock().unwrap().dropped = true; // a whole download this time
+    let url = rt.block_on(mock::serve(state.clone()));
+    let artifact = rt.block_on(mock::serve_artifact(state.clone()));
+    state.lock().unwrap().artifact_url = artifact;
+    let dir = tempfile::tempdir().unwrap();
+    let consents = |st: &mock::Ddi| -> Vec<Value> {
+        st.log
+            .iter()
+            .filter(|(m, p, _, _)| m == "POST" && p.contains("/confirmationBase/"))
+            .map(|l| l.3.clone())
+            .collect()
+    };
+
+    // Outside the maintenance hours: asked, not confirmed, nothing downloaded.
+    let h = jiff::Zoned::now().hour();
+    let window = format!("maintenance = \"{:02}:00-{:02}:00\"\n", (h + 2) % 24, (h + 3) % 24);
+    let night = Panel::new(&dir.path().join("night"), &url, &window);
+    night.once();
+    // A citizen at a panel with no hours: not confirmed either.
+    let panel = Panel::new(&dir.path().join("panel"), &url, "");
+    panel.health(true, true);
+    panel.once();
+    {
+        let st = state.lock().unwrap();
+        assert_eq!(
+            st.log.iter().filter(|(m, p, _, _)| m == "GET" && p == "confirmationBase").count(),
+            2,
+            "{:?}",
+            st.log
+        );
+        assert!(consents(&st).is_empty(), "confirmed while it could not install: {:?}", consents(&st));
+        assert!(!st.log.iter().any(|(_, p, _, _)| p == "deploymentBase" || p == "download"), "{:?}", st.log);
+    }
+
+    // The citizen leaves: confirmed, with the reason.
+    panel.health(false, true);
+    panel.once();
+    {
+        let st = state.lock().unwrap();
+        let c = consents(&st);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0]["confirmation"], "confirmed");
+        assert!(c[0]["details"].to_string().contains("nobody at it"), "{c:?}");
+    }
+    // The server now offers the deployment: downloaded, verified, installed.
+    let (log, _) = panel.once();
+    assert_eq!(panel.read("rauc-install.log").lines().count(), 1, "{log}");
+    assert_eq!(panel.read("systemctl.log").trim(), "reboot");
+    assert!(night.read("rauc-install.log").is_empty());
 }

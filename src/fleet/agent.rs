@@ -2,7 +2,7 @@
 //! where the DDI client, RAUC, systemd and the files meet the decisions in
 //! `policy`.
 
-use super::ddi::{Client, DdiError, Execution, Finished, Progress};
+use super::ddi::{Client, Consent, DdiError, Execution, Finished, Progress};
 use super::policy::{self, Algo, Go, Installed, Outcome, RaucStatus};
 use super::settings::Settings;
 use super::state::{self, Download, State};
@@ -32,6 +32,8 @@ pub struct CycleReport {
     pub installed: Option<String>,
     pub waiting: Option<String>,
     pub cancelled: Option<String>,
+    /// An action this panel consented to (hawkBit's confirmation flow).
+    pub confirmed: Option<String>,
 }
 
 /// Polls forever (or once), at the interval the server asks for.
@@ -86,6 +88,8 @@ pub async fn cycle(s: &Settings, c: &Client) -> Result<CycleReport, FleetError> 
 
     if let Some(href) = base.link("cancelAction") {
         cancel(s, c, &mut st, href, &mut report).await?;
+    } else if let Some(href) = base.link("confirmationBase").filter(|h| has_action(h)) {
+        confirm(s, c, href, &mut report).await?;
     } else if let Some(href) = base.link("deploymentBase") {
         // Right after reporting a result the poll's answer is stale: next cycle.
         if st.installed.is_none() && report.reported.is_none() {
@@ -93,6 +97,50 @@ pub async fn cycle(s: &Settings, c: &Client) -> Result<CycleReport, FleetError> 
         }
     }
     Ok(report)
+}
+
+/// `confirmationBase/{actionId}`, not the bare `confirmationBase` (the
+/// auto-confirm state hawkBit may link to as well).
+fn has_action(href: &str) -> bool {
+    let path = href.split('?').next().unwrap_or(href).trim_end_matches('/');
+    path.rsplit_once("/confirmationBase/").is_some_and(|(_, id)| !id.is_empty() && !id.contains('/'))
+}
+
+/// hawkBit's confirmation flow: the server waits for the panel's consent
+/// before it offers the deployment. The panel consents when it would
+/// install now (nobody at it, inside its maintenance hours, or at once when
+/// forced); until then it gives no answer, and the action keeps waiting.
+async fn confirm(s: &Settings, c: &Client, href: &str, report: &mut CycleReport) -> Result<(), FleetError> {
+    let cb = c.confirmation(href).await?;
+    match go_now(s, &cb.confirmation.update) {
+        Go::Install => {
+            let why = "confirmed by the panel: nobody at it, inside its maintenance hours".to_owned();
+            c.consent(&cb.id, Consent::Confirmed, &[why]).await?;
+            tracing::info!(action = %cb.id, "update confirmed");
+            report.confirmed = Some(cb.id);
+        }
+        Go::Wait(why) => {
+            tracing::info!(action = %cb.id, "not confirmed yet: {why}");
+            report.waiting = Some(why);
+        }
+    }
+    Ok(())
+}
+
+/// Whether an action may go ahead now: never during a citizen's session,
+/// inside the maintenance hours unless `update` is `forced`, never while
+/// hawkBit's own maintenance window is closed (`skip`).
+fn go_now(s: &Settings, update: &str) -> Go {
+    // A kiosk that is not running (no fresh report) has no citizen at it.
+    let session = crate::health::read_fresh(&s.health_path, crate::now_ms()).map(|r| r.session_active).unwrap_or(false);
+    let now = jiff::Zoned::now();
+    let minute = now.hour() as u16 * 60 + now.minute() as u16;
+    if update == "skip" {
+        // hawkBit's own maintenance window for this assignment is closed.
+        Go::Wait("waiting for the server's maintenance window".into())
+    } else {
+        policy::may_install(update == "forced", session, s.maintenance, minute)
+    }
 }
 
 /// Tells the server why an action waits, once per reason (not at every poll
@@ -291,18 +339,7 @@ async fn deploy(
     st.download = Some(Download { action_id: d.id.clone(), hash: want, file: bundle.clone() });
     save(s, st)?;
 
-    let forced = d.deployment.update == "forced";
-    // A kiosk that is not running (no fresh report) has no citizen at it.
-    let session = crate::health::read_fresh(&s.health_path, crate::now_ms()).map(|r| r.session_active).unwrap_or(false);
-    let now = jiff::Zoned::now();
-    let minute = now.hour() as u16 * 60 + now.minute() as u16;
-    let go = if d.deployment.update == "skip" {
-        // hawkBit's own maintenance window for this assignment is closed.
-        Go::Wait("waiting for the server's maintenance window".into())
-    } else {
-        policy::may_install(forced, session, s.maintenance, minute)
-    };
-    if let Go::Wait(why) = go {
+    if let Go::Wait(why) = go_now(s, &d.deployment.update) {
         // Said once per reason, not at every poll of a night-long wait.
         say_once(s, c, st, &d.id, Some(Progress { cnt: 2, of: 4 }), &why).await?;
         report.waiting = Some(why);
@@ -434,4 +471,16 @@ pub fn attributes(s: &Settings, rauc: Option<&RaucStatus>, now: i64) -> BTreeMap
         }
     }
     a
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_an_action_waiting_for_consent_is_answered_not_the_auto_confirm_state() {
+        let base = "https://h/DEFAULT/controller/v1/k";
+        assert!(super::has_action(&format!("{base}/confirmationBase/7?c=-2129030598")));
+        assert!(super::has_action(&format!("{base}/confirmationBase/7")));
+        assert!(!super::has_action(&format!("{base}/confirmationBase")));
+        assert!(!super::has_action(&format!("{base}/confirmationBase/activateAutoConfirm/x")));
+    }
 }

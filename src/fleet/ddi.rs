@@ -110,6 +110,22 @@ impl Artifact {
     }
 }
 
+/// An action waiting for the target's consent (hawkBit's "user consent"
+/// flow): what it would install, under `confirmation`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConfirmationBase {
+    pub id: String,
+    pub confirmation: Deployment,
+}
+
+/// The answer to a `confirmationBase` action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Consent {
+    Confirmed,
+    Denied,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct CancelBase {
     pub id: String,
@@ -229,6 +245,17 @@ impl Client {
 
     pub async fn cancel(&self, href: &str) -> Result<CancelBase, DdiError> {
         self.get_json(href).await
+    }
+
+    pub async fn confirmation(&self, href: &str) -> Result<ConfirmationBase, DdiError> {
+        self.get_json(href).await
+    }
+
+    /// Confirms (or denies) an action waiting for consent.
+    pub async fn consent(&self, action: &str, consent: Consent, details: &[String]) -> Result<(), DdiError> {
+        let url = format!("{}/confirmationBase/{action}/feedback", self.base);
+        let body = serde_json::json!({ "confirmation": consent, "details": details });
+        self.send(self.http.post(&url).json(&body), &url).await.map(|_| ())
     }
 
     /// Attributes, merged into what the server already holds.
