@@ -213,9 +213,22 @@ impl Config {
         Self::parse(&text, path)
     }
 
+    /// [`load`](Self::load) for `ghiseu fleet`, which neither seals nor
+    /// signs: everything is checked but the kiosk's private key, which its
+    /// unprivileged service must not be able to read.
+    pub fn load_without_kiosk_key(path: &Path) -> Result<Config, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Self::parse_checked(&text, path, false)
+    }
+
     /// Parses configuration text as if read from `path` (relative paths resolve
     /// against its directory) and validates it.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        Self::parse_checked(text, path, true)
+    }
+
+    fn parse_checked(text: &str, path: &Path, kiosk_key: bool) -> Result<Config, ConfigError> {
         let mut cfg: Config =
             toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
         // Every panel names its scanner, printer and QR reader: a section left
@@ -274,7 +287,7 @@ impl Config {
             abs(&mut f.token_file);
             f.ca.iter_mut().chain(f.download_dir.iter_mut()).for_each(abs);
         }
-        cfg.validate()?;
+        cfg.validate(kiosk_key)?;
         cfg.validate_fleet()?;
         Ok(cfg)
     }
@@ -283,7 +296,7 @@ impl Config {
         ConfigError::Invalid { path: self.source.clone(), key, message: message.into() }
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    fn validate(&self, kiosk_key: bool) -> Result<(), ConfigError> {
         if self.kiosk.id.trim().is_empty() {
             return Err(self.invalid("kiosk.id", "must not be empty"));
         }
@@ -321,8 +334,10 @@ impl Config {
         }
         crate::crypto::load_recipient(&self.security.municipality_recipient)
             .map_err(|e| self.invalid("security.municipality_recipient", e.to_string()))?;
-        crate::crypto::KioskKey::load(&self.security.kiosk_key)
-            .map_err(|e| self.invalid("security.kiosk_key", e.to_string()))?;
+        if kiosk_key {
+            crate::crypto::KioskKey::load(&self.security.kiosk_key)
+                .map_err(|e| self.invalid("security.kiosk_key", e.to_string()))?;
+        }
         if let Some(ca) = &self.intake.ca {
             crate::upload::load_ca(ca).map_err(|e| self.invalid("intake.ca", e))?;
         }

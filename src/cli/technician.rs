@@ -55,7 +55,8 @@ pub fn keys(cmd: KeysCommand) -> Result<ExitCode> {
 /// `ghiseu fleet`: the DDI client, forever or for one cycle.
 /// `--take-token`: only move the token provisioning left into the service's folder.
 pub fn fleet(config: PathBuf, once: bool, take_token: bool) -> Result<ExitCode> {
-    let cfg = Config::load(&config)?;
+    // The fleet service cannot read the kiosk's key (ghiseu-fleet.service).
+    let cfg = Config::load_without_kiosk_key(&config)?;
     let Some(f) = &cfg.fleet else {
         eprintln!("ghiseu fleet: no [fleet] section in {}: updates by USB stick only", config.display());
         return Ok(ExitCode::SUCCESS);
