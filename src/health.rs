@@ -181,7 +181,9 @@ pub fn read_fresh(path: &Path, now_ms: i64) -> Result<Report, ReadError> {
         return Err(ReadError::Stale(age / 1000));
     }
     let gone = |why: String| ReadError::Gone { path: path.into(), pid: report.pid, why };
-    if let Some(boot) = boot_id() {
+    // A kiosk confined with ProcSubset=pid (ghiseu.service) cannot read the
+    // boot id and writes none; its pid and start time still say who it is.
+    if let Some(boot) = boot_id().filter(|_| !report.boot_id.is_empty()) {
         if report.boot_id != boot {
             return Err(gone("written before this boot".into()));
         }
@@ -452,6 +454,10 @@ mod tests {
         // Left from before a reboot (/run is memory on a panel, but runtime_dir may not be).
         write(&path, &Report { boot_id: "an-earlier-boot".into(), ..report(1_000) }).unwrap();
         assert!(read_fresh(&path, 1_000).unwrap_err().to_string().contains("before this boot"));
+        // A kiosk that could not read the boot id (ProcSubset=pid) wrote none:
+        // read by a process that can (the fleet client), it is still its live self.
+        write(&path, &Report { boot_id: String::new(), ..report(1_000) }).unwrap();
+        assert_eq!(read_fresh(&path, 1_000).unwrap().pid, std::process::id());
     }
 
     #[test]

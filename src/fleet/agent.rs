@@ -451,7 +451,9 @@ fn image_version(rauc: Option<&RaucStatus>) -> String {
 /// `sw_version` repeat the RAUC compatible and the image version under the
 /// names gooseBit matches software on.
 pub fn attributes(s: &Settings, rauc: Option<&RaucStatus>, now: i64) -> BTreeMap<String, String> {
-    let report = crate::health::read_fresh(&s.health_path, now).ok();
+    let report = crate::health::read_fresh(&s.health_path, now)
+        .map_err(|e| tracing::debug!(error = %e, "no report from a running kiosk"))
+        .ok();
     let mut a = policy::health_attributes(report.as_ref(), now);
     let version = image_version(rauc);
     let compatible = rauc.map(|r| r.compatible.clone()).filter(|c| !c.is_empty()).unwrap_or_else(|| "unknown".into());
