@@ -72,11 +72,11 @@ pub struct KioskConfig {
     /// Seconds the warning counts down before everything entered is wiped.
     #[serde(default = "default_idle_warning")]
     pub idle_warning_secs: u64,
-    /// Disk space kept free: below it, new submissions are refused (with a
-    /// message) before the disk can fill up. On a small file system the
-    /// reserve is a tenth of it, at least 16 MB (`queue::reserve_mb`).
-    #[serde(default = "default_min_free_mb")]
-    pub min_free_mb: u64,
+    /// Disk space kept free, in MB: below it, new submissions are refused
+    /// (with a message) before the disk can fill up. Absent: a tenth of the
+    /// file system, at least 16 MB and at most 200 (`queue::reserve_mb`).
+    #[serde(default)]
+    pub min_free_mb: Option<u64>,
     /// Days a delivered submission's tracking code, number and times stay on
     /// the panel for the status screen (its personal data is gone at delivery).
     #[serde(default = "default_retention_days")]
@@ -184,9 +184,6 @@ fn default_status_timeout() -> u64 {
 }
 fn default_idle_warning() -> u64 {
     20
-}
-fn default_min_free_mb() -> u64 {
-    200
 }
 fn default_retention_days() -> u64 {
     30

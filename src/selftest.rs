@@ -262,9 +262,9 @@ async fn exercise_devices(cfg: &Config, devices: &Devices, waits: Waits) -> Vec<
 }
 
 /// Free space above the reserve, and the data folder takes a durable write.
-fn disk(dir: &std::path::Path, ceiling_mb: u64) -> Result<String, String> {
+fn disk(dir: &std::path::Path, configured_mb: Option<u64>) -> Result<String, String> {
     use std::io::Write;
-    let space = crate::queue::space(dir, ceiling_mb).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let space = crate::queue::space(dir, configured_mb).map_err(|e| format!("{}: {e}", dir.display()))?;
     let probe = dir.join(".selftest-probe");
     let written = std::fs::File::create(&probe).and_then(|mut f| {
         f.write_all(b"ghiseu selftest\n")?;
@@ -379,8 +379,9 @@ mod tests {
     #[test]
     fn the_disk_check_fails_below_the_reserve() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(disk(dir.path(), 0).unwrap().contains("MB free"));
-        assert!(disk(&dir.path().join("missing"), 0).is_err());
+        assert!(disk(dir.path(), Some(0)).unwrap().contains("MB free"));
+        assert!(disk(dir.path(), Some(u64::MAX / (1024 * 1024))).unwrap_err().contains("reserve"));
+        assert!(disk(&dir.path().join("missing"), None).is_err());
         let space = |free_mb| crate::queue::Space { free_mb, total_mb: 2200, reserve_mb: 200 };
         let data = std::path::Path::new("/data");
         let ok = disk_verdict(data, space(1900)).unwrap();

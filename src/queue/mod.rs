@@ -48,15 +48,18 @@ pub fn free_bytes(dir: &Path) -> std::io::Result<u64> {
 
 /// The smallest reserve on a small file system, in MB.
 pub const RESERVE_FLOOR_MB: u64 = 16;
+/// The reserve of a disk of gigabytes, in MB.
+pub const RESERVE_CEILING_MB: u64 = 200;
 
-/// The space kept free on a file system of `total_mb`: a tenth of it, at
-/// least [`RESERVE_FLOOR_MB`], at most `ceiling_mb` (the configured
-/// `kiosk.min_free_mb`, 200 by default, which is what a disk of gigabytes
-/// keeps). A fixed 200 MB would leave a 256 MiB data partition 13 MB of
-/// queue; a tenth keeps it usable, and the floor still leaves SQLite room
-/// to checkpoint its WAL when the queue has taken the rest.
-pub fn reserve_mb(total_mb: u64, ceiling_mb: u64) -> u64 {
-    (total_mb / 10).max(RESERVE_FLOOR_MB).min(ceiling_mb)
+/// The space kept free on a file system of `total_mb`: what the kiosk's
+/// configuration says (`kiosk.min_free_mb`), else a tenth of the file
+/// system, at least [`RESERVE_FLOOR_MB`] and at most [`RESERVE_CEILING_MB`].
+/// A fixed 200 MB would leave a 256 MiB data partition (a panel whose
+/// partition could not grow) 13 MB of queue; a tenth keeps it usable, and
+/// the floor still leaves SQLite room to checkpoint its WAL when the queue
+/// has taken the rest.
+pub fn reserve_mb(total_mb: u64, configured_mb: Option<u64>) -> u64 {
+    configured_mb.unwrap_or((total_mb / 10).clamp(RESERVE_FLOOR_MB, RESERVE_CEILING_MB))
 }
 
 /// The file system holding the queue, in MB.
@@ -79,18 +82,17 @@ impl Space {
 }
 
 /// Free and total space of the file system holding `dir`, and its reserve
-/// for a configured ceiling of `ceiling_mb`.
-pub fn space(dir: &Path, ceiling_mb: u64) -> std::io::Result<Space> {
+/// ([`reserve_mb`]).
+pub fn space(dir: &Path, configured_mb: Option<u64>) -> std::io::Result<Space> {
     let st = rustix::fs::statvfs(dir).map_err(std::io::Error::from)?;
     let mb = |blocks: u64| blocks.saturating_mul(st.f_frsize) / (1024 * 1024);
     let total_mb = mb(st.f_blocks);
-    Ok(Space { free_mb: mb(st.f_bavail), total_mb, reserve_mb: reserve_mb(total_mb, ceiling_mb) })
+    Ok(Space { free_mb: mb(st.f_bavail), total_mb, reserve_mb: reserve_mb(total_mb, configured_mb) })
 }
 
-/// Refuses new submissions while less than the reserve ([`reserve_mb`] of
-/// `min_mb`) would stay free: the queue must never be the thing that fills
-/// the disk.
-pub fn check_space(dir: &Path, min_mb: u64) -> Result<(), QueueError> {
+/// Refuses new submissions while less than the reserve ([`reserve_mb`])
+/// would stay free: the queue must never be the thing that fills the disk.
+pub fn check_space(dir: &Path, min_mb: Option<u64>) -> Result<(), QueueError> {
     let folder = |source| QueueError::Folder { path: dir.display().to_string(), source };
     std::fs::create_dir_all(dir).map_err(folder)?;
     space(dir, min_mb).map_err(folder)?.check()
@@ -526,11 +528,13 @@ mod tests {
     #[test]
     fn the_disk_reserve_refuses_new_submissions() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(check_space(dir.path(), 1).is_ok());
-        let s = space(dir.path(), 200).unwrap();
-        assert!(s.total_mb >= s.free_mb && s.reserve_mb == reserve_mb(s.total_mb, 200), "{s:?}");
+        assert!(check_space(dir.path(), Some(1)).is_ok());
+        let err = check_space(dir.path(), Some(u64::MAX / (1024 * 1024))).unwrap_err();
+        assert!(matches!(err, QueueError::DiskFull { .. }), "{err}");
+        let s = space(dir.path(), None).unwrap();
+        assert!(s.total_mb >= s.free_mb && s.reserve_mb == reserve_mb(s.total_mb, None), "{s:?}");
         // The 256 MiB data partition as built: 213 MB free of 241.
-        let small = Space { free_mb: 213, total_mb: 241, reserve_mb: reserve_mb(241, 200) };
+        let small = Space { free_mb: 213, total_mb: 241, reserve_mb: reserve_mb(241, None) };
         assert!(small.check().is_ok(), "{small:?}");
         let full = Space { free_mb: 23, ..small };
         let err = full.check().unwrap_err();
@@ -539,17 +543,16 @@ mod tests {
     }
 
     #[test]
-    fn the_reserve_is_a_tenth_of_a_small_disk_and_the_configured_mb_of_a_large_one() {
-        for (total, ceiling, want) in [
-            (241, 200, 24),     // the image's 256 MiB data partition
-            (2_200, 200, 200),  // grown on first boot to fill a few GB
-            (60_000, 200, 200), // a 64 GB SD card
-            (100, 200, 16),     // tiny: the floor
-            (60_000, 500, 500), // a technician's larger reserve holds on a large disk
-            (241, 500, 24),     // ... and cannot take a small one whole
-            (241, 1, 1),        // a smaller configured reserve always wins (test benches)
+    fn the_reserve_is_a_tenth_of_a_small_disk_200_mb_of_a_large_one_or_what_is_configured() {
+        for (total, configured, want) in [
+            (241, None, 24),          // the image's 256 MiB data partition
+            (2_148, None, 200),       // grown on first boot into a disk 2 GiB larger
+            (60_000, None, 200),      // a 64 GB SD card
+            (100, None, 16),          // tiny: the floor
+            (60_000, Some(500), 500), // a technician's own reserve, as written
+            (241, Some(1), 1),
         ] {
-            assert_eq!(reserve_mb(total, ceiling), want, "{total} MB, ceiling {ceiling}");
+            assert_eq!(reserve_mb(total, configured), want, "{total} MB, configured {configured:?}");
         }
     }
 

@@ -28,7 +28,8 @@ pub struct Effects {
     /// The municipality's forms folder, watched for changes; `None`: the built-in forms.
     pub forms_dir: Option<std::path::PathBuf>,
     pub data_dir: std::path::PathBuf,
-    pub min_free_mb: u64,
+    /// `kiosk.min_free_mb` (`None`: the reserve follows the disk's size).
+    pub min_free_mb: Option<u64>,
     pub municipality: String,
     pub status_url_base: String,
     pub status_timeout: Duration,
