@@ -59,7 +59,7 @@ pub enum RegisterOn {
 /// The pages' one inline style (allowed by its hash in the CSP): the status
 /// page and the staff inbox; readable at 1366×768, on a tablet and a phone.
 const PAGE_STYLE: &str = "body{font-family:sans-serif;margin:0;font-size:1.05em;line-height:1.5;color:#1a1a1a}\
-main{padding:1em 1.5em;max-width:80em}main.narrow{max-width:26em;margin:2em auto}h1{font-size:1.4em}\
+main{padding:1em 1.5em;max-width:80em}main.narrow{max-width:26em;margin:2em auto}h1{font-size:1.4em}h2{font-size:1.2em}\
 label{display:block;margin:.6em 0}input,select,textarea,button{font:inherit;padding:.45em .6em;min-height:2.4em}\
 input,textarea{width:100%;box-sizing:border-box}.filters input{width:auto;flex:1 1 14em}\
 button{background:#0b4f8a;color:#fff;border:0;border-radius:4px;cursor:pointer}\
