@@ -9,6 +9,8 @@
 mod common;
 #[path = "common/intake.rs"]
 mod intake;
+#[path = "common/pg.rs"]
+mod pg;
 #[path = "common/staff.rs"]
 mod staff;
 
@@ -495,4 +497,58 @@ async fn the_status_page_shows_the_request_in_three_languages_and_no_personal_da
     assert!(invalid.contains("“nu-e-cod” is not a valid tracking code."), "{invalid}");
     let (_, script) = get("/s/%3Cscript%3E".into(), "ro").await;
     assert!(script.contains("&#60;script&#62;") && !script.contains("<script>"));
+}
+
+/// The staff's work and the citizen's status on PostgreSQL: the same routes,
+/// the same answers (the browser walk runs on SQLite).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_staff_register_message_and_move_a_request_and_the_status_api_shows_it() {
+    let Some(pg) = tokio::task::spawn_blocking(pg::PgServer::start).await.unwrap() else { return };
+    let printer = staff::LabelPrinter::start();
+    let db = ["--database", pg.url.as_str()];
+    let d = desk(&[db[0], db[1], "--register-on", "validate", "--label-printer", &printer.address]).await;
+    let code = d.kiosk.code.clone();
+    let page = format!("/staff/r/{code}");
+    let mut c = Client::new(&d.intake.url);
+    assert_eq!(c.sign_in("ana", PASSWORD).await.location.as_deref(), Some("/staff/inbox"));
+    assert!(c.get("/staff/inbox").await.body.contains(&code));
+    let csrf = c.get(&page).await.csrf();
+    assert_eq!(c.post(&format!("{page}/register"), &[("csrf", "fals")]).await.status, 403, "CSRF on PostgreSQL too");
+    assert_eq!(flash(&c.post(&format!("{page}/register"), &[("csrf", &csrf)]).await), "done=done_registered");
+    assert_eq!(
+        flash(&c.post(&format!("{page}/register"), &[("csrf", &csrf)]).await),
+        "refused=refused_registered_twice"
+    );
+    let r = c.post(&format!("{page}/stage"), &[("csrf", &csrf), ("stage", "resolved")]).await;
+    assert_eq!(flash(&r), "done=done_stage");
+    let r = c
+        .post_multipart(
+            &format!("{page}/message"),
+            &[("csrf", &csrf), ("text", "Soluționată.")],
+            Some(("r.pdf", b"%PDF")),
+        )
+        .await;
+    assert_eq!(flash(&r), "done=done_message");
+    assert_eq!(flash(&c.post(&format!("{page}/label"), &[("csrf", &csrf)]).await), "done=label_printed");
+    assert_eq!(printer.jobs(1).len(), 1);
+    // From the shell, against the same database.
+    let out = staff::message(&d.kiosk.intake_dir(), &db, &code, "Al doilea mesaj.", None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = status_json(&d.intake.url, &code).await;
+    assert_eq!((s["registration_number"].as_str(), s["stage"].as_str()), (Some("1"), Some("resolved")));
+    let stages: Vec<&str> = s["history"].as_array().unwrap().iter().map(|h| h["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["new", "registered", "resolved"]);
+    let texts: Vec<&str> = s["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["Soluționată.", "Al doilea mesaj."]);
+    assert!(s["deadline"].as_str().is_some_and(|d| d.len() == 10));
+    let link = s["messages"][0]["file_url"].as_str().unwrap();
+    assert_eq!(c.get_bytes(link).await.2, b"%PDF");
+    let html = reqwest::get(format!("{}/s/{code}", d.intake.url)).await.unwrap().text().await.unwrap();
+    assert!(html.contains("Înregistrată, nr. 1 / ") && html.contains("Al doilea mesaj."), "{html}");
+    let (data, url) = (d.kiosk.intake_dir(), pg.url.clone());
+    let actions =
+        tokio::task::spawn_blocking(move || staff::audit_actions(&data, &["--database", &url])).await.unwrap();
+    for a in ["ana stage:registered", "ana stage:resolved", "ana message", "ana label-print", "shell message"] {
+        assert!(actions.iter().any(|x| x == a), "{a} missing from the audit log: {actions:?}");
+    }
 }
