@@ -170,6 +170,9 @@ async fn a_request_page_shows_the_answers_the_pdf_and_the_history() {
     // Staff only.
     assert_eq!(c.get(&format!("/staff/r/{}", d.kiosk.code)).await.status, 303);
     assert_eq!(c.get(&format!("/staff/r/{}/pdf", d.kiosk.code)).await.status, 303);
+    let r = c.post_multipart(&format!("/staff/r/{}/message", d.kiosk.code), &[("text", "x")], Some(("a", b"b"))).await;
+    assert_eq!(r.location.as_deref(), Some("/staff/sign-in"), "a message body from nobody is not read");
+    assert_eq!(c.get(&format!("/staff/r/{}/label", d.kiosk.code)).await.location.as_deref(), Some("/staff/sign-in"));
     c.sign_in("ana", PASSWORD).await;
     let inbox = c.get("/staff/inbox").await;
     assert!(inbox.body.contains(&format!("/staff/r/{}", d.kiosk.code)) && inbox.body.contains("1 / "));

@@ -239,6 +239,11 @@ async fn message(
     UrlPath(code): UrlPath<String>,
     multipart: Multipart,
 ) -> Response {
+    // Only a signed-in staff member's body is read (up to the file limit):
+    // anyone else is sent to sign in before a byte of it is held.
+    if let Err(r) = signed_in(&st, &headers).await {
+        return r;
+    }
     let f = match read_message_form(multipart, st.max_file_bytes).await {
         Ok(f) => f,
         Err(r) => return r,
