@@ -503,8 +503,11 @@ pub fn add_message(
 }
 
 /// A request as the citizen may see it: its row (no answers), its stages and
-/// the registry's messages. `None`: no such request.
-pub fn citizen(c: &mut dyn Conn, code: &str) -> Result<Option<(InboxRow, Vec<Step>, Vec<Message>)>, StoreError> {
+/// the registry's messages.
+pub type CitizenView = (InboxRow, Vec<Step>, Vec<Message>);
+
+/// [`CitizenView`] of `code`; `None`: no such request.
+pub fn citizen(c: &mut dyn Conn, code: &str) -> Result<Option<CitizenView>, StoreError> {
     let rows = c.rows(&format!("{ROW} WHERE tracking_code = $1"), &[code.into()])?;
     let Some(row) = rows.first().map(|r| row_of(r)) else { return Ok(None) };
     Ok(Some((row, history(c, code)?, messages(c, code)?)))
