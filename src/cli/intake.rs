@@ -38,6 +38,19 @@ pub enum IntakeAdmin {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Sends the citizen a message on a request, with an optional file (as the
+    /// web inbox's "Adaugă comunicare"; recorded in the audit log as `shell`).
+    Message {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        database: Option<String>,
+        tracking_code: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
     /// Registers envelopes exported from a kiosk (`ghiseu queue export`).
     Import {
         #[arg(long)]
@@ -82,6 +95,57 @@ pub struct StaffArgs {
     /// … and after this long in any case.
     #[arg(long, default_value_t = 12 * 3600)]
     pub session_max_secs: u64,
+    /// The municipality's name, on the citizen's status page and on the labels.
+    #[arg(long, default_value = "")]
+    pub municipality: String,
+    /// The services' forms folder (titles, legal deadlines); default: the shipped forms.
+    #[arg(long)]
+    pub forms: Option<PathBuf>,
+    /// The registry's label printer, HOST:PORT (raw TCP, usually port 9100);
+    /// without it labels can only be downloaded.
+    #[arg(long)]
+    pub label_printer: Option<String>,
+    /// The label printer's language.
+    #[arg(long, value_enum, default_value = "zpl")]
+    pub label_lang: ghiseu::print::label::LabelLang,
+    /// The label printer's profile: label size and DPI (see `ghiseu print profiles`).
+    #[arg(long, default_value = "zebra-203")]
+    pub label_profile: String,
+    /// The label's QR holds this link followed by the registration number;
+    /// default: `NUMBER/DATE`.
+    #[arg(long)]
+    pub label_qr_base: Option<String>,
+    /// The largest file a staff message may carry, in MB.
+    #[arg(long, default_value_t = 10)]
+    pub message_file_mb: usize,
+}
+
+impl StaffArgs {
+    fn labels(&self) -> Result<ghiseu::intake::label_printer::LabelSettings> {
+        use ghiseu::print::{label::LabelQr, Profile};
+        let profile =
+            Profile::find(&self.label_profile, &Default::default()).filter(Profile::is_label).with_context(|| {
+                let labels: Vec<String> =
+                    Profile::builtins().into_iter().filter(Profile::is_label).map(|p| p.name).collect();
+                format!(
+                    "--label-profile {}: not a label printer profile (known: {})",
+                    self.label_profile,
+                    labels.join(", ")
+                )
+            })?;
+        if let Some(addr) = &self.label_printer {
+            if !addr.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok()) {
+                bail!("--label-printer {addr}: write it as HOST:PORT, e.g. 192.168.1.51:9100");
+            }
+        }
+        Ok(ghiseu::intake::label_printer::LabelSettings {
+            printer: self.label_printer.clone(),
+            lang: self.label_lang,
+            profile,
+            qr: self.label_qr_base.clone().map_or(LabelQr::Number, |base| LabelQr::Url { base }),
+            municipality: self.municipality.clone(),
+        })
+    }
 }
 
 /// What the intake lets clients hold (README.md, the intake section, says why these defaults).
@@ -160,7 +224,20 @@ pub fn serve(
             idle_ms: (staff.session_idle_secs.max(1) * 1000) as i64,
             max_ms: (staff.session_max_secs.max(1) * 1000) as i64,
         };
-        let options = ghiseu::intake::Options { database, tls, limits, register_on, session_life };
+        if staff.message_file_mb == 0 {
+            bail!("--message-file-mb must be at least 1");
+        }
+        let options = ghiseu::intake::Options {
+            database,
+            tls,
+            limits,
+            register_on,
+            session_life,
+            municipality: staff.municipality.clone(),
+            forms_dir: staff.forms.clone(),
+            labels: staff.labels()?,
+            max_file_bytes: Some(staff.message_file_mb.saturating_mul(1024 * 1024)),
+        };
         ghiseu::intake::run(listener, &data, options, async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -224,6 +301,9 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
             }
             println!("{name}: disabled");
         }
+        IntakeAdmin::Message { data, database, tracking_code, text, file } => {
+            message(&data, database.as_deref(), &tracking_code, &text, file.as_deref())?;
+        }
         IntakeAdmin::Import { data, files } => {
             let rt = runtime()?;
             let mut failed = 0;
@@ -251,4 +331,66 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ghiseu intake message`: the same rules and the same store as the web
+/// inbox's "Adaugă comunicare"; the file is filed before the message that
+/// points at it.
+fn message(
+    data: &std::path::Path,
+    database: Option<&str>,
+    code: &str,
+    text: &str,
+    file: Option<&std::path::Path>,
+) -> Result<()> {
+    use ghiseu::intake::{files, rules, store::work, texts::Words};
+    let code = ghiseu::wire::tracking::parse(code)?;
+    let words = Words::new(ghiseu::i18n::Lang::En);
+    let mut store = ghiseu::intake::store::Store::open_for(data, database)?;
+    let Some((row, _)) = store.with(|c| work::request(c, &code))? else {
+        bail!("no submission with tracking code {code}")
+    };
+    let standing = rules::Standing { stage: row.stage, registered: !row.registration_number.is_empty() };
+    if let Some(why) = rules::refusal(standing, rules::Action::Message { text }) {
+        bail!("{code}: {}", words.get(why));
+    }
+    let attached = match file {
+        None => None,
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            if bytes.len() > files::DEFAULT_MESSAGE_FILE_BYTES {
+                bail!(
+                    "{}: {} bytes; a message's file may have at most {} MB",
+                    path.display(),
+                    bytes.len(),
+                    files::DEFAULT_MESSAGE_FILE_BYTES / (1024 * 1024)
+                );
+            }
+            let name = files::clean_file_name(&path.to_string_lossy());
+            let stored = files::save_message_file(&files::messages_dir(data), &bytes)
+                .with_context(|| format!("filing {} under {}", path.display(), files::messages_dir(data).display()))?;
+            Some((name, stored))
+        }
+    };
+    let text = text.trim();
+    let saved = store.with(|c| {
+        work::add_message(
+            c,
+            &code,
+            "shell",
+            text,
+            attached.as_ref().map(|(n, s)| (n.as_str(), s.as_str())),
+            ghiseu::now_ms(),
+        )
+    });
+    if !matches!(saved, Ok(true)) {
+        if let Some((_, s)) = &attached {
+            let _ = std::fs::remove_file(files::messages_dir(data).join(s));
+        }
+    }
+    if !saved? {
+        bail!("no submission with tracking code {code}");
+    }
+    println!("{code}: message sent{}", attached.map(|(n, _)| format!(" with {n}")).unwrap_or_default());
+    Ok(())
 }

@@ -3,20 +3,25 @@
 //! It registers each submission once per key (see [`store`]), assigns the
 //! registry's number ("nr. 12 / 23.11.2026") and answers status queries by
 //! tracking code: JSON for kiosks, a small HTML page for phones that open the
-//! link in a receipt's QR code.
+//! link in a receipt's QR code (`citizen.rs`). Registry staff work in its web
+//! inbox (`web.rs`, `actions.rs`).
 
+pub mod actions;
+pub mod citizen;
 pub mod files;
+pub mod label_printer;
 pub mod net;
+pub mod rules;
 pub mod staff;
 pub mod store;
 pub mod texts;
 pub mod web;
 
-use crate::wire::api::{self, Envelope, StatusBody, SubmissionBody};
+use crate::wire::api::{self, Envelope, SubmissionBody};
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use net::error;
@@ -54,7 +59,7 @@ pub enum RegisterOn {
 /// The pages' one inline style (allowed by its hash in the CSP): the status
 /// page and the staff inbox; readable at 1366×768, on a tablet and a phone.
 const PAGE_STYLE: &str = "body{font-family:sans-serif;margin:0;font-size:1.05em;line-height:1.5;color:#1a1a1a}\
-main{padding:1em 1.5em;max-width:80em}main.narrow{max-width:26em;margin:2em auto}h1{font-size:1.4em}\
+main{padding:1em 1.5em;max-width:80em}main.narrow{max-width:26em;margin:2em auto}h1{font-size:1.4em}h2{font-size:1.2em}\
 label{display:block;margin:.6em 0}input,select,textarea,button{font:inherit;padding:.45em .6em;min-height:2.4em}\
 input,textarea{width:100%;box-sizing:border-box}.filters input{width:auto;flex:1 1 14em}\
 button{background:#0b4f8a;color:#fff;border:0;border-radius:4px;cursor:pointer}\
@@ -67,7 +72,13 @@ button{background:#0b4f8a;color:#fff;border:0;border-radius:4px;cursor:pointer}\
 th,td{text-align:left;padding:.45em .6em;border-bottom:1px solid #ccc}.error{color:#a00000;font-weight:bold}\
 .ok{color:#0a5c1a;font-weight:bold}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3em 1em}\
 dt{font-weight:bold}.cols{display:flex;flex-wrap:wrap;gap:1.5em}.cols>section{flex:1 1 24em}\
-.actions form{border:1px solid #ccc;border-radius:4px;padding:.6em;margin:.6em 0}ol.history{padding-left:1.2em}";
+.actions form{border:1px solid #ccc;border-radius:4px;padding:.6em;margin:.6em 0}ol.history{padding-left:1.2em}\
+button.danger{background:#a00000}.msg{border-left:4px solid #0b4f8a;padding:.1em .8em;margin:.8em 0}\
+.msg .text{white-space:pre-wrap;overflow-wrap:anywhere}.msg .when,.when{color:#555;font-size:.9em}\
+main.status{max-width:40em;margin:0 auto;padding:.8em 1em}.langs{display:flex;gap:1em;flex-wrap:wrap}\
+.langs a[aria-current]{font-weight:bold;text-decoration:none}.muni{font-weight:bold;margin:.6em 0 0}\
+.code{font-family:monospace;font-size:1.2em;letter-spacing:.05em}.headline{font-size:1.15em;font-weight:bold}\
+a{overflow-wrap:anywhere}@media (max-width:40em){dl{grid-template-columns:1fr}dd{margin:0 0 .5em}main{padding:.8em}}";
 
 /// The intake's HTTP routes over the data folder, with the default [`Limits`].
 pub async fn router(data_dir: &Path, database: Option<&str>) -> anyhow::Result<Router> {
@@ -87,11 +98,28 @@ pub fn app(data_dir: &Path, store: Shared, options: &Options) -> anyhow::Result<
     for dir in [data_dir, &documents_dir] {
         files::private_dir(dir).map_err(|e| anyhow::anyhow!("cannot make {} private (0700): {e}", dir.display()))?;
     }
+    let catalogue = match &options.forms_dir {
+        Some(dir) => crate::forms::Catalogue::load_dir(dir)
+            .map_err(|e| anyhow::anyhow!("forms folder {}: {e}", dir.display()))?,
+        None => crate::forms::Catalogue::builtin(),
+    };
+    let messages_dir = files::messages_dir(data_dir);
+    let labels = label_printer::LabelSettings { municipality: options.municipality.clone(), ..options.labels.clone() };
     let staff_state = web::StaffState {
         store: store.clone(),
         life: options.session_life,
         secure: options.tls.is_some(),
         documents_dir: documents_dir.clone(),
+        css: PAGE_STYLE,
+        label: Arc::new(labels),
+        messages_dir: messages_dir.clone(),
+        max_file_bytes: options.max_file_bytes.unwrap_or(files::DEFAULT_MESSAGE_FILE_BYTES),
+    };
+    let citizen_state = citizen::CitizenState {
+        store: store.clone(),
+        municipality: options.municipality.clone(),
+        catalogue: Arc::new(catalogue),
+        messages_dir,
         css: PAGE_STYLE,
     };
     let state = AppState {
@@ -101,20 +129,23 @@ pub fn app(data_dir: &Path, store: Shared, options: &Options) -> anyhow::Result<
         documents_dir,
         number_at_arrival: options.register_on == RegisterOn::Arrival,
     };
+    let staff_actions = actions::routes(staff_state.clone());
     let (staff_pages, staff_sign_in) = web::routes(staff_state);
     let uploads = Router::new()
         .route("/api/v1/submissions", post(submit))
         .route("/api/v1/kiosks/{id}/check", post(kiosk_check))
-        .with_state(state.clone());
+        .with_state(state);
     let public = Router::new()
-        .route("/api/v1/status/{code}", get(status_json))
-        .route("/s/{code}", get(status_page))
-        .with_state(state)
+        .route("/api/v1/status/{code}", get(citizen::status_json))
+        .route("/s/{code}", get(citizen::status_page))
+        .route("/s/{code}/f/{file}", get(citizen::message_file))
+        .with_state(citizen_state)
         .merge(staff_sign_in);
     let rest = Router::new()
         .route("/health", get(|| async { "ok" }))
         .route("/api/v1/openapi.yaml", get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
-        .merge(staff_pages);
+        .merge(staff_pages)
+        .merge(staff_actions);
     Ok(net::protect(uploads, public, rest, limits, PAGE_STYLE))
 }
 
@@ -129,6 +160,14 @@ pub struct Options {
     pub register_on: RegisterOn,
     /// How long a staff session lives.
     pub session_life: staff::SessionLife,
+    /// The municipality's name (the status page, the labels); may be empty.
+    pub municipality: String,
+    /// The services' forms (titles, legal deadlines); none: the shipped ones.
+    pub forms_dir: Option<std::path::PathBuf>,
+    /// The registry's QR labels: printer, language, size, QR content.
+    pub labels: label_printer::LabelSettings,
+    /// The largest file a staff message may carry (default 10 MB).
+    pub max_file_bytes: Option<usize>,
 }
 
 /// TLS certificate chain and private key (PEM) for serving HTTPS.
@@ -335,53 +374,6 @@ fn save_document(dir: &Path, body: &SubmissionBody) {
     }
 }
 
-async fn lookup(st: &AppState, code: &str) -> Result<Option<StatusBody>, Response> {
-    let Ok(code) = crate::wire::tracking::parse(code) else { return Ok(None) };
-    st.store.status(code).await.map_err(|e| {
-        tracing::error!(error = %e, "store failed");
-        error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, try again")
-    })
-}
-
-async fn status_json(State(st): State<AppState>, UrlPath(code): UrlPath<String>) -> Response {
-    match lookup(&st, &code).await {
-        Ok(Some(s)) => Json(s).into_response(),
-        Ok(None) => error(StatusCode::NOT_FOUND, "no submission with this tracking code"),
-        Err(r) => r,
-    }
-}
-
-async fn status_page(State(st): State<AppState>, UrlPath(code): UrlPath<String>) -> Response {
-    let texts = crate::i18n::Texts::builtin();
-    let lang = crate::i18n::Lang::Ro;
-    let (status, line) = match lookup(&st, &code).await {
-        Ok(Some(s)) => (
-            StatusCode::OK,
-            format!(
-                "{}<br>{}",
-                texts.fmt(
-                    lang,
-                    "status_registered",
-                    &[("number", &s.registration_number), ("date", &s.registration_date)]
-                ),
-                texts.fmt(lang, "status_stage", &[("stage", texts.get(lang, s.stage.text_key()))])
-            ),
-        ),
-        Ok(None) => (StatusCode::NOT_FOUND, texts.get(lang, "status_unknown").to_owned()),
-        Err(r) => return r,
-    };
-    let code = html_escape(&code);
-    let page = format!(
-        "<!doctype html><html lang=\"ro\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{title} {code}</title>\
-         <style>{PAGE_STYLE}</style>\
-         </head><body><h1>{title}</h1><p><strong>{code}</strong></p><p>{line}</p></body></html>",
-        title = texts.get(lang, "status_title"),
-    );
-    (status, Html(page)).into_response()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -393,8 +385,4 @@ mod tests {
             assert!(super::OPENAPI.contains(&format!("  {route}:")), "{route} missing from openapi.yaml");
         }
     }
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

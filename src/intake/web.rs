@@ -9,6 +9,7 @@
 //! log with who and when, in the same transaction as the action.
 
 use crate::i18n::Lang;
+use crate::intake::rules;
 use crate::intake::staff::{self, SessionLife};
 use crate::intake::store::work::{self, InboxFilter, Session};
 use crate::intake::store::{Shared, StoreError};
@@ -39,6 +40,12 @@ pub struct StaffState {
     pub documents_dir: PathBuf,
     /// The pages' one inline style (allowed by its hash in the CSP).
     pub css: &'static str,
+    /// The registry's QR label: its printer and how it is made.
+    pub label: std::sync::Arc<crate::intake::label_printer::LabelSettings>,
+    /// `DATA/messages/`: the files staff send with their messages.
+    pub messages_dir: PathBuf,
+    /// The largest file a message may carry.
+    pub max_file_bytes: usize,
 }
 
 /// The staff routes: `pages` (behind a session) and `sign_in` (the POST
@@ -61,7 +68,7 @@ fn now_ms() -> i64 {
     crate::now_ms()
 }
 
-fn store_failed(e: StoreError) -> Response {
+pub(crate) fn store_failed(e: StoreError) -> Response {
     tracing::error!(error = %e, "store failed");
     (StatusCode::SERVICE_UNAVAILABLE, Html("<!doctype html><title>503</title><p>Storage unavailable, try again.</p>"))
         .into_response()
@@ -90,7 +97,7 @@ fn set_cookie(st: &StaffState, name: &str, value: &str, path: &str, max_age_secs
     HeaderValue::from_str(&c.build().to_string()).expect("cookies are ASCII")
 }
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -101,21 +108,21 @@ fn render(t: &impl Template) -> Response {
 }
 
 /// The staff page's language: `?lang=`, then the cookie the switch set, then the browser's.
-fn staff_lang(headers: &HeaderMap, query: Option<&str>) -> Lang {
+pub(crate) fn staff_lang(headers: &HeaderMap, query: Option<&str>) -> Lang {
     let remembered = cookie_of(headers, LANG_COOKIE);
     let al = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     choose(query.or(remembered.as_deref()), al, &STAFF_LANGS)
 }
 
 /// Remembers a language switch for the next pages.
-fn remember_lang(st: &StaffState, res: &mut Response, query: Option<&str>) {
+pub(crate) fn remember_lang(st: &StaffState, res: &mut Response, query: Option<&str>) {
     if let Some(l) = query.filter(|l| matches!(*l, "ro" | "en")) {
         res.headers_mut().append(header::SET_COOKIE, set_cookie(st, LANG_COOKIE, l, "/staff", None));
     }
 }
 
 /// The signed-in staff member, or the way to the sign-in page.
-async fn signed_in(st: &StaffState, headers: &HeaderMap) -> Result<(Session, String), Response> {
+pub(crate) async fn signed_in(st: &StaffState, headers: &HeaderMap) -> Result<(Session, String), Response> {
     let to_sign_in = || Redirect::to("/staff/sign-in").into_response();
     let Some(token) = cookie_of(headers, SESSION_COOKIE) else { return Err(to_sign_in()) };
     let hash = staff::token_hash(&token);
@@ -130,7 +137,7 @@ async fn signed_in(st: &StaffState, headers: &HeaderMap) -> Result<(Session, Str
 }
 
 /// Refuses a form whose CSRF token is not the session's.
-fn check_csrf(session: &Session, sent: &str) -> Result<(), Response> {
+pub(crate) fn check_csrf(session: &Session, sent: &str) -> Result<(), Response> {
     if staff::same_token(&session.csrf, sent) {
         Ok(())
     } else {
@@ -383,6 +390,14 @@ async fn inbox(State(st): State<StaffState>, headers: HeaderMap, Query(q): Query
     res
 }
 
+/// One line of the request page's messages.
+struct Sent {
+    when: String,
+    who: String,
+    text: String,
+    file: Option<(String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "request.html")]
 struct RequestPage<'a> {
@@ -397,27 +412,86 @@ struct RequestPage<'a> {
     received: String,
     answers: Vec<(String, String)>,
     history: Vec<String>,
+    messages: Vec<Sent>,
+    /// What was just done (words), or why it was refused.
+    done: String,
+    refused: String,
+    stage: String,
+    /// Which actions the page offers.
+    can_register: bool,
+    can_act: bool,
+    registered: bool,
+    stages: Vec<(&'static str, String)>,
+    /// The text of a message that was refused, kept for another try.
+    draft: String,
+    label_printer: String,
+    label_printer_at: String,
+    label_download: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct RequestQuery {
+    lang: Option<String>,
+    /// What was just done: a `done_…`/`label_printed` key (Post/Redirect/Get).
+    #[serde(default)]
+    done: String,
+    /// Why an action was refused: a `refused_…`/`label_failed`/`no_label_printer` key.
+    #[serde(default)]
+    refused: String,
 }
 
 /// A request's page: the answers (opened from the sealed body at arrival),
-/// the registry's PDF and the history of stages.
+/// the registry's PDF, the history of stages and the actions.
 async fn request_page(
     State(st): State<StaffState>,
     headers: HeaderMap,
     UrlPath(code): UrlPath<String>,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<RequestQuery>,
 ) -> Response {
     let (session, _) = match signed_in(&st, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let w = Words::new(staff_lang(&headers, q.lang.as_deref()));
-    let Ok(code) = crate::wire::tracking::parse(&code) else { return not_found() };
+    let mut res = show_request(&st, &session, &headers, &code, q.lang.as_deref(), &q.done, &q.refused, "").await;
+    remember_lang(&st, &mut res, q.lang.as_deref());
+    res
+}
+
+/// Words for a flash key the page was sent (Post/Redirect/Get); only keys
+/// of these families are shown, so a link cannot make the page say anything else.
+fn flash(w: &Words, key: &str, prefix: &[&str], args: &[(&str, &str)]) -> String {
+    if key.is_empty() || !prefix.iter().any(|p| key.starts_with(p)) || w.get(key) == key {
+        return String::new();
+    }
+    w.fmt(key, args)
+}
+
+/// Renders a request's page for `session`, with what was just `done` or
+/// `refused` and a message `draft` kept after a refusal.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn show_request(
+    st: &StaffState,
+    session: &Session,
+    headers: &HeaderMap,
+    code: &str,
+    lang: Option<&str>,
+    done: &str,
+    refused: &str,
+    draft: &str,
+) -> Response {
+    let w = Words::new(staff_lang(headers, lang));
+    let Ok(code) = crate::wire::tracking::parse(code) else { return not_found() };
     let c2 = code.clone();
-    let found = st.store.with(move |c| Ok(work::request(c, &c2)?.map(|r| (r, work::history(c, &c2))))).await;
-    let ((row, body), history) = match found {
-        Ok(Some((r, Ok(h)))) => (r, h),
-        Ok(Some((_, Err(e)))) | Err(e) => return store_failed(e),
+    let found = st
+        .store
+        .with(move |c| {
+            let Some(r) = work::request(c, &c2)? else { return Ok(None) };
+            Ok(Some((r, work::history(c, &c2)?, work::messages(c, &c2)?)))
+        })
+        .await;
+    let ((row, body), history, messages) = match found {
+        Ok(Some(found)) => found,
+        Err(e) => return store_failed(e),
         Ok(None) => return not_found(),
     };
     let answers = serde_json::from_str::<crate::wire::api::SubmissionBody>(&body)
@@ -433,29 +507,58 @@ async fn request_page(
             line
         })
         .collect();
+    let messages = messages
+        .into_iter()
+        .map(|m| Sent {
+            when: local_time(m.at_ms),
+            who: m.actor,
+            text: m.text,
+            file: m.file.map(|(name, stored)| (name, format!("/s/{code}/f/{stored}"))),
+        })
+        .collect();
+    let standing = rules::Standing { stage: row.stage, registered: !row.registration_number.is_empty() };
+    let allowed = |a| rules::refusal(standing, a).is_none();
+    let address = st.label.printer.clone().unwrap_or_default();
+    let mb = (st.max_file_bytes / (1024 * 1024)).to_string();
+    let args = [
+        ("number", row.registration_number.as_str()),
+        ("date", row.registration_date.as_str()),
+        ("address", address.as_str()),
+        ("mb", mb.as_str()),
+    ];
     let page = RequestPage {
         w,
         css: st.css,
         who: w.fmt("signed_in_as", &[("name", &session.name)]),
-        csrf: session.csrf,
+        csrf: session.csrf.clone(),
         number: if row.registration_number.is_empty() {
             w.get("not_registered").to_owned()
         } else {
             format!("{} / {}", row.registration_number, row.registration_date)
         },
+        done: flash(&w, done, &["done_", "label_printed"], &args),
+        refused: flash(&w, refused, &["refused_", "label_failed", "no_label_printer"], &args),
+        stage: w.stage(&row.stage),
+        can_register: allowed(rules::Action::Register),
+        can_act: row.stage != Stage::Cancelled,
+        registered: standing.registered,
+        stages: rules::MOVABLE.iter().filter(|s| **s != row.stage).map(|s| (s.code(), w.stage(s))).collect(),
+        draft: draft.to_owned(),
+        label_printer_at: w.fmt("label_printer_at", &[("address", &address)]),
+        label_download: w.fmt("label_download", &[("lang", st.label.lang_name())]),
+        label_printer: address,
         code,
         service: row.form_id,
         kiosk: row.kiosk_id,
         received: local_time(row.received_ms),
         answers,
         history,
+        messages,
     };
-    let mut res = render(&page);
-    remember_lang(&st, &mut res, q.lang.as_deref());
-    res
+    render(&page)
 }
 
-fn not_found() -> Response {
+pub(crate) fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Html("<!doctype html><title>404</title><p>No such request.</p>")).into_response()
 }
 

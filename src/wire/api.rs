@@ -128,6 +128,10 @@ pub struct MessageEntry {
     /// The attached file's name, if any (served from the status page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// Where the attached file is served, a path on the intake
+    /// (`/s/CODE/f/SECRET`: works only with this request's code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_url: Option<String>,
 }
 
 /// Where a request stands. `new` (received, waiting for staff to register

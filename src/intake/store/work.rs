@@ -501,3 +501,24 @@ pub fn add_message(
         Ok(true)
     })
 }
+
+/// A request as the citizen may see it: its row (no answers), its stages and
+/// the registry's messages.
+pub type CitizenView = (InboxRow, Vec<Step>, Vec<Message>);
+
+/// [`CitizenView`] of `code`; `None`: no such request.
+pub fn citizen(c: &mut dyn Conn, code: &str) -> Result<Option<CitizenView>, StoreError> {
+    let rows = c.rows(&format!("{ROW} WHERE tracking_code = $1"), &[code.into()])?;
+    let Some(row) = rows.first().map(|r| row_of(r)) else { return Ok(None) };
+    Ok(Some((row, history(c, code)?, messages(c, code)?)))
+}
+
+/// The name a message's file was sent with, when `stored` is a file of one of
+/// `code`'s messages (a link works only with its own request's code).
+pub fn message_file(c: &mut dyn Conn, code: &str, stored: &str) -> Result<Option<String>, StoreError> {
+    let rows = c.rows(
+        "SELECT file_name FROM messages WHERE tracking_code = $1 AND file_stored = $2",
+        &[code.into(), stored.into()],
+    )?;
+    Ok(rows.first().map(|r| r[0].string()))
+}
