@@ -59,6 +59,7 @@ pub fn submit(
         created_ms: now_ms,
         answers,
         pdf,
+        pages: vec![],
     };
     let payload = serde_json::to_vec(&sealer.envelope(&body)).expect("an envelope serialises");
     queue.enqueue(&form.id, &key, &code, &payload, now_ms)
