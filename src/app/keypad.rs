@@ -217,6 +217,15 @@ impl Session {
             }
             "consent" => Event::SetConsent(!self.consent),
             "submit" => Event::Submit,
+            "documents" => Event::OpenDocuments,
+            "doc-take" => Event::TakePage,
+            "doc-keep" => Event::KeepPage,
+            "doc-retake" => Event::RetakePage,
+            "doc-done" => Event::DocumentsDone,
+            "doc-message" => {
+                self.keypad.say.push(c.value.clone());
+                return;
+            }
             "status-search" => Event::CheckStatus,
             "speech" => Event::ToggleSpeech,
             "large-text" => Event::ToggleLargeText,
@@ -237,6 +246,8 @@ impl Session {
                         Some(l) => Event::SetLanguage(l),
                         None => return,
                     }
+                } else if let Some(n) = id.strip_prefix("doc-delete:").and_then(|n| n.parse().ok()) {
+                    Event::DeletePage(n)
                 } else if let Some(f) = id.strip_prefix("review:") {
                     Event::Edit(f.to_owned())
                 } else if let Some(rest) = id.strip_prefix("opt:") {

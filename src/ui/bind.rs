@@ -74,6 +74,15 @@ pub(super) fn bind(window: &AppWindow, inner: &Rc<Inner>) {
     on!(home.on_open_status, || Event::OpenStatus);
     on!(home.on_staff_entry, || Event::StaffEntry);
 
+    let documents = window.global::<DocumentsAdapter>();
+    on!(documents.on_take, || Event::TakePage);
+    on!(documents.on_keep, || Event::KeepPage);
+    on!(documents.on_retake, || Event::RetakePage);
+    on!(documents.on_delete, |i| Event::DeletePage(i.max(0) as usize));
+    on!(documents.on_done, || Event::DocumentsDone);
+    let review = window.global::<ReviewAdapter>();
+    on!(review.on_open_documents, || Event::OpenDocuments);
+
     let catalogue = window.global::<CatalogueAdapter>();
     on!(catalogue.on_back, || Event::Back);
     on!(catalogue.on_pick_service, |id| Event::PickService(id.into()));
