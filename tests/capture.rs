@@ -117,3 +117,192 @@ fn selftest_scans_a_page_from_the_configured_scanner_and_says_which_and_how_big(
     assert_eq!(missing["ok"], false);
     assert!(missing["detail"].as_str().unwrap().contains("no capture device: /dev/no-such-video"), "{missing}");
 }
+
+const FORM: &str = r#"
+id = "adeverinta"
+version = 1
+category = "petitii"
+legal_basis = "Legea 119/1996"
+deadline_days = 10
+title = { ro = "Adeverință de stare civilă", en = "Civil status certificate", hu = "Anyakönyvi igazolás" }
+
+[[fields]]
+id = "nume"
+type = "text"
+required = true
+label = { ro = "Nume", en = "Surname", hu = "Vezetéknév" }
+
+[[documents]]
+id = "act-nastere"
+label = { ro = "Copie după certificatul de naștere", en = "Copy of the birth certificate", hu = "A születési anyakönyvi kivonat másolata" }
+required = true
+max_pages = 2
+
+[[documents]]
+id = "alte-documente"
+label = { ro = "Alte documente", en = "Other documents", hu = "Egyéb dokumentumok" }
+max_pages = 10
+"#;
+
+/// A citizen attaches two pages from the simulated document camera to a
+/// service that requires one document, through the real UI, and meets on the
+/// way a camera pulled out mid-scan and a blank page; the intake holds the
+/// request with both pages.
+#[test]
+fn a_citizen_attaches_two_pages_to_a_service_that_requires_a_document() {
+    use ghiseu::devices::capture::{sample_page, SimFault, SimulatedPageSource};
+    use ghiseu::ui::{AppAdapter, DocumentsAdapter, ReviewAdapter};
+    use ghiseu::walkthrough::Citizen;
+    use slint::{ComponentHandle, Model};
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    // What lies under the lens, capture after capture: a page, a black sheet, another page.
+    let pages = dir.path().join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    sample_page(0).save(pages.join("1.png")).unwrap();
+    image::GrayImage::from_pixel(1600, 1200, image::Luma([12])).save(pages.join("2.png")).unwrap();
+    sample_page(1).save(pages.join("3.png")).unwrap();
+    let forms = dir.path().join("forms");
+    std::fs::create_dir_all(&forms).unwrap();
+    std::fs::write(forms.join("adeverinta.toml"), FORM).unwrap();
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let intake_dir = dir.path().join("intake");
+    let cfg_path = write_config(dir.path(), &format!("http://{addr}"));
+    let text = std::fs::read_to_string(&cfg_path)
+        .unwrap()
+        .replace("idle_timeout_secs = 300\n", "idle_timeout_secs = 300\nforms_dir = \"forms\"\n")
+        + "\n[devices.document]\ndriver = \"simulated\"\ndir = \"pages\"\ndelay_ms = 20\n";
+    std::fs::write(&cfg_path, text).unwrap();
+    let cfg = ghiseu::config::Config::load(&cfg_path).unwrap();
+    let d = intake_dir.clone();
+    rt.spawn(async move { ghiseu::intake::serve(listener, &d, None, std::future::pending()).await });
+
+    ghiseu::kiosk::use_headless_platform(false).unwrap();
+    let camera = std::sync::Arc::new(SimulatedPageSource::new(Some(pages), None, Duration::from_millis(20)));
+    let devices =
+        ghiseu::devices::Devices { document: camera.clone(), ..ghiseu::devices::Devices::from_config(&cfg.devices) };
+    let kiosk = ghiseu::kiosk::build(&cfg, rt.handle().clone(), devices).unwrap();
+    kiosk.ui.window.show().unwrap();
+    let weak = kiosk.ui.window.as_weak();
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
+    std::fs::create_dir_all(&shots).unwrap();
+    let texts = ghiseu::i18n::Texts::builtin();
+    let t = move |k: &str| texts.get(ghiseu::i18n::Lang::Ro, k).to_owned();
+
+    let walk = ghiseu::walkthrough::beside_event_loop(move || -> anyhow::Result<String> {
+        let mut c = Citizen::new(weak, ghiseu::i18n::Texts::builtin(), Some(shots));
+        let screen = |c: &Citizen, name: &'static str| {
+            c.wait_for(name, Duration::from_secs(10), move |w| w.global::<AppAdapter>().get_screen() == name)
+        };
+        let documents = |c: &Citizen| {
+            c.on_ui(|w| {
+                let d = w.global::<DocumentsAdapter>();
+                (d.get_pages().row_count(), d.get_problem().to_string(), d.get_pending_warning().to_string())
+            })
+        };
+        screen(&c, "home")?;
+        c.tap(&t("start"))?;
+        screen(&c, "catalogue")?;
+        c.open_service("Adeverință de stare civilă")?;
+        c.fill_required()?;
+        c.tap(&t("continue"))?;
+        screen(&c, "review")?;
+        c.tap(&t("consent_label"))?;
+        // Submit waits for the required document, and the screen names it.
+        let (can, message) = c.on_ui(|w| {
+            let r = w.global::<ReviewAdapter>();
+            (r.get_can_submit(), r.get_submit_message().to_string())
+        })?;
+        assert!(!can, "«Trimite solicitarea» enabled without the birth certificate");
+        assert_eq!(message, "Lipsește documentul obligatoriu: Copie după certificatul de naștere.");
+        c.screenshot("capture-review-missing")?;
+
+        c.attach(1, "capture-01")?;
+        assert!(c.on_ui(|w| w.global::<ReviewAdapter>().get_can_submit())?, "one page of the document is enough");
+
+        // The camera is pulled out during the next capture: said plainly, nothing lost.
+        c.tap(&t("doc_open"))?;
+        screen(&c, "documents")?;
+        camera.set_fault(Some(SimFault::Unplugged));
+        c.tap(&t("doc_add"))?;
+        c.wait_for("the failure", Duration::from_secs(10), |w| {
+            !w.global::<DocumentsAdapter>().get_problem().is_empty()
+        })?;
+        let (kept, problem, _) = documents(&c)?;
+        assert_eq!((kept, problem.as_str()), (1, t("doc_problem_unplugged").as_str()));
+        c.screenshot("capture-02-unplugged")?;
+        // Plugged back in; the next sheet is black: flagged before it is kept.
+        camera.set_fault(None);
+        c.tap(&t("doc_add"))?;
+        c.wait_for("the preview", Duration::from_secs(10), |w| w.global::<DocumentsAdapter>().get_has_pending())?;
+        let (_, problem, warning) = documents(&c)?;
+        assert!(problem.is_empty() && warning.starts_with("Pagina pare goală"), "{problem} / {warning}");
+        c.screenshot("capture-03-blank")?;
+        for (name, toggle) in [("capture-03-blank-large", 0), ("capture-03-blank-contrast", 1)] {
+            c.on_ui(move |w| {
+                let a = w.global::<AppAdapter>();
+                if toggle == 0 {
+                    a.invoke_toggle_large_text()
+                } else {
+                    a.invoke_toggle_contrast()
+                }
+            })?;
+            c.screenshot(name)?;
+            c.on_ui(move |w| {
+                let a = w.global::<AppAdapter>();
+                if toggle == 0 {
+                    a.invoke_toggle_large_text()
+                } else {
+                    a.invoke_toggle_contrast()
+                }
+            })?;
+        }
+        c.tap(&t("doc_retake"))?;
+        c.wait_for("the retaken page", Duration::from_secs(10), |w| {
+            let d = w.global::<DocumentsAdapter>();
+            d.get_has_pending() && d.get_pending_warning().is_empty()
+        })?;
+        c.tap(&t("doc_keep"))?;
+        c.wait_for("two pages", Duration::from_secs(5), |w| {
+            w.global::<DocumentsAdapter>().get_pages().row_count() == 2
+        })?;
+        c.screenshot("capture-04-two-pages")?;
+        c.tap(&t("doc_done"))?;
+        screen(&c, "review")?;
+        let typed = c.on_ui(|w| {
+            w.global::<ghiseu::ui::FormAdapter>()
+                .get_fields()
+                .iter()
+                .find(|f| f.id == "nume")
+                .map(|f| f.value.to_string())
+        })?;
+        assert_eq!(typed.as_deref(), Some(ghiseu::walkthrough::sample("text").as_str()), "what was typed stayed");
+        c.tap(&t("submit"))?;
+        screen(&c, "receipt")?;
+        let code = c.on_ui(|w| w.global::<ghiseu::ui::ReceiptAdapter>().get_code().to_string())?;
+        Ok(code)
+    })
+    .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    .unwrap();
+    // The uploader delivers it; the intake holds the request with both pages, in order.
+    let start = std::time::Instant::now();
+    let held = loop {
+        let all = ghiseu::intake::store::Store::open(&intake_dir).unwrap().all().unwrap();
+        if let Some(s) = all.into_iter().find(|s| s.body.tracking_code == walk) {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "the intake never got {walk}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    kiosk.shutdown();
+    assert_eq!(held.body.form_id, "adeverinta");
+    let docs: Vec<&str> = held.body.pages.iter().map(|p| p.document.as_str()).collect();
+    assert_eq!(docs, ["act-nastere", "act-nastere"], "two pages, both of the required document");
+    for p in &held.body.pages {
+        assert!(p.height > p.width, "a portrait page ({}×{})", p.width, p.height);
+    }
+}
