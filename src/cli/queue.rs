@@ -101,6 +101,7 @@ pub fn queue(cmd: QueueCommand) -> Result<ExitCode> {
             let sealer = cfg.sealer()?;
             ghiseu::queue::check_space(&cfg.kiosk.data_dir, cfg.kiosk.min_free_mb)?;
             let mut q = ghiseu::queue::Queue::open(&cfg.queue_path())?;
+            q.keep_free(&cfg.kiosk.data_dir, cfg.kiosk.min_free_mb);
             let answers = form.answers_to_send(&answers);
             let letterhead =
                 cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?));
