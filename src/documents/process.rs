@@ -146,14 +146,17 @@ fn find_paper(img: &GrayImage) -> Option<(u32, u32, u32, u32)> {
     if (dark as f64) < frame as f64 * 0.7 {
         return None;
     }
-    // Rows and columns crossing the paper are mostly bright (text is thin).
+    // Rows and columns crossing the paper have many bright pixels, also
+    // through a line of text (a fifth of the fullest is enough); the desk's
+    // have next to none. One pixel of the small copy is kept on each side, so
+    // the paper's edge (and text near it) is never cut.
     let cols: Vec<u32> = (0..tw).map(|x| (0..th).filter(|&y| bright(x, y)).count() as u32).collect();
     let rows: Vec<u32> = (0..th).map(|y| (0..tw).filter(|&x| bright(x, y)).count() as u32).collect();
     let span = |p: &[u32]| {
-        let cut = p.iter().max().copied().unwrap_or(0) / 2;
+        let cut = p.iter().max().copied().unwrap_or(0) / 5;
         let first = p.iter().position(|&c| c > cut)?;
         let last = p.iter().rposition(|&c| c > cut)?;
-        Some((first as u32, last as u32 + 1))
+        Some((first.saturating_sub(1) as u32, (last + 2).min(p.len()) as u32))
     };
     let ((x0, x1), (y0, y1)) = (span(&cols)?, span(&rows)?);
     // Too small to be the paper (a bright spot), or the whole picture.
@@ -239,7 +242,7 @@ mod tests {
 
     /// A synthetic photo of a page: a light-grey paper with dark "text"
     /// strokes, placed on a darker desk.
-    pub(crate) fn photo_of_page(w: u32, h: u32, paper: (u32, u32, u32, u32)) -> GrayImage {
+    fn photo_of_page(w: u32, h: u32, paper: (u32, u32, u32, u32)) -> GrayImage {
         let (px, py, pw, ph) = paper;
         GrayImage::from_fn(w, h, |x, y| {
             let on_paper = x >= px && x < px + pw && y >= py && y < py + ph;
@@ -257,11 +260,11 @@ mod tests {
     fn the_paper_is_found_on_a_dark_desk_and_cropped() {
         let img = photo_of_page(1200, 900, (300, 100, 600, 760));
         let (x, y, w, h) = find_paper(&img).expect("paper found");
-        let near = |a: u32, b: u32| (a as i64 - b as i64).abs() <= 6;
+        let near = |a: u32, b: u32| (a as i64 - b as i64).abs() <= 8;
         assert!(near(x, 300) && near(y, 100) && near(w, 600) && near(h, 760), "{:?}", (x, y, w, h));
         let page = process_luma(img);
         assert!(page.cropped && !page.blank, "{page:?}");
-        assert!((page.width as i64 - 600).abs() <= 6 && (page.height as i64 - 760).abs() <= 6, "{page:?}");
+        assert!((page.width as i64 - 600).abs() <= 8 && (page.height as i64 - 760).abs() <= 8, "{page:?}");
     }
 
     #[test]

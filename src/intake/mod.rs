@@ -35,7 +35,7 @@ struct AppState {
     identity: Arc<age::x25519::Identity>,
     /// Enrolled kiosks: `ID.pem` public keys; `ID.revoked` marks a revoked one.
     kiosks_dir: std::path::PathBuf,
-    /// The registry's PDF of each request: `CODE.pdf`.
+    /// The registry's PDF of each request: `CODE.pdf`, and its attached pages: `CODE/NN-DOCUMENT.jpg`.
     documents_dir: std::path::PathBuf,
     /// Number a request when it arrives (else when staff validate it).
     number_at_arrival: bool,
@@ -297,17 +297,24 @@ async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> R
         return error(StatusCode::UNPROCESSABLE_ENTITY, "tracking_code is not a valid code");
     }
     let st2 = st.clone();
-    let body = match tokio::task::spawn_blocking(move || check_envelope(&st2, &env)).await {
+    let mut body = match tokio::task::spawn_blocking(move || check_envelope(&st2, &env)).await {
         Ok(Ok(body)) => body,
         Ok(Err(r)) => return r,
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     };
     let kiosk = body.kiosk_id.clone();
+    // The pages are filed as pictures beside the PDF, not kept in the
+    // database's copy of the answers (the raw envelope's hash still covers them).
+    let pages = std::mem::take(&mut body.pages);
     match st.store.register(raw, body.clone(), jiff::Zoned::now(), st.number_at_arrival).await {
         Ok(status) => {
             // Filed before the answer: what is acknowledged is on disk.
             let dir = st.documents_dir.clone();
-            let _ = tokio::task::spawn_blocking(move || save_document(&dir, &body)).await;
+            let _ = tokio::task::spawn_blocking(move || {
+                save_document(&dir, &body);
+                save_pages(&dir, &body.tracking_code, &pages);
+            })
+            .await;
             tracing::info!(number = %status.registration_number, %kiosk, "submission registered");
             (StatusCode::OK, Json(status)).into_response()
         }
@@ -333,6 +340,34 @@ fn save_document(dir: &Path, body: &SubmissionBody) {
     if let Err(e) = result {
         tracing::error!(error = %e, code = %body.tracking_code, "could not file the submission PDF");
     }
+}
+
+/// Files the attached pages beside the PDF, `documents/CODE/NN-DOCUMENT.jpg`
+/// in the order they were attached, each written whole (as the PDF is).
+fn save_pages(dir: &Path, code: &str, pages: &[api::PageBody]) {
+    if pages.is_empty() {
+        return;
+    }
+    let folder = dir.join(code);
+    let result = files::private_dir(&folder).and_then(|_| {
+        for (i, p) in pages.iter().enumerate() {
+            let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &p.jpeg)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            files::write_whole(&folder, &page_file_name(i, &p.document), &bytes)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        tracing::error!(error = %e, code, "could not file the attached pages");
+    }
+}
+
+/// `01-alte-documente.jpg`: the order, then the document (its id is letters,
+/// digits and `-` when the form checked it; anything else is replaced).
+pub fn page_file_name(index: usize, document: &str) -> String {
+    let doc: String =
+        document.chars().take(40).map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    format!("{:02}-{doc}.jpg", index + 1)
 }
 
 async fn lookup(st: &AppState, code: &str) -> Result<Option<StatusBody>, Response> {

@@ -122,7 +122,16 @@ impl Effects {
             Effect::Persist { form, lang, answers, pages: _ } => self.runtime.spawn_blocking(move || {
                 let mut q = me.queue.lock().unwrap_or_else(|p| p.into_inner());
                 let result = crate::queue::check_space(&me.data_dir, me.min_free_mb).and_then(|_| {
-                    crate::submission::submit(&mut q, &me.sealer, &me.letterhead, &form, lang, answers, crate::now_ms())
+                    crate::submission::submit(
+                        &mut q,
+                        &me.sealer,
+                        &me.letterhead,
+                        &form,
+                        lang,
+                        answers,
+                        &[],
+                        crate::now_ms(),
+                    )
                 });
                 drop(q);
                 match result {
