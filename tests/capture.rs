@@ -300,9 +300,20 @@ fn a_citizen_attaches_two_pages_to_a_service_that_requires_a_document() {
     };
     kiosk.shutdown();
     assert_eq!(held.body.form_id, "adeverinta");
-    let docs: Vec<&str> = held.body.pages.iter().map(|p| p.document.as_str()).collect();
-    assert_eq!(docs, ["act-nastere", "act-nastere"], "two pages, both of the required document");
-    for p in &held.body.pages {
-        assert!(p.height > p.width, "a portrait page ({}×{})", p.width, p.height);
+    // Filed beside the registry's PDF, in order, each as the document it belongs to.
+    let filed = intake_dir.join("documents").join(&walk);
+    for n in ["01-act-nastere.jpg", "02-act-nastere.jpg"] {
+        let jpeg = image::open(filed.join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
+        assert!(jpeg.height() > jpeg.width(), "{n}: a portrait page ({}×{})", jpeg.width(), jpeg.height());
     }
+    // The registry's PDF carries both pages as images, read by poppler, not by our code.
+    let pdf = intake_dir.join(format!("documents/{walk}.pdf"));
+    let out = Command::new("pdfimages").arg("-list").arg(&pdf).output().expect("pdfimages (poppler-utils) runs");
+    let list = String::from_utf8_lossy(&out.stdout);
+    let images: Vec<Vec<&str>> = list.lines().skip(2).map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(images.len(), 2, "{list}");
+    for row in &images {
+        assert_eq!((row[6], row[8]), ("1", "jpeg"), "one grey channel, JPEG: {list}");
+    }
+    assert_ne!(images[0][0], images[1][0], "one PDF page per attached page: {list}");
 }

@@ -118,8 +118,8 @@ impl Effects {
                 me.devices.document.release();
                 Event::CameraReleased
             }),
-            // The pages ride in the sealed envelope once `submission::submit` takes them (branch docs).
-            Effect::Persist { form, lang, answers, pages: _ } => self.runtime.spawn_blocking(move || {
+            // The pages ride inside the sealed envelope, and are drawn in the registry's PDF.
+            Effect::Persist { form, lang, answers, pages } => self.runtime.spawn_blocking(move || {
                 let mut q = me.queue.lock().unwrap_or_else(|p| p.into_inner());
                 let result = crate::queue::check_space(&me.data_dir, me.min_free_mb).and_then(|_| {
                     crate::submission::submit(
@@ -129,7 +129,7 @@ impl Effects {
                         &form,
                         lang,
                         answers,
-                        &[],
+                        &pages,
                         crate::now_ms(),
                     )
                 });
