@@ -50,7 +50,19 @@ fn a_page_scanned_from_the_sane_test_backend_arrives_whole_at_the_asked_resoluti
     assert_eq!(source.health(), ghiseu::devices::Health::Ok);
     let start = std::time::Instant::now();
     let page = source.capture().unwrap().to_luma8();
-    println!("SANE test backend: {}×{} grey page in {:?}", page.width(), page.height(), start.elapsed());
+    let scanned = start.elapsed();
+    // Measured, not asserted: the kiosk's path from a scan to the preview (process, then the screen's picture).
+    let processed = ghiseu::documents::process(&image::DynamicImage::ImageLuma8(page.clone()));
+    let thumb = ghiseu::documents::decode(&processed.jpeg).unwrap().thumbnail(640, 640);
+    println!(
+        "SANE test backend: {}×{} grey page scanned in {scanned:?}, preview ({}×{}, page {} bytes) after {:?}",
+        page.width(),
+        page.height(),
+        thumb.width(),
+        thumb.height(),
+        processed.jpeg.len(),
+        start.elapsed()
+    );
     // 80 mm at 200 dpi is 630 pixels; 100 mm is 787.
     assert!((628..=632).contains(&page.width()) && (785..=789).contains(&page.height()), "{:?}", page.dimensions());
     let black = page.pixels().filter(|p| p[0] < 64).count() as f64 / (page.width() * page.height()) as f64;
