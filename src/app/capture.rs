@@ -3,14 +3,14 @@
 //!
 //! Pure, like the rest of the session: a capture is an effect
 //! ([`Effect::CapturePage`]) carried out off the UI thread, and its page (or
-//! why there is none) comes back as [`Event::PageCaptured`]. A failure of the
+//! why there is none) comes back as [`DocEvent::Captured`]. A failure of the
 //! device never touches what was typed or the pages already kept. Which
 //! document a kept page belongs to is the form's rule
 //! (`forms::document_for_next_page`); Submit stays disabled while a required
 //! document has no page (`Session::missing_document`). The pages are personal
 //! data: they go with the form (`clear_form`) and with every wipe.
 
-use super::{Effect, Event, Screen, Session};
+use super::{Effect, Screen, Session};
 use crate::documents::{AttachedPage, Page};
 use crate::forms::def::DocumentDef;
 use crate::forms::documents::{document_for_next_page, missing_required, PageCounts};
@@ -58,6 +58,27 @@ pub enum CaptureProblem {
     Failed,
     /// Every document already has its most pages.
     Full,
+}
+
+/// What happens on the documents screen (`Event::Documents`).
+#[derive(Debug, Clone)]
+pub enum DocEvent {
+    /// «Documente» on the review: the supporting pages' screen.
+    Open,
+    /// «Fotografiază pagina» / «Adaugă o pagină».
+    Take,
+    /// «Refă»: the page shown is thrown away and another taken.
+    Retake,
+    /// A capture's outcome: the processed page and its picture, or why none.
+    Captured(Result<Shot, CaptureProblem>),
+    /// «Păstrează»: the page shown joins the next document with room.
+    Keep,
+    /// «Șterge» on the n-th kept page.
+    Delete(usize),
+    /// «Gata»: back to the review.
+    Done,
+    /// The camera was let go (the answer to `ReleaseCamera`; nothing to do).
+    Released,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -119,18 +140,18 @@ impl Session {
         vec![Effect::CapturePage]
     }
 
-    pub(super) fn handle_capture(&mut self, event: Event) -> Vec<Effect> {
+    pub(super) fn handle_capture(&mut self, event: DocEvent) -> Vec<Effect> {
         let on_documents = self.screen == Screen::Documents;
         match event {
-            Event::OpenDocuments => {
+            DocEvent::Open => {
                 if self.screen == Screen::Review && !self.documents().is_empty() {
                     self.screen = Screen::Documents;
                     self.capture.problem = None;
                 }
             }
-            Event::TakePage if on_documents => return self.take(),
-            Event::RetakePage if on_documents => return self.take(),
-            Event::PageCaptured(result) => {
+            DocEvent::Take if on_documents => return self.take(),
+            DocEvent::Retake if on_documents => return self.take(),
+            DocEvent::Captured(result) => {
                 self.capture.taking = false;
                 // The citizen may have left (or been wiped) meanwhile: a late page is dropped.
                 if !on_documents {
@@ -141,7 +162,7 @@ impl Session {
                     Err(problem) => self.capture.problem = Some(problem),
                 }
             }
-            Event::KeepPage if on_documents => {
+            DocEvent::Keep if on_documents => {
                 if let Some(shot) = self.capture.pending.take() {
                     match self.next_document().map(|d| d.id.clone()) {
                         Some(document) => self.capture.pages.push(KeptPage { document, shot }),
@@ -149,7 +170,7 @@ impl Session {
                     }
                 }
             }
-            Event::DeletePage(i) if on_documents => {
+            DocEvent::Delete(i) if on_documents => {
                 if i < self.capture.pages.len() {
                     self.capture.pages.remove(i);
                     if self.capture.problem == Some(CaptureProblem::Full) {
@@ -157,7 +178,7 @@ impl Session {
                     }
                 }
             }
-            Event::DocumentsDone if on_documents => {
+            DocEvent::Done if on_documents => {
                 self.capture.pending = None;
                 self.capture.problem = None;
                 self.screen = Screen::Review;
@@ -172,6 +193,15 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::Event;
+
+    fn doc(e: DocEvent) -> Event {
+        Event::Documents(e)
+    }
+
+    fn doc_captured(r: Result<Shot, CaptureProblem>) -> Event {
+        Event::Documents(DocEvent::Captured(r))
+    }
     use crate::forms::Catalogue;
     use crate::i18n::Lang;
 
@@ -221,9 +251,9 @@ max_pages = 1
     }
 
     fn take(s: &mut Session, result: Result<Shot, CaptureProblem>) {
-        assert_eq!(s.handle(Event::TakePage), vec![Effect::CapturePage]);
+        assert_eq!(s.handle(doc(DocEvent::Take)), vec![Effect::CapturePage]);
         assert!(s.capture.taking);
-        s.handle(Event::PageCaptured(result));
+        s.handle(doc_captured(result));
     }
 
     #[test]
@@ -232,11 +262,11 @@ max_pages = 1
         assert!(!s.can_submit());
         assert_eq!(s.missing_document().unwrap().id, "act");
         assert!(s.handle(Event::Submit).is_empty(), "no commit without the document");
-        s.handle(Event::OpenDocuments);
+        s.handle(doc(DocEvent::Open));
         assert_eq!(s.screen, Screen::Documents);
         take(&mut s, Ok(shot(1, false)));
-        s.handle(Event::KeepPage);
-        assert_eq!(s.handle(Event::DocumentsDone), vec![Effect::ReleaseCamera]);
+        s.handle(doc(DocEvent::Keep));
+        assert_eq!(s.handle(doc(DocEvent::Done)), vec![Effect::ReleaseCamera]);
         assert_eq!(s.screen, Screen::Review);
         assert!(s.missing_document().is_none());
         assert!(s.can_submit());
@@ -252,37 +282,37 @@ max_pages = 1
     #[test]
     fn keep_retake_add_and_delete_pages_which_fill_documents_in_order() {
         let mut s = at_review();
-        s.handle(Event::OpenDocuments);
+        s.handle(doc(DocEvent::Open));
         // Retake throws the shown page away and takes another.
         take(&mut s, Ok(shot(1, false)));
-        assert_eq!(s.handle(Event::RetakePage), vec![Effect::CapturePage]);
+        assert_eq!(s.handle(doc(DocEvent::Retake)), vec![Effect::CapturePage]);
         assert!(s.capture.pending.is_none());
-        s.handle(Event::PageCaptured(Ok(shot(2, false))));
-        s.handle(Event::KeepPage);
+        s.handle(doc_captured(Ok(shot(2, false))));
+        s.handle(doc(DocEvent::Keep));
         for n in [3, 4] {
             take(&mut s, Ok(shot(n, false)));
-            s.handle(Event::KeepPage);
+            s.handle(doc(DocEvent::Keep));
         }
         let placed: Vec<_> = s.capture.pages.iter().map(|p| (p.document.as_str(), p.shot.page.jpeg[0])).collect();
         assert_eq!(placed, [("act", 2), ("act", 3), ("alte-documente", 4)]);
         // Everything full: no capture is started, and the screen says why.
-        assert!(s.handle(Event::TakePage).is_empty());
+        assert!(s.handle(doc(DocEvent::Take)).is_empty());
         assert_eq!(s.capture.problem, Some(CaptureProblem::Full));
         // Deleting a page makes room again.
-        s.handle(Event::DeletePage(0));
+        s.handle(doc(DocEvent::Delete(0)));
         assert_eq!(s.capture.problem, None);
         assert_eq!(s.capture.pages.len(), 2);
-        assert_eq!(s.handle(Event::TakePage), vec![Effect::CapturePage]);
-        s.handle(Event::DeletePage(9));
+        assert_eq!(s.handle(doc(DocEvent::Take)), vec![Effect::CapturePage]);
+        s.handle(doc(DocEvent::Delete(9)));
         assert_eq!(s.capture.pages.len(), 2, "a page that is not there deletes nothing");
     }
 
     #[test]
     fn a_device_failure_keeps_the_answers_and_the_pages_already_taken() {
         let mut s = at_review();
-        s.handle(Event::OpenDocuments);
+        s.handle(doc(DocEvent::Open));
         take(&mut s, Ok(shot(1, false)));
-        s.handle(Event::KeepPage);
+        s.handle(doc(DocEvent::Keep));
         for problem in
             [CaptureProblem::Missing, CaptureProblem::Busy, CaptureProblem::Unplugged, CaptureProblem::Failed]
         {
@@ -293,39 +323,39 @@ max_pages = 1
             assert_eq!(s.values.get("nume").map(String::as_str), Some("Popescu"));
         }
         // Trying again clears the message.
-        assert_eq!(s.handle(Event::TakePage), vec![Effect::CapturePage]);
+        assert_eq!(s.handle(doc(DocEvent::Take)), vec![Effect::CapturePage]);
         assert_eq!(s.capture.problem, None);
     }
 
     #[test]
     fn a_blank_page_is_shown_as_such_and_may_still_be_kept() {
         let mut s = at_review();
-        s.handle(Event::OpenDocuments);
+        s.handle(doc(DocEvent::Open));
         take(&mut s, Ok(shot(0, true)));
         assert!(s.capture.pending.as_ref().unwrap().page.blank);
-        s.handle(Event::KeepPage);
+        s.handle(doc(DocEvent::Keep));
         assert_eq!(s.capture.pages.len(), 1);
     }
 
     #[test]
     fn pages_are_wiped_with_the_session_and_a_late_page_is_dropped() {
         let mut s = at_review();
-        s.handle(Event::OpenDocuments);
+        s.handle(doc(DocEvent::Open));
         take(&mut s, Ok(shot(1, false)));
-        s.handle(Event::KeepPage);
-        s.handle(Event::TakePage);
+        s.handle(doc(DocEvent::Keep));
+        s.handle(doc(DocEvent::Take));
         s.handle(Event::IdleTimeout);
         assert_eq!(s.screen, Screen::Home);
         assert_eq!(s.capture, CaptureState::default());
         // The capture under way when the wipe came reports back: it is not kept.
-        s.handle(Event::PageCaptured(Ok(shot(2, false))));
+        s.handle(doc_captured(Ok(shot(2, false))));
         assert_eq!(s.capture.pending, None);
 
         let mut s = at_review();
-        s.handle(Event::OpenDocuments);
+        s.handle(doc(DocEvent::Open));
         take(&mut s, Ok(shot(1, false)));
-        s.handle(Event::KeepPage);
-        s.handle(Event::DocumentsDone);
+        s.handle(doc(DocEvent::Keep));
+        s.handle(doc(DocEvent::Done));
         s.handle(Event::Submit);
         s.handle(Event::Submitted(Ok(crate::queue::Receipt {
             key: "k".into(),

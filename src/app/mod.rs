@@ -272,22 +272,8 @@ pub enum Event {
     },
     /// Headphones plugged into (or out of) the jack: audio mode on (or off).
     Headphones(bool),
-    /// «Documente» on the review: the supporting pages' screen.
-    OpenDocuments,
-    /// «Fotografiază pagina» / «Adaugă o pagină».
-    TakePage,
-    /// «Refă»: the page shown is thrown away and another taken.
-    RetakePage,
-    /// A capture's outcome: the processed page and its picture, or why none.
-    PageCaptured(Result<capture::Shot, capture::CaptureProblem>),
-    /// «Păstrează»: the page shown joins the next document with room.
-    KeepPage,
-    /// «Șterge» on the n-th kept page.
-    DeletePage(usize),
-    /// «Gata»: back to the review.
-    DocumentsDone,
-    /// The camera was let go (the answer to `ReleaseCamera`; nothing to do).
-    CameraReleased,
+    /// The supporting documents' screen: touches and the capture's outcome.
+    Documents(capture::DocEvent),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -481,7 +467,7 @@ impl Session {
             Event::Back => {
                 self.screen = match self.screen {
                     Screen::Review => Screen::Form,
-                    Screen::Documents => return self.handle_capture(Event::DocumentsDone),
+                    Screen::Documents => return self.handle_capture(capture::DocEvent::Done),
                     Screen::Form => {
                         self.clear_form();
                         Screen::Catalogue
@@ -591,14 +577,7 @@ impl Session {
             | Event::ClearSignature(_)
             | Event::Continue
             | Event::Edit(_)) => return self.handle_form(e),
-            e @ (Event::OpenDocuments
-            | Event::TakePage
-            | Event::RetakePage
-            | Event::PageCaptured(_)
-            | Event::KeepPage
-            | Event::DeletePage(_)
-            | Event::DocumentsDone
-            | Event::CameraReleased) => return self.handle_capture(e),
+            Event::Documents(e) => return self.handle_capture(e),
             e @ (Event::StaffEntry
             | Event::SubmitPin { .. }
             | Event::PinChecked { .. }

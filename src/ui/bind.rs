@@ -7,6 +7,7 @@
 
 use super::generated::*;
 use super::inner::Inner;
+use crate::app::capture::DocEvent;
 use crate::app::{Event, Key};
 use std::rc::Rc;
 
@@ -75,13 +76,14 @@ pub(super) fn bind(window: &AppWindow, inner: &Rc<Inner>) {
     on!(home.on_staff_entry, || Event::StaffEntry);
 
     let documents = window.global::<DocumentsAdapter>();
-    on!(documents.on_take, || Event::TakePage);
-    on!(documents.on_keep, || Event::KeepPage);
-    on!(documents.on_retake, || Event::RetakePage);
-    on!(documents.on_delete, |i| Event::DeletePage(i.max(0) as usize));
-    on!(documents.on_done, || Event::DocumentsDone);
+    let doc = Event::Documents;
+    on!(documents.on_take, || doc(DocEvent::Take));
+    on!(documents.on_keep, || doc(DocEvent::Keep));
+    on!(documents.on_retake, || doc(DocEvent::Retake));
+    on!(documents.on_delete, |i| doc(DocEvent::Delete(i.max(0) as usize)));
+    on!(documents.on_done, || doc(DocEvent::Done));
     let review = window.global::<ReviewAdapter>();
-    on!(review.on_open_documents, || Event::OpenDocuments);
+    on!(review.on_open_documents, || doc(DocEvent::Open));
 
     let catalogue = window.global::<CatalogueAdapter>();
     on!(catalogue.on_back, || Event::Back);

@@ -113,10 +113,12 @@ impl Effects {
                 tracing::info!(ok = result.is_ok(), "document scan finished");
                 Event::ScanFinished(result)
             }),
-            Effect::CapturePage => self.runtime.spawn_blocking(move || Event::PageCaptured(me.capture_page())),
+            Effect::CapturePage => self
+                .runtime
+                .spawn_blocking(move || Event::Documents(crate::app::capture::DocEvent::Captured(me.capture_page()))),
             Effect::ReleaseCamera => self.runtime.spawn_blocking(move || {
                 me.devices.document.release();
-                Event::CameraReleased
+                Event::Documents(crate::app::capture::DocEvent::Released)
             }),
             // The pages ride inside the sealed envelope, and are drawn in the registry's PDF.
             Effect::Persist { form, lang, answers, pages } => self.runtime.spawn_blocking(move || {
