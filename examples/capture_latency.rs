@@ -55,7 +55,7 @@ fn main() -> anyhow::Result<()> {
         let cfg: PageSourceConfig = toml::from_str(
             "driver = \"sane\"\ndevice = \"test:0\"\noptions = { \"test-picture\" = \"Grid\", \"br-x\" = 200, \"br-y\" = 200 }",
         )?;
-        measure("SANE test backend (200×200 mm at 200 dpi, grey)", capture::from_config(&cfg).as_ref(), n)?;
+        measure("SANE test backend (200×200 mm at 200 dpi, grey)", ghiseu::devices::page_source(&cfg).as_ref(), n)?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{bin, free_port, write_config};
-use ghiseu::devices::capture::{self, CaptureError, PageSourceConfig};
+use ghiseu::devices::capture::{CaptureError, PageSourceConfig};
 use std::path::Path;
 use std::process::Command;
 
@@ -46,7 +46,7 @@ fn a_page_scanned_from_the_sane_test_backend_arrives_whole_at_the_asked_resoluti
         return;
     }
     // The test backend scans an 80 × 100 mm area by default; a grid of 10 mm squares.
-    let source = capture::from_config(&sane("options = { \"test-picture\" = \"Grid\" }"));
+    let source = ghiseu::devices::page_source(&sane("options = { \"test-picture\" = \"Grid\" }"));
     assert_eq!(source.health(), ghiseu::devices::Health::Ok);
     let start = std::time::Instant::now();
     let page = source.capture().unwrap().to_luma8();
@@ -71,7 +71,7 @@ fn a_page_scanned_from_the_sane_test_backend_arrives_whole_at_the_asked_resoluti
     assert!(page.get_pixel(20, 20)[0] > 192 && page.get_pixel(79 + 20, 20)[0] < 64);
 
     // Colour, when a backend is asked for it.
-    let colour = capture::from_config(&sane("mode = \"Color\"\nresolution = 75")).capture().unwrap();
+    let colour = ghiseu::devices::page_source(&sane("mode = \"Color\"\nresolution = 75")).capture().unwrap();
     assert!(matches!(colour, image::DynamicImage::ImageRgb8(_)), "{:?}", colour.color());
 }
 
@@ -83,16 +83,16 @@ fn a_scanner_lost_mid_scan_or_absent_is_told_apart() {
     // Without a device name, the first one SANE finds.
     // (First: the test backend keeps options set by an earlier open.)
     let first: PageSourceConfig = toml::from_str("driver = \"sane\"").unwrap();
-    let page = capture::from_config(&first).capture();
+    let page = ghiseu::devices::page_source(&first).capture();
     assert!(page.is_ok(), "{:?}", page.err());
     // The test backend answers sane_read with an I/O error, as a scanner pulled out does.
     let pulled = sane("options = { \"read-return-value\" = \"SANE_STATUS_IO_ERROR\" }");
-    let e = capture::from_config(&pulled).capture().unwrap_err();
+    let e = ghiseu::devices::page_source(&pulled).capture().unwrap_err();
     assert!(matches!(e, CaptureError::Unplugged(ref why) if why.contains("test:0")), "{e:?}");
     let absent: PageSourceConfig = toml::from_str("driver = \"sane\"\ndevice = \"epson2:libusb:001:004\"").unwrap();
-    let e = capture::from_config(&absent).capture().unwrap_err();
+    let e = ghiseu::devices::page_source(&absent).capture().unwrap_err();
     assert!(matches!(e, CaptureError::Missing(_)), "{e:?}");
-    assert!(matches!(capture::from_config(&absent).health(), ghiseu::devices::Health::Disconnected(_)));
+    assert!(matches!(ghiseu::devices::page_source(&absent).health(), ghiseu::devices::Health::Disconnected(_)));
 }
 
 #[test]

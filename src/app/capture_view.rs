@@ -2,9 +2,8 @@
 //! show, derived from the session: each document with its pages, the page
 //! just taken, what went wrong, which required document is still missing.
 
-use super::capture::{CaptureProblem, Thumb};
+use super::capture_state::{CaptureProblem, Thumb};
 use super::focus::{Control, Role};
-use super::view::View;
 use super::Session;
 use crate::i18n::Texts;
 
@@ -130,9 +129,8 @@ pub(super) fn documents_view(s: &Session, texts: &Texts) -> DocumentsView {
 
 /// The documents screen's controls in keypad order: what went wrong or the
 /// page just taken, the buttons that act on it, each kept page's «Șterge», «Gata».
-pub(super) fn controls(v: &View, texts: &Texts, c: &mut Vec<Control>) {
-    let t = |k: &str| texts.get(v.lang, k).to_owned();
-    let d = &v.documents;
+pub(super) fn controls(d: &DocumentsView, lang: crate::i18n::Lang, texts: &Texts, c: &mut Vec<Control>) {
+    let t = |k: &str| texts.get(lang, k).to_owned();
     let message = [d.problem.as_str(), d.pending_warning.as_str(), d.missing.as_str()]
         .iter()
         .filter(|m| !m.is_empty())

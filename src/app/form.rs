@@ -93,7 +93,7 @@ impl Session {
         self.focused = None;
         self.consent = false;
         self.scan = ScanState::Idle;
-        self.capture = super::capture::CaptureState::default();
+        self.capture = super::capture_state::CaptureState::default();
         self.submit = SubmitState::Idle;
     }
 

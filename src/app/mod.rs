@@ -8,6 +8,7 @@
 //! submission is durable, on "Terminat", and on idle timeout.
 
 pub mod capture;
+pub mod capture_state;
 pub mod capture_view;
 mod desk;
 pub mod desk_state;
@@ -273,7 +274,7 @@ pub enum Event {
     /// Headphones plugged into (or out of) the jack: audio mode on (or off).
     Headphones(bool),
     /// The supporting documents' screen: touches and the capture's outcome.
-    Documents(capture::DocEvent),
+    Documents(capture_state::DocEvent),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -336,7 +337,7 @@ pub struct Session {
     pub consent: bool,
     pub scan: ScanState,
     /// The supporting pages taken so far, and the capture under way.
-    pub capture: capture::CaptureState,
+    pub capture: capture_state::CaptureState,
     pub submit: SubmitState,
     pub receipt: Option<ReceiptView>,
     pub status_input: String,
@@ -379,7 +380,7 @@ impl Session {
             focused: None,
             consent: false,
             scan: ScanState::Idle,
-            capture: capture::CaptureState::default(),
+            capture: capture_state::CaptureState::default(),
             submit: SubmitState::Idle,
             receipt: None,
             status_input: String::new(),
@@ -467,7 +468,7 @@ impl Session {
             Event::Back => {
                 self.screen = match self.screen {
                     Screen::Review => Screen::Form,
-                    Screen::Documents => return self.handle_capture(capture::DocEvent::Done),
+                    Screen::Documents => return self.handle_capture(capture_state::DocEvent::Done),
                     Screen::Form => {
                         self.clear_form();
                         Screen::Catalogue

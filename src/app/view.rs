@@ -553,7 +553,7 @@ pub fn controls(v: &View, texts: &Texts) -> Vec<Control> {
             c.push(Control::new("submit", t("submit"), Role::Button).enabled(v.can_submit));
             c.push(Control::new("back", t("back"), Role::Button));
         }
-        Screen::Documents => super::capture_view::controls(v, texts, &mut c),
+        Screen::Documents => super::capture_view::controls(&v.documents, v.lang, texts, &mut c),
         Screen::Receipt => {
             c.push(Control::new("code", t("receipt_code_label"), Role::Info).value(spell(&v.receipt_code)));
             c.push(Control::new("open-status", t("check_status"), Role::Button));

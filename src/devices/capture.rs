@@ -18,7 +18,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Configuration (`[devices.document]` in the kiosk's TOML file), owned here;
@@ -294,29 +294,6 @@ pub fn sample_page(n: usize) -> DynamicImage {
     DynamicImage::ImageLuma8(image::GrayImage::from_raw(w, h, photo.pixels).expect("the buffer is width × height"))
 }
 
-/// The page source the configuration names.
-pub fn from_config(cfg: &PageSourceConfig) -> Arc<dyn PageSource> {
-    match cfg {
-        PageSourceConfig::None => Arc::new(NoPageSource),
-        PageSourceConfig::Simulated { dir, fault, delay_ms } => {
-            Arc::new(SimulatedPageSource::new(dir.clone(), *fault, Duration::from_millis(*delay_ms)))
-        }
-        PageSourceConfig::V4l2 { device, width, height } => {
-            Arc::new(super::doc_camera::DocCamera::new(device.clone(), *width, *height))
-        }
-        PageSourceConfig::Sane { device, resolution, mode, options } => {
-            let mut opts: Vec<(String, super::sane::OptValue)> = vec![
-                ("mode".into(), super::sane::OptValue::Text(mode.clone())),
-                ("resolution".into(), super::sane::OptValue::Number(*resolution as f64)),
-            ];
-            for (k, v) in options {
-                opts.push((k.clone(), super::sane::OptValue::from_toml(v)));
-            }
-            Arc::new(super::sane::SaneScanner::new(device.clone(), opts))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,7 +364,7 @@ mod tests {
 
     #[test]
     fn no_device_configured_is_a_missing_device() {
-        let none = from_config(&PageSourceConfig::None);
+        let none = NoPageSource;
         assert!(matches!(none.capture(), Err(CaptureError::Missing(_))));
         assert!(!none.simulated());
     }

@@ -94,7 +94,7 @@ impl Devices {
                 tracing::error!(error = %e, "keypad not started");
                 Arc::new(keypad::NoKeypad)
             }),
-            document: capture::from_config(&cfg.document),
+            document: page_source(&cfg.document),
             board: Arc::new(crate::board::NoIo),
             backlight: Arc::default(),
         }
@@ -117,5 +117,30 @@ fn id_scanner(cfg: &scanner::IdScannerConfig) -> Arc<dyn IdScanner> {
             Arc::new(serial::SerialScanner::start(port.clone(), *baud, *framing))
         }
         scanner::IdScannerConfig::KeyboardWedge { device } => Arc::new(wedge::WedgeScanner::start(device.clone())),
+    }
+}
+
+/// The page source the configuration names (the drivers depend on
+/// `capture`'s trait, so the choice among them is made up here).
+pub fn page_source(cfg: &capture::PageSourceConfig) -> Arc<dyn PageSource> {
+    use capture::PageSourceConfig;
+    match cfg {
+        PageSourceConfig::None => Arc::new(capture::NoPageSource),
+        PageSourceConfig::Simulated { dir, fault, delay_ms } => {
+            Arc::new(capture::SimulatedPageSource::new(dir.clone(), *fault, Duration::from_millis(*delay_ms)))
+        }
+        PageSourceConfig::V4l2 { device, width, height } => {
+            Arc::new(doc_camera::DocCamera::new(device.clone(), *width, *height))
+        }
+        PageSourceConfig::Sane { device, resolution, mode, options } => {
+            let mut opts: Vec<(String, sane::OptValue)> = vec![
+                ("mode".into(), sane::OptValue::Text(mode.clone())),
+                ("resolution".into(), sane::OptValue::Number(*resolution as f64)),
+            ];
+            for (k, v) in options {
+                opts.push((k.clone(), sane::OptValue::from_toml(v)));
+            }
+            Arc::new(sane::SaneScanner::new(device.clone(), opts))
+        }
     }
 }
