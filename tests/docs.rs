@@ -354,6 +354,17 @@ fn a_large_request_over_a_link_that_keeps_dropping_resumes_and_registers_once() 
     let status = get_json(&intake.url, &format!("/api/v1/status/{code}"));
     assert_eq!(status["registration_number"], "1", "{status}");
     assert_eq!(std::fs::read_dir(d.join("intake/uploads")).unwrap().count(), 0);
+    // The same envelope carried by hand (`queue export` → `intake import`), too
+    // large for one POST, goes the resumable way and gets the same answer.
+    let imp = Command::new(common::bin())
+        .args(["intake", "import", "--data"])
+        .arg(d.join("intake"))
+        .arg(export.join(format!("{code}.json")))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&imp.stdout);
+    assert!(imp.status.success(), "{said} {}", String::from_utf8_lossy(&imp.stderr));
+    assert!(said.contains(": 200 ") && said.contains("\"registration_number\":\"1\""), "{said}");
 }
 
 /// A plain HTTP/1.1 GET of a JSON answer.

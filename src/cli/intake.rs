@@ -238,11 +238,28 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
                     let body = std::fs::read(f)?;
                     let env: ghiseu::wire::api::Envelope = serde_json::from_slice(&body)
                         .with_context(|| format!("{} is not an exported envelope", f.display()))?;
-                    let req = axum::http::Request::post("/api/v1/submissions")
-                        .header("idempotency-key", &env.key)
-                        .header("content-type", "application/json")
-                        .body(axum::body::Body::from(body))?;
-                    let res = tower::ServiceExt::oneshot(router.clone(), req).await?;
+                    // A request with pages is larger than a POST may be: it goes the
+                    // resumable way, whole at once (resumed if a part is already held).
+                    let large = body.len() > ghiseu::upload::RESUMABLE_FROM;
+                    let part = |from: usize| {
+                        axum::http::Request::patch(format!("/api/v1/uploads/{}", env.key))
+                            .header("upload-offset", from)
+                            .header("upload-length", body.len())
+                            .body(axum::body::Body::from(body[from..].to_vec()))
+                    };
+                    let req = if large {
+                        part(0)?
+                    } else {
+                        axum::http::Request::post("/api/v1/submissions")
+                            .header("idempotency-key", &env.key)
+                            .header("content-type", "application/json")
+                            .body(axum::body::Body::from(body.clone()))?
+                    };
+                    let mut res = tower::ServiceExt::oneshot(router.clone(), req).await?;
+                    let held = res.headers().get("upload-offset").and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+                    if let (true, axum::http::StatusCode::CONFLICT, Some(held)) = (large, res.status(), held) {
+                        res = tower::ServiceExt::oneshot(router.clone(), part(held.min(body.len()))?).await?;
+                    }
                     let status = res.status();
                     let text = axum::body::to_bytes(res.into_body(), 64 * 1024).await?;
                     println!("{}: {} {}", f.display(), status.as_u16(), String::from_utf8_lossy(&text));
