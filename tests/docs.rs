@@ -16,6 +16,8 @@ mod intake;
 use image::{GrayImage, Luma};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// A photo of a page: light paper with rows of dark strokes, on a dark desk.
 fn photo_of_page(w: u32, h: u32, paper: (u32, u32, u32, u32)) -> GrayImage {
@@ -268,4 +270,110 @@ fn an_envelope_from_before_documents_still_opens() {
     assert!(body.pages.is_empty() && body.pdf.is_none());
     // And a body without pages is written as before (no new field).
     assert!(!serde_json::to_string(&body).unwrap().contains("pages"));
+}
+
+/// A TCP proxy in front of `target` that cuts every connection once `cut`
+/// bytes came from the client (a link that keeps dropping mid-body). Returns
+/// its URL, the connections it saw and the bytes it let through to the intake.
+fn flaky_proxy(target: &str, cut: usize) -> (String, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let target = target.trim_start_matches("http://").to_owned();
+    let (conns, through) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (c, t) = (conns.clone(), through.clone());
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let Ok(mut server) = TcpStream::connect(&target) else { return };
+            c.fetch_add(1, Ordering::SeqCst);
+            let (mut client2, mut server2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut server2, &mut client2);
+                let _ = client2.shutdown(Shutdown::Both);
+            });
+            let t = t.clone();
+            std::thread::spawn(move || {
+                let (mut sent, mut buf) = (0usize, vec![0u8; 16 * 1024]);
+                while let Ok(n) = client.read(&mut buf) {
+                    let n = n.min(cut - sent);
+                    if n == 0 || server.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    sent += n;
+                    t.fetch_add(n, Ordering::SeqCst);
+                    if sent >= cut {
+                        break;
+                    }
+                }
+                let _ = server.shutdown(Shutdown::Both);
+                let _ = client.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    (url, conns, through)
+}
+
+#[test]
+fn a_large_request_over_a_link_that_keeps_dropping_resumes_and_registers_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let _ = kiosk_with_required_document(d, "http://127.0.0.1:9");
+    let intake = intake::Intake::start(&d.join("intake"), &[], false);
+    let cut = 400 * 1024;
+    let (proxy, conns, through) = flaky_proxy(&intake.url, cut);
+    let cfg = kiosk_with_required_document(d, &proxy);
+    // Ten different pages (a photo each), one request.
+    let files: Vec<PathBuf> = (0..10u32)
+        .map(|i| save(&photo_of_page(1400, 1800, (100 + i * 9, 80, 1100, 1600)), &d.join(format!("p{i}.png"))))
+        .collect();
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let out = submit(&cfg, &refs);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let export = d.join("export");
+    let ex =
+        Command::new(common::bin()).args(["queue", "export"]).arg(&export).arg("--config").arg(&cfg).output().unwrap();
+    assert!(ex.status.success(), "{}", String::from_utf8_lossy(&ex.stderr));
+    let envelope = std::fs::metadata(export.join(format!("{code}.json"))).unwrap().len() as usize;
+    eprintln!("ten-page envelope: {envelope} bytes");
+    assert!(envelope > 3 * cut, "the envelope ({envelope} B) must need several connections");
+
+    drain(&cfg);
+    assert_eq!(pending(&cfg), 0);
+    let pdf = d.join(format!("intake/documents/{code}.pdf"));
+    assert_eq!(pdf_images(&pdf).len(), 10);
+    // It took several connections, and what went through is about one
+    // envelope (plus headers and the cut tails), not one per attempt.
+    let (n, sent) = (conns.load(Ordering::SeqCst), through.load(Ordering::SeqCst));
+    eprintln!("{n} connections, {sent} bytes through the proxy");
+    assert!(n >= envelope / cut, "{n} connections");
+    assert!(sent < envelope + envelope / 10, "{sent} bytes sent for a {envelope}-byte envelope: it restarted");
+    // Registered once: the registry's number 1, and no part left behind.
+    let status = get_json(&intake.url, &format!("/api/v1/status/{code}"));
+    assert_eq!(status["registration_number"], "1", "{status}");
+    assert_eq!(std::fs::read_dir(d.join("intake/uploads")).unwrap().count(), 0);
+    // The same envelope carried by hand (`queue export` → `intake import`), too
+    // large for one POST, goes the resumable way and gets the same answer.
+    let imp = Command::new(common::bin())
+        .args(["intake", "import", "--data"])
+        .arg(d.join("intake"))
+        .arg(export.join(format!("{code}.json")))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&imp.stdout);
+    assert!(imp.status.success(), "{said} {}", String::from_utf8_lossy(&imp.stderr));
+    assert!(said.contains(": 200 ") && said.contains("\"registration_number\":\"1\""), "{said}");
+}
+
+/// A plain HTTP/1.1 GET of a JSON answer.
+fn get_json(base: &str, path: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (_, body) = text.split_once("\r\n\r\n").unwrap();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {text}"))
 }

@@ -189,13 +189,13 @@ pub fn looks_blank(img: &GrayImage) -> bool {
     (ink as f64) < total as f64 * 0.0003
 }
 
-/// Black point at the darkest 0.5 %, white point at the 95th percentile (the
-/// paper itself on a page of text): grey paper under a lamp becomes white, and
-/// faint ink dark. A flat picture (a blank page) is left as it is rather than
-/// having its noise amplified.
+/// Black point at the darkest 0.5 %, white point at the paper (see
+/// [`white_point`]): grey paper under a lamp becomes white, and faint ink
+/// dark. A flat picture (a blank page) is left as it is rather than having
+/// its noise amplified.
 fn stretch_contrast(mut img: GrayImage) -> GrayImage {
     let h = histogram(&img);
-    let (lo, hi) = (percentile(&h, 0.005), percentile(&h, 0.95));
+    let (lo, hi) = (percentile(&h, 0.005), white_point(&h));
     if hi <= lo || hi - lo < 32 {
         return img;
     }
@@ -205,6 +205,28 @@ fn stretch_contrast(mut img: GrayImage) -> GrayImage {
         *v = table[*v as usize];
     }
     img
+}
+
+/// On a page of text the paper is one bright level holding most pixels:
+/// the white point goes below 95 % of them, so the paper, its grain and the
+/// sensor's noise become flat white (legible, and a fraction of the JPEG
+/// bytes). A picture without such a level (a photo) keeps its highlights:
+/// the white point is then its 99th percentile.
+fn white_point(h: &[u64; 256]) -> u8 {
+    let total: u64 = h.iter().sum();
+    let mode = (96..256).max_by_key(|&v| h[v]).unwrap_or(255);
+    let (from, to) = (mode.saturating_sub(24), (mode + 24).min(255));
+    let paper: u64 = h[from..=to].iter().sum();
+    if paper * 2 > total {
+        let mut seen = 0;
+        for (v, &n) in h.iter().enumerate().take(to + 1).skip(from) {
+            seen += n;
+            if seen * 20 >= paper {
+                return v as u8;
+            }
+        }
+    }
+    percentile(h, 0.99)
 }
 
 /// JPEG at the best quality that fits [`MAX_PAGE_BYTES`]; if even quality 30
@@ -318,6 +340,23 @@ mod tests {
         img.write_to(&mut png, ImageFormat::Png).unwrap();
         let cut = &png.get_ref()[..png.get_ref().len() / 2];
         assert!(matches!(decode(cut), Err(DecodeError::Corrupt(_))));
+    }
+
+    #[test]
+    fn grainy_paper_becomes_flat_white_and_a_photo_keeps_its_highlights() {
+        let mut seed = 3u32;
+        let grain = GrayImage::from_fn(400, 400, |x, y| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let text = y % 40 < 8 && x % 10 < 6;
+            Luma([if text { 40 } else { 170 + (seed >> 28) as u8 }])
+        });
+        let flat = stretch_contrast(grain);
+        let white = flat.pixels().filter(|p| p.0[0] == 255).count();
+        assert!(white as f64 > 0.75 * 160_000.0, "{white} white pixels");
+        // A gradient (a photo) has no dominant paper level: only its top 1 % clips.
+        let photo = GrayImage::from_fn(256, 100, |x, _| Luma([x as u8]));
+        let kept = stretch_contrast(photo);
+        assert!(kept.pixels().filter(|p| p.0[0] == 255).count() < 100 * 5, "highlights kept");
     }
 
     #[test]
