@@ -312,8 +312,13 @@ fn a_citizen_attaches_two_pages_to_a_service_that_requires_a_document() {
     };
     kiosk.shutdown();
     assert_eq!(held.body.form_id, "adeverinta");
-    // Filed beside the registry's PDF, in order, each as the document it belongs to.
+    // Filed beside the registry's PDF, in order, each as the document it belongs to
+    // (written after the registration: waited for).
     let filed = intake_dir.join("documents").join(&walk);
+    while !(filed.join("02-act-nastere.jpg").is_file() && intake_dir.join(format!("documents/{walk}.pdf")).is_file()) {
+        assert!(start.elapsed() < Duration::from_secs(30), "the intake never filed the pages of {walk}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     for n in ["01-act-nastere.jpg", "02-act-nastere.jpg"] {
         let jpeg = image::open(filed.join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
         assert!(jpeg.height() > jpeg.width(), "{n}: a portrait page ({}×{})", jpeg.width(), jpeg.height());
