@@ -39,7 +39,16 @@ fn main() -> anyhow::Result<()> {
             ("locatie".to_owned(), format!("Str. Morii {i}")),
             ("descriere".to_owned(), "Stâlp de iluminat căzut pe trotuar.".to_owned()),
         ]);
-        ghiseu::submission::submit(&mut q, &sealer, &letterhead, &form, ghiseu::i18n::Lang::Ro, answers, i as i64)?;
+        ghiseu::submission::submit(
+            &mut q,
+            &sealer,
+            &letterhead,
+            &form,
+            ghiseu::i18n::Lang::Ro,
+            answers,
+            &[],
+            i as i64,
+        )?;
     }
     let payloads: Vec<(String, Vec<u8>)> = q.due(i64::MAX, n)?.into_iter().map(|p| (p.key, p.payload)).collect();
     drop(q);

@@ -45,6 +45,7 @@ fn main() -> anyhow::Result<()> {
             &form,
             ghiseu::i18n::Lang::Ro,
             answers.clone(),
+            &[],
             ghiseu::now_ms(),
         )?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);

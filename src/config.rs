@@ -275,6 +275,9 @@ impl Config {
         if let QrReaderConfig::Images { files, .. } = &mut cfg.devices.qr_reader {
             files.iter_mut().for_each(abs);
         }
+        if let crate::devices::capture::PageSourceConfig::Simulated { dir: Some(d), .. } = &mut cfg.devices.document {
+            abs(d)
+        }
         abs(&mut cfg.security.municipality_recipient);
         abs(&mut cfg.security.kiosk_key);
         if let Some(p) = cfg.intake.ca.as_mut() {

@@ -269,6 +269,11 @@ pub fn device_checks(devices: &Devices) -> Vec<Check> {
         Check::new("qr_reader", reader_state(devices.qr_reader.health(), "listening"))
             .simulated_if(devices.qr_reader.simulated()),
     );
+    if devices.document.configured() {
+        let doc = &devices.document;
+        let state = reader_state(doc.health(), "ready").map(|s| format!("{}: {s}", doc.describe()));
+        checks.push(Check::new("document", state).simulated_if(doc.simulated()));
+    }
     checks
 }
 

@@ -81,7 +81,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
     let texts = Arc::new(Texts::load(cfg.kiosk.texts_dir.as_deref())?);
     let catalogue = Arc::new(catalogue(cfg)?);
     let queue_path = cfg.queue_path();
-    let queue = match Queue::open_checked(&queue_path) {
+    let mut queue = match Queue::open_checked(&queue_path) {
         Ok(q) => q,
         Err(e @ crate::queue::QueueError::Corrupt { .. }) => {
             // Reported loudly, kept for a technician; the panel goes on with a new queue.
@@ -90,6 +90,8 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         }
         Err(e) => return Err(e).with_context(|| format!("opening queue {}", queue_path.display())),
     };
+    // The reserve counts each envelope's own size (pages make megabytes).
+    queue.keep_free(&cfg.kiosk.data_dir, cfg.kiosk.min_free_mb);
     let uploader_queue = Queue::open(&queue_path)?;
     let wake = Arc::new(Notify::new());
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);

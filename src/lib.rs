@@ -13,6 +13,7 @@
 //! - [`queue`]: the durable SQLite outbox of submissions.
 //! - [`upload`]: the background uploader and its retry policy.
 //! - [`intake`]: the reference intake server (the registry side).
+//! - [`documents`]: supporting documents: a picture of a paper becomes a small, legible page.
 //! - [`pdf`]: the registry's PDF/A-3b copy of each request, made on the kiosk.
 //! - [`print`]: receipt layout and its rendering to ESC/POS bytes and to a PNG preview.
 //! - [`devices`]: device traits (ID scanner, printer, QR reader) with real and simulated drivers.
@@ -34,6 +35,7 @@ pub mod board;
 pub mod config;
 pub mod crypto;
 pub mod devices;
+pub mod documents;
 pub mod fleet;
 pub mod forms;
 pub mod health;

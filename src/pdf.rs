@@ -7,6 +7,8 @@
 //! them) and the signature redrawn from its vector path. The answers travel
 //! again, machine-readable, as an embedded `cerere.json` (PDF/A-3 allows
 //! associated files), so the registry can import them without retyping.
+//! Then one page per attached page of the supporting documents (issue #18),
+//! its greyscale JPEG embedded as it is.
 //!
 //! Text is laid out here (word wrap measured with the same DejaVu font the
 //! PDF embeds); krilla shapes, subsets and embeds the font and refuses to
@@ -60,6 +62,8 @@ pub struct Request<'a> {
     /// The receipt's QR link (`…/s/CODE`).
     pub status_url: &'a str,
     pub created: jiff::Zoned,
+    /// The supporting documents' pages, each drawn as a page of its own after the answers.
+    pub pages: &'a [crate::documents::AttachedPage],
 }
 
 struct Fonts {
@@ -154,7 +158,8 @@ impl Writer<'_> {
         self.y += h;
     }
 
-    fn finish(self) {
+    /// Makes the pages; gives the fonts back for the pages that follow.
+    fn finish(self) -> Fonts {
         for ops in self.pages {
             let mut page = self.doc.start_page_with(PageSettings::from_wh(PAGE.0, PAGE.1).expect("A4 is a size"));
             let mut surface = page.surface();
@@ -164,6 +169,7 @@ impl Writer<'_> {
             surface.finish();
             page.finish();
         }
+        self.fonts
     }
 }
 
@@ -255,6 +261,55 @@ pub fn signature_strokes(path: &str) -> Vec<Vec<(f32, f32)>> {
         }
     }
     strokes
+}
+
+/// Each document with pages, by its Romanian label, in the form's order.
+fn document_counts<'a>(req: &'a Request) -> Vec<(&'a str, usize)> {
+    let mut out: Vec<(&str, usize)> = vec![];
+    for p in req.pages {
+        let label = req.form.document(&p.document).map(|d| d.label.ro.as_str()).unwrap_or(p.document.as_str());
+        match out.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, n)) => *n += 1,
+            None => out.push((label, 1)),
+        }
+    }
+    out
+}
+
+/// One PDF page per attached page, after the answers: a caption line (the
+/// document, the page's number) and the page's JPEG as it is (DCTDecode: the
+/// bytes are copied, not re-encoded), as large as the paper allows. A
+/// landscape picture gets a landscape page.
+fn attached_pages(doc: &mut Document, fonts: &Fonts, req: &Request) -> Result<(), PdfError> {
+    let total = req.pages.len();
+    for (i, p) in req.pages.iter().enumerate() {
+        let (pw, ph) = if p.page.width > p.page.height { (PAGE.1, PAGE.0) } else { PAGE };
+        // No interpolation flag: PDF/A forbids it.
+        let image = krilla::image::Image::from_jpeg(p.page.jpeg.clone().into(), false)
+            .map_err(|e| PdfError::Krilla(format!("attached page {}: {e}", i + 1)))?;
+        let label = req.form.document(&p.document).map(|d| d.label.ro.as_str()).unwrap_or(p.document.as_str());
+        let caption = format!("{} — {label}, pagina {} din {total}", req.tracking_code, i + 1);
+        let margin = 28.0;
+        let top = margin + 18.0;
+        let (bw, bh) = (pw - 2.0 * margin, ph - top - margin);
+        let scale = (bw / p.page.width as f32).min(bh / p.page.height as f32);
+        let (iw, ih) = (p.page.width as f32 * scale, p.page.height as f32 * scale);
+        let size = krilla::geom::Size::from_wh(iw, ih)
+            .ok_or_else(|| PdfError::Krilla(format!("attached page {} has no size", i + 1)))?;
+        let mut page = doc.start_page_with(PageSettings::from_wh(pw, ph).expect("A4 is a size"));
+        let mut surface = page.surface();
+        draw(
+            &mut surface,
+            fonts,
+            Op::Text { x: margin, y: margin + 9.0, size: 9.0, bold: false, grey: true, text: caption },
+        );
+        surface.push_transform(&krilla::geom::Transform::from_translate(margin + (bw - iw) / 2.0, top));
+        surface.draw_image(image, size);
+        surface.pop();
+        surface.finish();
+        page.finish();
+    }
+    Ok(())
 }
 
 /// Makes the PDF/A-3b document for a request.
@@ -371,9 +426,19 @@ pub fn render(req: &Request, texts: &Texts) -> Result<Vec<u8>, PdfError> {
         w.text(11.0, false, false, if shown.is_empty() { "—" } else { &shown });
         w.gap(6.0);
     }
+    if !req.pages.is_empty() {
+        w.need(40.0);
+        w.gap(6.0);
+        w.text(13.0, true, false, "Documente atașate");
+        w.gap(4.0);
+        for (label, n) in document_counts(req) {
+            w.text(11.0, false, false, &format!("{label}: {n} {}", if n == 1 { "pagină" } else { "pagini" }));
+        }
+    }
     w.gap(10.0);
     w.text(8.0, false, true, "Datele din formular sunt atașate acestui document ca fișier cerere.json.");
-    w.finish();
+    let fonts = w.finish();
+    attached_pages(&mut doc, &fonts, req)?;
     doc.finish().map_err(|e| PdfError::Krilla(format!("{e:?}")))
 }
 

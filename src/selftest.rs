@@ -258,6 +258,31 @@ async fn exercise_devices(cfg: &Config, devices: &Devices, waits: Waits) -> Vec<
     };
     checks.push(check("qr_reader", qr).simulated_if(simulated));
 
+    if devices.document.configured() {
+        let source = devices.document.clone();
+        let simulated = source.simulated();
+        // One still, as a citizen's page is taken: its size and how long it took.
+        let page = tokio::task::spawn_blocking(move || {
+            let start = std::time::Instant::now();
+            let result = source.capture();
+            source.release();
+            result
+                .map(|img| {
+                    format!(
+                        "{}: captured a {}×{} page in {} ms",
+                        source.describe(),
+                        img.width(),
+                        img.height(),
+                        start.elapsed().as_millis()
+                    )
+                })
+                .map_err(|e| format!("{}: {e}", source.describe()))
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        checks.push(check("document", page).simulated_if(simulated));
+    }
+
     checks
 }
 

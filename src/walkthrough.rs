@@ -8,8 +8,8 @@ pub mod keypad;
 
 use crate::i18n::{Lang, Texts};
 use crate::ui::{
-    AppAdapter, AppWindow, CatalogueAdapter, FormAdapter, ReceiptAdapter, ReviewAdapter, SignatureAdapter,
-    StatusAdapter,
+    AppAdapter, AppWindow, CatalogueAdapter, DocumentsAdapter, FormAdapter, ReceiptAdapter, ReviewAdapter,
+    SignatureAdapter, StatusAdapter,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
@@ -28,6 +28,8 @@ pub struct Citizen {
     pub log: Vec<String>,
     /// Touches made (taps, long presses, strokes), to compare with the keypad walk.
     pub touches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Pages the petition's citizen attaches from the document camera at the review (the demo: 1).
+    pub attach_pages: usize,
 }
 
 /// What a walk-through produced.
@@ -42,7 +44,7 @@ pub struct Walk {
 
 impl Citizen {
     pub fn new(window: slint::Weak<AppWindow>, texts: Texts, shots: Option<PathBuf>) -> Citizen {
-        Citizen { window, texts, lang: Lang::Ro, shots, log: vec![], touches: Default::default() }
+        Citizen { window, texts, lang: Lang::Ro, shots, log: vec![], touches: Default::default(), attach_pages: 0 }
     }
 
     fn say(&mut self, what: impl Into<String>) {
@@ -406,6 +408,10 @@ impl Citizen {
         if self.on_ui(|w| w.global::<ReviewAdapter>().get_can_submit())? {
             bail!("«Trimite solicitarea» was enabled before consent");
         }
+        let attached = match self.attach_pages {
+            0 => vec![],
+            n => self.attach(n, "05")?,
+        };
         self.say("review: tick the GDPR consent");
         self.tap(&self.label("consent_label"))?;
         self.wait_for("the submit button to enable", Duration::from_secs(5), |w| {
@@ -441,7 +447,50 @@ impl Citizen {
         self.say(format!("status: {status_message}"));
         shot(self, "07-status")?;
         let touches = self.touches.load(std::sync::atomic::Ordering::Relaxed);
+        shots.extend(attached);
         Ok(Walk { tracking_code: code, status_message, screenshots: shots, touches })
+    }
+}
+
+impl Citizen {
+    /// From the review: «Documente», then `pages` times place a page, take
+    /// it, look at it, keep it; «Gata» back to the review. Screenshots of the
+    /// capture screen and of the first page's preview, named `{prefix}-documents*`.
+    pub fn attach(&mut self, pages: usize, prefix: &str) -> Result<Vec<PathBuf>> {
+        let mut shots = vec![];
+        self.say("review: tap «Documente»");
+        self.tap(&self.label("doc_open"))?;
+        self.wait_for("the documents screen", Duration::from_secs(5), |w| {
+            w.global::<AppAdapter>().get_screen() == "documents"
+        })?;
+        shots.extend(self.screenshot(&format!("{prefix}-documents"))?);
+        for n in 1..=pages {
+            let take = self.label(if n == 1 { "doc_take" } else { "doc_add" });
+            self.say(format!("documents: page {n} under the camera, tap «{take}»"));
+            let start = Instant::now();
+            self.tap(&take)?;
+            self.wait_for("the page's preview", Duration::from_secs(30), |w| {
+                let d = w.global::<DocumentsAdapter>();
+                d.get_has_pending() || !d.get_problem().is_empty()
+            })?;
+            let problem = self.on_ui(|w| w.global::<DocumentsAdapter>().get_problem().to_string())?;
+            if !problem.is_empty() {
+                bail!("the page was not taken: {problem}");
+            }
+            self.say(format!("documents: page {n} shown after {} ms", start.elapsed().as_millis()));
+            if n == 1 {
+                shots.extend(self.screenshot(&format!("{prefix}-documents-preview"))?);
+            }
+            self.tap(&self.label("doc_keep"))?;
+            self.wait_for("the page kept", Duration::from_secs(5), move |w| {
+                w.global::<DocumentsAdapter>().get_pages().row_count() == n
+            })?;
+        }
+        self.tap(&self.label("doc_done"))?;
+        self.wait_for("the review again", Duration::from_secs(5), |w| {
+            w.global::<AppAdapter>().get_screen() == "review"
+        })?;
+        Ok(shots)
     }
 }
 

@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["png", "i18n"],
     &["identity", "wire", "keyguard", "keys"],
     // Pure making and plain storage.
-    &["forms", "print", "crypto", "queue", "board", "screen"],
+    &["forms", "print", "crypto", "queue", "board", "screen", "documents"],
     // Documents, drivers and transport.
     &["pdf", "devices", "upload"],
     // A submission assembled; the registry's server; the session (pure); the

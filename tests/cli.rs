@@ -22,7 +22,18 @@ fn headless_demo_writes_every_screen_and_the_intake_holds_the_submission() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "demo failed:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(stdout.contains("the intake holds submission"), "{stdout}");
-    for name in ["01-home", "02-catalogue", "03-scan-confirm", "04-form", "05-review", "06-receipt", "07-status"] {
+    // The capture and preview screens too: the demo attaches a page from the simulated camera.
+    for name in [
+        "01-home",
+        "02-catalogue",
+        "03-scan-confirm",
+        "04-form",
+        "05-documents",
+        "05-documents-preview",
+        "05-review",
+        "06-receipt",
+        "07-status",
+    ] {
         let (w, h, colours) = png_stats(&out.path().join(format!("{name}.png")));
         assert_eq!((w, h), (1280, 800), "{name}");
         assert!(colours > 20, "{name}.png looks blank ({colours} colours)");

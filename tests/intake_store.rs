@@ -26,6 +26,7 @@ fn body(n: u32, text: &str) -> (Vec<u8>, SubmissionBody) {
         created_ms: 1,
         answers: BTreeMap::from([("continut".to_owned(), text.to_owned())]),
         pdf: None,
+        pages: vec![],
     };
     (serde_json::to_vec(&b).unwrap(), b)
 }

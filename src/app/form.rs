@@ -93,6 +93,7 @@ impl Session {
         self.focused = None;
         self.consent = false;
         self.scan = ScanState::Idle;
+        self.capture = super::capture_state::CaptureState::default();
         self.submit = SubmitState::Idle;
     }
 
@@ -100,6 +101,7 @@ impl Session {
     pub fn can_submit(&self) -> bool {
         self.consent
             && self.submit != SubmitState::Saving
+            && self.missing_document().is_none()
             && self.form.as_ref().is_some_and(|f| validate_all(f, &self.values, self.today).is_empty())
     }
 

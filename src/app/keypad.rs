@@ -23,6 +23,7 @@
 //! Over 600 lines only through its tests (every screen reached by keypad, the
 //! spoken walk onto the form); the behaviour is about 440 lines.
 
+use super::capture::DocEvent;
 use super::focus::{describe, Control, Role};
 use super::keypad_state::{KeypadKey, STEPS};
 use super::multitap::{self, Tap};
@@ -217,6 +218,15 @@ impl Session {
             }
             "consent" => Event::SetConsent(!self.consent),
             "submit" => Event::Submit,
+            "documents" => Event::Documents(DocEvent::Open),
+            "doc-take" => Event::Documents(DocEvent::Take),
+            "doc-keep" => Event::Documents(DocEvent::Keep),
+            "doc-retake" => Event::Documents(DocEvent::Retake),
+            "doc-done" => Event::Documents(DocEvent::Done),
+            "doc-message" => {
+                self.keypad.say.push(c.value.clone());
+                return;
+            }
             "status-search" => Event::CheckStatus,
             "speech" => Event::ToggleSpeech,
             "large-text" => Event::ToggleLargeText,
@@ -237,6 +247,8 @@ impl Session {
                         Some(l) => Event::SetLanguage(l),
                         None => return,
                     }
+                } else if let Some(n) = id.strip_prefix("doc-delete:").and_then(|n| n.parse().ok()) {
+                    Event::Documents(DocEvent::Delete(n))
                 } else if let Some(f) = id.strip_prefix("review:") {
                     Event::Edit(f.to_owned())
                 } else if let Some(rest) = id.strip_prefix("opt:") {

@@ -7,6 +7,9 @@
 //! screen. Personal data lives only in the session and is wiped when the
 //! submission is durable, on "Terminat", and on idle timeout.
 
+pub mod capture;
+pub mod capture_state;
+pub mod capture_view;
 mod desk;
 pub mod desk_state;
 pub mod desk_view;
@@ -50,6 +53,8 @@ pub enum Screen {
     StaffLogin,
     /// The staff desk: labels, reprints, printer and queue status.
     Staff,
+    /// Supporting documents: pages taken with the camera or scanner.
+    Documents,
 }
 
 impl Screen {
@@ -63,6 +68,7 @@ impl Screen {
             Screen::Status => "status",
             Screen::StaffLogin => "staff-login",
             Screen::Staff => "staff",
+            Screen::Documents => "documents",
         }
     }
 }
@@ -267,17 +273,24 @@ pub enum Event {
     },
     /// Headphones plugged into (or out of) the jack: audio mode on (or off).
     Headphones(bool),
+    /// The supporting documents' screen: touches and the capture's outcome.
+    Documents(capture_state::DocEvent),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Scan,
-    /// Commit the answers durably; answer with `Submitted`.
+    /// Commit the answers (and the supporting pages) durably; answer with `Submitted`.
     Persist {
         form: Arc<FormDef>,
         lang: Lang,
         answers: BTreeMap<String, String>,
+        pages: Vec<crate::documents::AttachedPage>,
     },
+    /// Take a page with the document camera or scanner, make it a page; answer with `PageCaptured`.
+    CapturePage,
+    /// The citizen left the documents screen: let the camera go.
+    ReleaseCamera,
     /// Print the receipt for a durable submission; answer with `Printed`.
     PrintReceipt {
         tracking_code: String,
@@ -323,6 +336,8 @@ pub struct Session {
     pub focused: Option<String>,
     pub consent: bool,
     pub scan: ScanState,
+    /// The supporting pages taken so far, and the capture under way.
+    pub capture: capture_state::CaptureState,
     pub submit: SubmitState,
     pub receipt: Option<ReceiptView>,
     pub status_input: String,
@@ -365,6 +380,7 @@ impl Session {
             focused: None,
             consent: false,
             scan: ScanState::Idle,
+            capture: capture_state::CaptureState::default(),
             submit: SubmitState::Idle,
             receipt: None,
             status_input: String::new(),
@@ -452,6 +468,7 @@ impl Session {
             Event::Back => {
                 self.screen = match self.screen {
                     Screen::Review => Screen::Form,
+                    Screen::Documents => return self.handle_capture(capture_state::DocEvent::Done),
                     Screen::Form => {
                         self.clear_form();
                         Screen::Catalogue
@@ -508,7 +525,8 @@ impl Session {
                     self.submit = SubmitState::Saving;
                     let form = self.form.clone().expect("review has a form");
                     let answers = form.answers_to_send(&self.values);
-                    return vec![Effect::Persist { form, lang: self.lang, answers }];
+                    let pages = self.attached_pages();
+                    return vec![Effect::Persist { form, lang: self.lang, answers, pages }];
                 }
             }
             Event::Submitted(Ok(receipt)) => {
@@ -560,6 +578,7 @@ impl Session {
             | Event::ClearSignature(_)
             | Event::Continue
             | Event::Edit(_)) => return self.handle_form(e),
+            Event::Documents(e) => return self.handle_capture(e),
             e @ (Event::StaffEntry
             | Event::SubmitPin { .. }
             | Event::PinChecked { .. }

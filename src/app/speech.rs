@@ -170,6 +170,7 @@ fn screen_title(v: &View, texts: &Texts) -> String {
         Screen::Status => t("status_title"),
         Screen::StaffLogin => t("staff_login_title"),
         Screen::Staff => t("staff_title"),
+        Screen::Documents => t("doc_title"),
     }
 }
 

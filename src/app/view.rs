@@ -122,6 +122,8 @@ pub struct View {
     /// Shown on the home screen when new submissions are refused.
     pub home_notice: String,
     pub staff: super::desk_view::StaffView,
+    /// The supporting documents (their screen, and the review's line).
+    pub documents: super::capture_view::DocumentsView,
     /// The screen's controls in keypad order ([`super::focus`]).
     pub controls: Vec<super::focus::Control>,
     /// The control the keypad has focused (its id; the focus ring is drawn on it) and its place.
@@ -243,6 +245,10 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         SubmitState::Saving => t("submitting"),
         SubmitState::Failed(SubmitFailure::DiskFull) => t("disk_full"),
         SubmitState::Failed(SubmitFailure::Storage(reason)) => texts.fmt(lang, "submit_failed", &[("reason", reason)]),
+        SubmitState::Idle if s.missing_document().is_some() => {
+            let d = s.missing_document().expect("checked");
+            texts.fmt(lang, "doc_missing", &[("doc", d.label.get(lang))])
+        }
         SubmitState::Idle if !s.consent => t("submit_needs_consent"),
         SubmitState::Idle => String::new(),
     };
@@ -424,6 +430,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         keyboard_visible,
         home_notice: if s.accepting { String::new() } else { t("disk_full") },
         staff: super::desk_view::staff_view(s, texts),
+        documents: super::capture_view::documents_view(s, texts),
         controls: vec![],
         focus_id: String::new(),
         focus_index: None,
@@ -536,10 +543,17 @@ pub fn controls(v: &View, texts: &Texts) -> Vec<Control> {
                         .value(value),
                 );
             }
+            if v.documents.offered {
+                c.push(
+                    Control::new("documents", t("doc_open"), Role::Button)
+                        .value(format!("{} {}", v.documents.summary, v.documents.missing).trim().to_owned()),
+                );
+            }
             c.push(Control::new("consent", t("consent_label"), Role::Checkbox).checked(v.consent));
             c.push(Control::new("submit", t("submit"), Role::Button).enabled(v.can_submit));
             c.push(Control::new("back", t("back"), Role::Button));
         }
+        Screen::Documents => super::capture_view::controls(&v.documents, v.lang, texts, &mut c),
         Screen::Receipt => {
             c.push(Control::new("code", t("receipt_code_label"), Role::Info).value(spell(&v.receipt_code)));
             c.push(Control::new("open-status", t("check_status"), Role::Button));

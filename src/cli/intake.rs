@@ -154,6 +154,10 @@ pub struct LimitArgs {
     /// The largest request body accepted, in MB (an envelope with its PDF is about 60 kB).
     #[arg(long, default_value_t = 4)]
     pub max_body_mb: usize,
+    /// The largest envelope taken as a resumable upload, in MB (a request with attached pages:
+    /// ten at their 300 KB limit make about 10.5 MB); streamed to disk, not held in memory.
+    #[arg(long, default_value_t = 16)]
+    pub max_upload_mb: usize,
     /// Uploads read and opened at once; more wait their turn (memory ≤ this × --max-body-mb).
     #[arg(long, default_value_t = 8)]
     pub uploads_at_once: usize,
@@ -176,8 +180,8 @@ pub struct LimitArgs {
 
 impl LimitArgs {
     fn limits(&self) -> Result<ghiseu::intake::Limits> {
-        if self.max_body_mb == 0 || self.uploads_at_once == 0 || self.requests_at_once == 0 {
-            bail!("--max-body-mb, --uploads-at-once and --requests-at-once must be at least 1");
+        if self.max_body_mb == 0 || self.max_upload_mb == 0 || self.uploads_at_once == 0 || self.requests_at_once == 0 {
+            bail!("--max-body-mb, --max-upload-mb, --uploads-at-once and --requests-at-once must be at least 1");
         }
         if self.status_burst == 0 || self.status_per_second == 0 {
             bail!("--status-burst and --status-per-second must be at least 1");
@@ -185,6 +189,7 @@ impl LimitArgs {
         let secs = std::time::Duration::from_secs;
         Ok(ghiseu::intake::Limits {
             max_body_bytes: self.max_body_mb.saturating_mul(1024 * 1024),
+            max_upload_bytes: self.max_upload_mb.saturating_mul(1024 * 1024),
             uploads_at_once: self.uploads_at_once,
             requests_at_once: self.requests_at_once,
             request_timeout: secs(self.request_timeout_secs.max(1)),
@@ -313,11 +318,28 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
                     let body = std::fs::read(f)?;
                     let env: ghiseu::wire::api::Envelope = serde_json::from_slice(&body)
                         .with_context(|| format!("{} is not an exported envelope", f.display()))?;
-                    let req = axum::http::Request::post("/api/v1/submissions")
-                        .header("idempotency-key", &env.key)
-                        .header("content-type", "application/json")
-                        .body(axum::body::Body::from(body))?;
-                    let res = tower::ServiceExt::oneshot(router.clone(), req).await?;
+                    // A request with pages is larger than a POST may be: it goes the
+                    // resumable way, whole at once (resumed if a part is already held).
+                    let large = body.len() > ghiseu::upload::RESUMABLE_FROM;
+                    let part = |from: usize| {
+                        axum::http::Request::patch(format!("/api/v1/uploads/{}", env.key))
+                            .header("upload-offset", from)
+                            .header("upload-length", body.len())
+                            .body(axum::body::Body::from(body[from..].to_vec()))
+                    };
+                    let req = if large {
+                        part(0)?
+                    } else {
+                        axum::http::Request::post("/api/v1/submissions")
+                            .header("idempotency-key", &env.key)
+                            .header("content-type", "application/json")
+                            .body(axum::body::Body::from(body.clone()))?
+                    };
+                    let mut res = tower::ServiceExt::oneshot(router.clone(), req).await?;
+                    let held = res.headers().get("upload-offset").and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+                    if let (true, axum::http::StatusCode::CONFLICT, Some(held)) = (large, res.status(), held) {
+                        res = tower::ServiceExt::oneshot(router.clone(), part(held.min(body.len()))?).await?;
+                    }
                     let status = res.status();
                     let text = axum::body::to_bytes(res.into_body(), 64 * 1024).await?;
                     println!("{}: {} {}", f.display(), status.as_u16(), String::from_utf8_lossy(&text));

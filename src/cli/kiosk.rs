@@ -67,6 +67,8 @@ pub fn demo(
              [devices.id_scanner]\ndriver = \"simulated\"\n\n[devices.printer]\ndriver = \"simulated\"\nout_dir = \"printer\"\n\n\
              [devices.qr_reader]\ndriver = \"simulated\"\n\n\
              [devices.label_printer]\ndriver = \"simulated\"\nout_dir = \"labels\"\n\n\
+             # A document camera serving sample pages (or `dir = \"FOLDER\"` of PNG/JPEG photos).\n\
+             [devices.document]\ndriver = \"simulated\"\n\n\
              # The staff desk: hold the top-left corner 3 s (or show badge `ghiseu-staff:demo`), PIN 1234.\n\
              [[staff.members]]\nname = \"Demo\"\npin_hash = \"{pin_hash}\"\nbadge = \"demo\"\n",
             pin_hash = ghiseu::app::staff::hash_pin("1234")
@@ -221,8 +223,12 @@ fn kiosk(
     let weak = k.ui.window.as_weak();
     let texts = ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?;
     let shots = out.clone();
+    // With the simulated document camera (the demo), the citizen attaches a page too.
+    let attach_pages =
+        usize::from(matches!(cfg.devices.document, ghiseu::devices::capture::PageSourceConfig::Simulated { .. }));
     let citizen = std::thread::spawn(move || {
         let mut c = ghiseu::walkthrough::Citizen::new(weak, texts, Some(shots));
+        c.attach_pages = attach_pages;
         let r = c.petition(
             "Str. Ștefan cel Mare 12, Iași",
             "Vă rog să reparați iluminatul public de pe strada Țuțora; becurile sunt arse în două stâlpi.",

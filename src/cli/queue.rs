@@ -22,6 +22,11 @@ pub enum QueueCommand {
         config: PathBuf,
         #[arg(long, default_value = "ro")]
         lang: String,
+        /// A picture (PNG or JPEG) of one page of a supporting document;
+        /// repeat for more pages, in order. Each goes to the form's first
+        /// document with room, else to "Alte documente".
+        #[arg(long = "attach", value_name = "IMAGE")]
+        attach: Vec<PathBuf>,
     },
     /// Writes every pending submission's sealed envelope into DIR, for a
     /// technician to carry to the registry when the kiosk is offline for good.
@@ -50,7 +55,7 @@ pub fn queue(cmd: QueueCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        QueueCommand::Submit { form_id, config, lang } => {
+        QueueCommand::Submit { form_id, config, lang, attach } => {
             let cfg = Config::load(&config)?;
             let catalogue = ghiseu::kiosk::catalogue(&cfg)?;
             let Some(form) = catalogue.get(&form_id) else {
@@ -71,14 +76,45 @@ pub fn queue(cmd: QueueCommand) -> Result<ExitCode> {
                 }
                 return Ok(ExitCode::from(1));
             }
+            let mut files = Vec::with_capacity(attach.len());
+            for path in &attach {
+                let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                files.push((path.display().to_string(), bytes));
+            }
+            let pages = match ghiseu::submission::attach_files(form, &files) {
+                Ok(pages) => pages,
+                Err(e) => {
+                    eprintln!("{e}; nothing was queued");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            drop(files);
+            for (path, p) in attach.iter().zip(&pages) {
+                if p.page.blank {
+                    eprintln!(
+                        "{}: Pagina pare goală / the page looks blank (attached as {})",
+                        path.display(),
+                        p.document
+                    );
+                }
+            }
             let sealer = cfg.sealer()?;
             ghiseu::queue::check_space(&cfg.kiosk.data_dir, cfg.kiosk.min_free_mb)?;
             let mut q = ghiseu::queue::Queue::open(&cfg.queue_path())?;
+            q.keep_free(&cfg.kiosk.data_dir, cfg.kiosk.min_free_mb);
             let answers = form.answers_to_send(&answers);
             let letterhead =
                 cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::load(cfg.kiosk.texts_dir.as_deref())?));
-            let receipt =
-                ghiseu::submission::submit(&mut q, &sealer, &letterhead, form, lang, answers, ghiseu::now_ms())?;
+            let receipt = ghiseu::submission::submit(
+                &mut q,
+                &sealer,
+                &letterhead,
+                form,
+                lang,
+                answers,
+                &pages,
+                ghiseu::now_ms(),
+            )?;
             // Printed only now: the commit is on disk.
             println!("{}", receipt.tracking_code);
             Ok(ExitCode::SUCCESS)

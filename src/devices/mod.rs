@@ -4,12 +4,15 @@
 //! `cfg`: the demo, the tests and a panel in a lobby run the same code. Calls
 //! block (a scanner waits for a card); callers run them off the UI thread.
 
+pub mod capture;
+pub mod doc_camera;
 pub mod framing;
 pub mod keypad;
 pub mod link;
 pub mod printer;
 pub mod printer_sim;
 pub mod qr;
+pub mod sane;
 pub mod scanner;
 pub mod serial;
 pub mod speech;
@@ -22,6 +25,7 @@ use speech::SpeechConfig;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use capture::{CaptureError, PageSource};
 pub use printer::{PrintJob, Printer, PrinterError};
 pub use qr::QrReader;
 pub use scanner::{Health, IdScanner, ScanError};
@@ -48,6 +52,9 @@ pub struct DevicesConfig {
     /// The tactile keypad and the headphone jack (audio mode); none by default.
     #[serde(default)]
     pub keypad: keypad::KeypadConfig,
+    /// The document camera or scanner citizens' pages are taken with; none by default.
+    #[serde(default)]
+    pub document: capture::PageSourceConfig,
 }
 
 /// The kiosk's devices, as the configuration chose them.
@@ -61,6 +68,8 @@ pub struct Devices {
     pub speaker: Arc<dyn speech::Speaker>,
     /// The tactile keypad and the headphone jack.
     pub keypad: Arc<dyn keypad::Keypad>,
+    /// The document camera or scanner (a [`capture::NoPageSource`] when none is configured).
+    pub document: Arc<dyn PageSource>,
     /// The board's GPIO (presence sensor, status LED, printer relay), opened
     /// once by the kiosk from the board file; none until [`Devices::with_board`].
     pub board: Arc<dyn crate::board::BoardIo>,
@@ -85,6 +94,7 @@ impl Devices {
                 tracing::error!(error = %e, "keypad not started");
                 Arc::new(keypad::NoKeypad)
             }),
+            document: page_source(&cfg.document),
             board: Arc::new(crate::board::NoIo),
             backlight: Arc::default(),
         }
@@ -107,5 +117,30 @@ fn id_scanner(cfg: &scanner::IdScannerConfig) -> Arc<dyn IdScanner> {
             Arc::new(serial::SerialScanner::start(port.clone(), *baud, *framing))
         }
         scanner::IdScannerConfig::KeyboardWedge { device } => Arc::new(wedge::WedgeScanner::start(device.clone())),
+    }
+}
+
+/// The page source the configuration names (the drivers depend on
+/// `capture`'s trait, so the choice among them is made up here).
+pub fn page_source(cfg: &capture::PageSourceConfig) -> Arc<dyn PageSource> {
+    use capture::PageSourceConfig;
+    match cfg {
+        PageSourceConfig::None => Arc::new(capture::NoPageSource),
+        PageSourceConfig::Simulated { dir, fault, delay_ms } => {
+            Arc::new(capture::SimulatedPageSource::new(dir.clone(), *fault, Duration::from_millis(*delay_ms)))
+        }
+        PageSourceConfig::V4l2 { device, width, height } => {
+            Arc::new(doc_camera::DocCamera::new(device.clone(), *width, *height))
+        }
+        PageSourceConfig::Sane { device, resolution, mode, options } => {
+            let mut opts: Vec<(String, sane::OptValue)> = vec![
+                ("mode".into(), sane::OptValue::Text(mode.clone())),
+                ("resolution".into(), sane::OptValue::Number(*resolution as f64)),
+            ];
+            for (k, v) in options {
+                opts.push((k.clone(), sane::OptValue::from_toml(v)));
+            }
+            Arc::new(sane::SaneScanner::new(device.clone(), opts))
+        }
     }
 }

@@ -227,6 +227,71 @@ impl FieldDef {
     }
 }
 
+/// The id of the catch-all document every shipped service accepts (contract:
+/// "Alte documente"); pages with no better place go there.
+pub const OTHER_DOCUMENTS: &str = "alte-documente";
+
+/// The most pages one document may declare. Ten pages of 300 KB already make
+/// a 6 MB envelope (the PDF carries them too); more is a form-file mistake.
+pub const MAX_PAGES_LIMIT: u32 = 20;
+
+/// One paper a citizen may (or must) attach to a request.
+#[derive(Debug, Clone, Deserialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentDef {
+    /// Stable identifier (letters, digits and `-`), unique in the form; `alte-documente` for "Alte documente".
+    pub id: String,
+    /// What the paper is, e.g. "Copie după certificatul de naștere".
+    pub label: Localized,
+    /// A sentence under the label: which paper, how to place it.
+    #[serde(default)]
+    pub help: Option<Localized>,
+    /// Submit stays disabled until at least one page of it is attached.
+    #[serde(default)]
+    pub required: bool,
+    /// The most pages of this document (1 to 20).
+    #[serde(default = "default_max_pages")]
+    pub max_pages: u32,
+}
+
+fn default_max_pages() -> u32 {
+    5
+}
+
+impl DocumentDef {
+    /// What is wrong with this definition on its own, if anything (the
+    /// kiosk's parser and `forms check` say the same).
+    pub fn problem(&self) -> Option<String> {
+        if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Some(format!("document id `{}` must be letters, digits or `-`", self.id));
+        }
+        if self.label.ro.trim().is_empty() {
+            return Some(format!("document `{}` needs a Romanian label (`label = {{ ro = \"…\" }}`)", self.id));
+        }
+        if self.max_pages == 0 || self.max_pages > MAX_PAGES_LIMIT {
+            return Some(format!(
+                "document `{}`: max_pages {} must be between 1 and {MAX_PAGES_LIMIT}",
+                self.id, self.max_pages
+            ));
+        }
+        None
+    }
+}
+
+/// Problems across a form's documents: each one's own, and ids used twice.
+pub fn documents_problem(docs: &[DocumentDef]) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    for d in docs {
+        if let Some(p) = d.problem() {
+            return Some(p);
+        }
+        if !seen.insert(d.id.as_str()) {
+            return Some(format!("document `{}` is defined twice", d.id));
+        }
+    }
+    None
+}
+
 /// A titled group of fields.
 #[derive(Debug, Clone, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -265,6 +330,9 @@ pub struct FormDef {
     #[serde(default)]
     pub sections: Vec<Section>,
     pub fields: Vec<FieldDef>,
+    /// The supporting documents the citizen may or must attach (`[[documents]]`).
+    #[serde(default)]
+    pub documents: Vec<DocumentDef>,
 }
 
 /// The catalogue's categories: each has its title in every language
@@ -304,6 +372,10 @@ impl FormDef {
     pub fn deadline_sentence(&self, texts: &crate::i18n::Texts, lang: crate::i18n::Lang) -> String {
         let key = if self.working_days { "receipt_deadline_working" } else { "receipt_deadline" };
         texts.fmt(lang, key, &[("days", &self.deadline_days.to_string()), ("basis", &self.legal_basis)])
+    }
+
+    pub fn document(&self, id: &str) -> Option<&DocumentDef> {
+        self.documents.iter().find(|d| d.id == id)
     }
 
     pub fn field(&self, id: &str) -> Option<&FieldDef> {
@@ -357,6 +429,9 @@ impl FormDef {
             if let Some(problem) = self.field_problem(f) {
                 return Err(format!("field `{}`: {problem}", f.id));
             }
+        }
+        if let Some(problem) = documents_problem(&self.documents) {
+            return Err(problem);
         }
         Ok(())
     }

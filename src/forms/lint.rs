@@ -36,6 +36,7 @@ const FORM_KEYS: &[&str] = &[
     "consent",
     "sections",
     "fields",
+    "documents",
 ];
 const REQUIRED_FORM_KEYS: &[&str] = &["id", "version", "category", "title", "legal_basis", "deadline_days", "fields"];
 const FIELD_KEYS: &[&str] = &[
@@ -56,6 +57,8 @@ const FIELD_KEYS: &[&str] = &[
     "prefill",
 ];
 
+const DOCUMENT_KEYS: &[&str] = &["id", "label", "help", "required", "max_pages"];
+
 /// 1-based line of byte offset `at`.
 fn line_of(text: &str, at: usize) -> usize {
     text[..at.min(text.len())].matches('\n').count() + 1
@@ -63,9 +66,13 @@ fn line_of(text: &str, at: usize) -> usize {
 
 /// Line ranges (1-based, inclusive start) of each `[[fields]]` block.
 fn field_blocks(text: &str) -> Vec<(usize, usize)> {
+    blocks_of(text, "[[fields]]")
+}
+
+/// Line ranges (1-based, inclusive start) of each block opened by `header`.
+fn blocks_of(text: &str, header: &str) -> Vec<(usize, usize)> {
     let lines: Vec<&str> = text.lines().collect();
-    let starts: Vec<usize> =
-        lines.iter().enumerate().filter(|(_, l)| l.trim() == "[[fields]]").map(|(i, _)| i + 1).collect();
+    let starts: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.trim() == header).map(|(i, _)| i + 1).collect();
     starts
         .iter()
         .enumerate()
@@ -310,6 +317,7 @@ pub fn check_text(file: &Path, text: &str) -> Vec<Problem> {
             }
         }
     }
+    check_documents(text, &table, &mut out, file);
     // The typed parser is the final word: anything it refuses that the checks
     // above did not explain is still reported, with its own position.
     if out.is_empty() {
@@ -323,6 +331,64 @@ pub fn check_text(file: &Path, text: &str) -> Vec<Problem> {
     out.sort_by_key(|p| p.line);
     out.dedup();
     out
+}
+
+/// The `[[documents]]` blocks: unknown keys, ids used twice, labels, page limits.
+fn check_documents(text: &str, table: &toml::Table, out: &mut Vec<Problem>, file: &Path) {
+    let docs = table.get("documents").and_then(|d| d.as_array()).cloned().unwrap_or_default();
+    let blocks = blocks_of(text, "[[documents]]");
+    let mut seen = std::collections::HashMap::new();
+    for (i, doc) in docs.iter().enumerate() {
+        let (from, to) = blocks.get(i).copied().unwrap_or((1, text.lines().count()));
+        let mut p = |line, message| out.push(Problem { file: file.to_owned(), line, message });
+        let Some(d) = doc.as_table() else {
+            p(from, format!("documents[{i}] is not a table"));
+            continue;
+        };
+        let id = d.get("id").and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let name = if id.is_empty() { format!("documents[{i}]") } else { format!("document `{id}`") };
+        if !id.is_empty() {
+            if let Some(first) = seen.insert(id.clone(), from) {
+                p(key_line(text, "id", from, to), format!("{name} is defined twice (first at line {first})"));
+            }
+        }
+        let mut known = true;
+        for key in d.keys() {
+            if !DOCUMENT_KEYS.contains(&key.as_str()) {
+                known = false;
+                p(
+                    key_line(text, key, from, to),
+                    format!("{name} has unknown key `{key}` (expected one of: {})", DOCUMENT_KEYS.join(", ")),
+                );
+            }
+        }
+        if !known {
+            continue;
+        }
+        match super::DocumentDef::deserialize(toml::Value::Table(d.clone())) {
+            Ok(def) => {
+                if let Some(problem) = def.problem() {
+                    let key = if problem.contains("max_pages") {
+                        "max_pages"
+                    } else if problem.contains("label") {
+                        "label"
+                    } else {
+                        "id"
+                    };
+                    p(key_line(text, key, from, to), problem);
+                }
+            }
+            Err(e) => {
+                let message = e.message().to_owned();
+                let line = if message.contains("`label`") || message.contains("`ro`") {
+                    key_line(text, "label", from, to)
+                } else {
+                    from
+                };
+                p(line, format!("{name}: {message}"));
+            }
+        }
+    }
 }
 
 /// Every problem in the `*.toml` files of `dir`, including form ids used twice.
@@ -417,6 +483,26 @@ mod tests {
         c.add(Path::new("p.toml"), &text);
         assert!(c.forms.is_empty());
         assert!(c.broken[0].message.contains("category `adeverinte`"), "{:?}", c.broken);
+    }
+
+    #[test]
+    fn document_mistakes_are_named_with_their_lines() {
+        let text = format!(
+            "{}\n[[documents]]\nid = \"act\"\nlabel = {{ en = \"ID\" }}\n\n[[documents]]\nid = \"poze\"\n\
+             label = {{ ro = \"Fotografii\" }}\nmax_pages = 0\n\n[[documents]]\nid = \"poze\"\n\
+             label = {{ ro = \"Altele\" }}\n",
+            include_str!("../../forms/petitie.toml").split("[[documents]]").next().unwrap().trim_end()
+        );
+        let problems = check_text(Path::new("p.toml"), &text);
+        let at =
+            |needle: &str, nth: usize| text.match_indices(needle).nth(nth).map(|(i, _)| line_of(&text, i)).unwrap();
+        let got: Vec<(usize, &str)> = problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        assert_eq!(got.len(), 3, "{got:#?}");
+        assert_eq!(got[0].0, at("label = { en", 0), "{got:#?}");
+        assert!(got[0].1.contains("document `act`") && got[0].1.contains("ro"), "{got:#?}");
+        assert_eq!(got[1], (at("max_pages = 0", 0), "document `poze`: max_pages 0 must be between 1 and 20"));
+        assert_eq!(got[2].0, at("id = \"poze\"", 1), "{got:#?}");
+        assert!(got[2].1.contains("defined twice"), "{got:#?}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod counties;
 pub mod def;
+pub mod documents;
 pub mod lint;
 pub mod validate;
 pub mod values;
@@ -18,6 +19,8 @@ pub use def::{
     category_problem, json_schema, kind_name, Choice, Condition, DateBound, FieldDef, FieldKind, FormDef, Localized,
     Prefill, Section, CATEGORIES, FIELD_KINDS, SIGNATURE_BOX,
 };
+pub use def::{DocumentDef, MAX_PAGES_LIMIT, OTHER_DOCUMENTS};
+pub use documents::{document_for_next_page, missing_required, PageCounts};
 pub use validate::{validate_all, validate_field, FieldError};
 
 /// A form file that could not be used, and why.
@@ -138,6 +141,19 @@ mod tests {
                 assert!(f.field(field).unwrap().required, "{id}.{field}");
             }
         }
+    }
+
+    #[test]
+    fn every_shipped_service_accepts_other_documents() {
+        let c = Catalogue::builtin();
+        for f in &c.forms {
+            let other = f.document(OTHER_DOCUMENTS).unwrap_or_else(|| panic!("{} has no `alte-documente`", f.id));
+            assert_eq!(other.label.ro, "Alte documente", "{}", f.id);
+            assert!(!other.required && other.max_pages >= 1, "{}", f.id);
+            // Nothing shipped blocks a request that has no paper with it.
+            assert!(missing_required(&f.documents, &PageCounts::new()).is_none(), "{}", f.id);
+        }
+        assert_eq!(c.get("sesizare").unwrap().documents[0].id, "fotografii");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod citizen;
 pub mod files;
 pub mod label_printer;
 pub mod net;
+pub mod parts;
 pub mod rules;
 pub mod staff;
 pub mod store;
@@ -40,10 +41,16 @@ struct AppState {
     identity: Arc<age::x25519::Identity>,
     /// Enrolled kiosks: `ID.pem` public keys; `ID.revoked` marks a revoked one.
     kiosks_dir: std::path::PathBuf,
-    /// The registry's PDF of each request: `CODE.pdf`.
+    /// The registry's PDF of each request: `CODE.pdf`, and its attached pages: `CODE/NN-DOCUMENT.jpg`.
     documents_dir: std::path::PathBuf,
     /// Number a request when it arrives (else when staff validate it).
     number_at_arrival: bool,
+    /// Resumable uploads' parts: `KEY.part`.
+    uploads_dir: std::path::PathBuf,
+    /// The largest envelope taken by resumable upload.
+    max_body: u64,
+    /// Keys with a `PATCH` being written: one writer per part.
+    writing: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 /// When a request gets its registration number.
@@ -95,7 +102,8 @@ pub fn app(data_dir: &Path, store: Shared, options: &Options) -> anyhow::Result<
         anyhow::anyhow!("{e}\n(create it with `ghiseu keys municipality --out {}`)", key_path.display())
     })?;
     let documents_dir = data_dir.join("documents");
-    for dir in [data_dir, &documents_dir] {
+    let uploads_dir = data_dir.join("uploads");
+    for dir in [data_dir, &documents_dir, &uploads_dir] {
         files::private_dir(dir).map_err(|e| anyhow::anyhow!("cannot make {} private (0700): {e}", dir.display()))?;
     }
     let catalogue = match &options.forms_dir {
@@ -128,11 +136,15 @@ pub fn app(data_dir: &Path, store: Shared, options: &Options) -> anyhow::Result<
         kiosks_dir: data_dir.join("kiosks"),
         documents_dir,
         number_at_arrival: options.register_on == RegisterOn::Arrival,
+        uploads_dir,
+        max_body: limits.max_upload_bytes as u64,
+        writing: Default::default(),
     };
     let staff_actions = actions::routes(staff_state.clone());
     let (staff_pages, staff_sign_in) = web::routes(staff_state);
     let uploads = Router::new()
         .route("/api/v1/submissions", post(submit))
+        .route("/api/v1/uploads/{key}", axum::routing::patch(upload_part).head(upload_offset))
         .route("/api/v1/kiosks/{id}/check", post(kiosk_check))
         .with_state(state);
     let public = Router::new()
@@ -324,11 +336,123 @@ async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> R
     if let Err(r) = require_json(&headers) {
         return r;
     }
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    register_envelope(&st, key.as_deref(), raw).await
+}
+
+/// `HEAD /api/v1/uploads/{key}`: how many bytes of a resumable upload the
+/// intake holds (`Upload-Offset`; 0 for one it never saw).
+async fn upload_offset(State(st): State<AppState>, UrlPath(key): UrlPath<String>) -> Response {
+    let Some(path) = parts::part_path(&st.uploads_dir, &key) else {
+        return error(StatusCode::BAD_REQUEST, "the upload key must be the submission's UUID");
+    };
+    // Answered once an earlier part (its link just dropped) is written, so
+    // the offset is the one the next part must start at.
+    let _writer = Writer::wait(&st, &key).await;
+    (StatusCode::OK, [("upload-offset", parts::offset(&path).to_string())]).into_response()
+}
+
+/// The one writer of a resumable upload's part.
+struct Writer(AppState, String);
+
+impl Writer {
+    /// Waits (a few seconds at most) until no other request writes this
+    /// upload: after a dropped link the kiosk is back before the intake
+    /// has noticed that the old request's body ended.
+    async fn wait(st: &AppState, key: &str) -> Option<Writer> {
+        for _ in 0..100 {
+            if st.writing.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned()) {
+                return Some(Writer(st.clone(), key.to_owned()));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        None
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.0.writing.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.1);
+    }
+}
+
+/// `PATCH /api/v1/uploads/{key}` with `Upload-Offset` and `Upload-Length`:
+/// appends to a resumable upload of an envelope (streamed to disk, kept
+/// when the link drops). While incomplete: 204 with the new
+/// `Upload-Offset`. Once whole: the envelope is checked and registered
+/// exactly as a `POST /api/v1/submissions` with `Idempotency-Key: key`, with
+/// the same answers. A wrong offset: 409 with the held `Upload-Offset`.
+async fn upload_part(
+    State(st): State<AppState>,
+    UrlPath(key): UrlPath<String>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    let Some(path) = parts::part_path(&st.uploads_dir, &key) else {
+        return error(StatusCode::BAD_REQUEST, "the upload key must be the submission's UUID");
+    };
+    let number =
+        |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let (Some(at), Some(total)) = (number("upload-offset"), number("upload-length")) else {
+        return error(StatusCode::BAD_REQUEST, "send Upload-Offset and Upload-Length (bytes) with each part");
+    };
+    if total > st.max_body {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, format!("an envelope may have at most {} bytes", st.max_body));
+    }
+    let Some(_writer) = Writer::wait(&st, &key).await else {
+        let held = parts::offset(&path);
+        let mut r = error(StatusCode::CONFLICT, "this upload is being written; resume from Upload-Offset");
+        r.headers_mut().insert("upload-offset", held.into());
+        return r;
+    };
+    if at == 0 {
+        let dir = st.uploads_dir.clone();
+        let _ =
+            tokio::task::spawn_blocking(move || parts::sweep(&dir, std::time::Duration::from_secs(7 * 86_400))).await;
+    }
+    let held = match parts::append(&path, at, total, body).await {
+        Ok(held) => held,
+        Err(parts::AppendError::Offset { held }) => {
+            let mut r = error(StatusCode::CONFLICT, format!("this upload holds {held} bytes; resume from there"));
+            r.headers_mut().insert("upload-offset", held.into());
+            return r;
+        }
+        Err(parts::AppendError::TooLong) => {
+            let _ = std::fs::remove_file(&path);
+            return error(StatusCode::PAYLOAD_TOO_LARGE, "more bytes than Upload-Length; start again");
+        }
+        Err(parts::AppendError::Io(e)) => {
+            tracing::error!(error = %e, "could not keep an upload's part");
+            return error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, try again");
+        }
+    };
+    if held < total {
+        return (StatusCode::NO_CONTENT, [("upload-offset", held.to_string())]).into_response();
+    }
+    let raw = match tokio::fs::read(&path).await {
+        Ok(raw) => Bytes::from(raw),
+        Err(e) => {
+            tracing::error!(error = %e, "could not read an upload's part");
+            return error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, try again");
+        }
+    };
+    let answer = register_envelope(&st, Some(&key), raw).await;
+    // Kept only when the intake itself failed, so the retry needs no bytes again;
+    // an answer (registered, or refused for good) ends the upload.
+    if !answer.status().is_server_error() {
+        let _ = tokio::fs::remove_file(&path).await;
+    }
+    answer
+}
+
+/// Checks an envelope (sent whole, or assembled from a resumable upload) and
+/// registers it once per key.
+async fn register_envelope(st: &AppState, key: Option<&str>, raw: Bytes) -> Response {
+    let st = st.clone();
     let env: Envelope = match serde_json::from_slice(&raw) {
         Ok(b) => b,
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, format!("not a submission envelope: {e}")),
     };
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     if key != Some(env.key.as_str()) {
         return error(StatusCode::BAD_REQUEST, "Idempotency-Key header must equal the submission key");
     }
@@ -336,17 +460,24 @@ async fn submit(State(st): State<AppState>, headers: HeaderMap, raw: Bytes) -> R
         return error(StatusCode::UNPROCESSABLE_ENTITY, "tracking_code is not a valid code");
     }
     let st2 = st.clone();
-    let body = match tokio::task::spawn_blocking(move || check_envelope(&st2, &env)).await {
+    let mut body = match tokio::task::spawn_blocking(move || check_envelope(&st2, &env)).await {
         Ok(Ok(body)) => body,
         Ok(Err(r)) => return r,
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     };
     let kiosk = body.kiosk_id.clone();
+    // The pages are filed as pictures beside the PDF, not kept in the
+    // database's copy of the answers (the raw envelope's hash still covers them).
+    let pages = std::mem::take(&mut body.pages);
     match st.store.register(raw, body.clone(), jiff::Zoned::now(), st.number_at_arrival).await {
         Ok(status) => {
             // Filed before the answer: what is acknowledged is on disk.
             let dir = st.documents_dir.clone();
-            let _ = tokio::task::spawn_blocking(move || save_document(&dir, &body)).await;
+            let _ = tokio::task::spawn_blocking(move || {
+                save_document(&dir, &body);
+                save_pages(&dir, &body.tracking_code, &pages);
+            })
+            .await;
             tracing::info!(number = %status.registration_number, %kiosk, "submission registered");
             (StatusCode::OK, Json(status)).into_response()
         }
@@ -372,6 +503,34 @@ fn save_document(dir: &Path, body: &SubmissionBody) {
     if let Err(e) = result {
         tracing::error!(error = %e, code = %body.tracking_code, "could not file the submission PDF");
     }
+}
+
+/// Files the attached pages beside the PDF, `documents/CODE/NN-DOCUMENT.jpg`
+/// in the order they were attached, each written whole (as the PDF is).
+fn save_pages(dir: &Path, code: &str, pages: &[api::PageBody]) {
+    if pages.is_empty() {
+        return;
+    }
+    let folder = dir.join(code);
+    let result = files::private_dir(&folder).and_then(|_| {
+        for (i, p) in pages.iter().enumerate() {
+            let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &p.jpeg)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            files::write_whole(&folder, &page_file_name(i, &p.document), &bytes)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        tracing::error!(error = %e, code, "could not file the attached pages");
+    }
+}
+
+/// `01-alte-documente.jpg`: the order, then the document (its id is letters,
+/// digits and `-` when the form checked it; anything else is replaced).
+pub fn page_file_name(index: usize, document: &str) -> String {
+    let doc: String =
+        document.chars().take(40).map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    format!("{:02}-{doc}.jpg", index + 1)
 }
 
 #[cfg(test)]

@@ -30,6 +30,10 @@ use tower_http::timeout::TimeoutLayer;
 pub struct Limits {
     /// The largest request body read (an envelope: sealed answers + the PDF).
     pub max_body_bytes: usize,
+    /// The largest envelope taken as a resumable upload (`PATCH
+    /// /api/v1/uploads/{key}`, a request with its pages): streamed to disk,
+    /// so it costs the disk, not memory.
+    pub max_upload_bytes: usize,
     /// Uploads (bodies being read and opened) at once; more wait their turn,
     /// within `request_timeout`. Buffered bytes stay under this × `max_body_bytes`.
     pub uploads_at_once: usize,
@@ -51,6 +55,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_body_bytes: 4 * 1024 * 1024,
+            max_upload_bytes: 16 * 1024 * 1024,
             uploads_at_once: 8,
             requests_at_once: 256,
             request_timeout: Duration::from_secs(12),

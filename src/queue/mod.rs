@@ -98,6 +98,27 @@ pub fn check_space(dir: &Path, min_mb: Option<u64>) -> Result<(), QueueError> {
     space(dir, min_mb).map_err(folder)?.check()
 }
 
+/// Refuses an envelope of `bytes` on disk when it would leave less than
+/// `min_mb` free: the reserve counts what the submission itself will take
+/// (a ten-page request is megabytes, not the 60 kB of answers alone).
+pub fn check_space_for(dir: &Path, min_mb: u64, bytes: u64) -> Result<(), QueueError> {
+    let folder = |source| QueueError::Folder { path: dir.display().to_string(), source };
+    std::fs::create_dir_all(dir).map_err(folder)?;
+    let free = free_bytes(dir).map_err(folder)?;
+    let left_mb = free.saturating_sub(bytes) / (1024 * 1024);
+    if left_mb < min_mb {
+        return Err(QueueError::DiskFull { free_mb: free / (1024 * 1024), min_mb });
+    }
+    Ok(())
+}
+
+/// What committing an envelope of `len` bytes takes on disk until the WAL
+/// is checkpointed and reused: the row in the WAL, then again in the
+/// database file, plus a page's worth of slack.
+pub fn envelope_footprint(len: usize) -> u64 {
+    2 * len as u64 + 64 * 1024
+}
+
 /// Append-only: each entry moves the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE submissions (
@@ -194,6 +215,8 @@ pub struct Registration {
 
 pub struct Queue {
     conn: Connection,
+    /// The folder and the reserve (MB) an envelope may not eat into ([`Queue::keep_free`]).
+    reserve: Option<(std::path::PathBuf, u64)>,
 }
 
 impl Queue {
@@ -242,7 +265,7 @@ impl Queue {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut q = Queue { conn };
+        let mut q = Queue { conn, reserve: None };
         q.migrate()?;
         Ok(q)
     }
@@ -268,12 +291,22 @@ impl Queue {
         payload: &[u8],
         now_ms: i64,
     ) -> Result<Receipt, QueueError> {
+        if let Some((dir, min_mb)) = &self.reserve {
+            check_space_for(dir, *min_mb, envelope_footprint(payload.len()))?;
+        }
         self.conn.execute(
             "INSERT INTO submissions (key, tracking_code, form_id, payload, state, created_ms, next_attempt_ms)
              VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)",
             params![key, tracking_code, form_id, payload, now_ms],
         )?;
         Ok(Receipt { key: key.to_owned(), tracking_code: tracking_code.to_owned(), created_ms: now_ms })
+    }
+
+    /// Makes [`enqueue`](Self::enqueue) refuse ([`QueueError::DiskFull`]) an
+    /// envelope that would leave less than `min_mb` free on the queue's disk,
+    /// counting the envelope's own size.
+    pub fn keep_free(&mut self, dir: &Path, min_mb: u64) {
+        self.reserve = Some((dir.to_owned(), min_mb));
     }
 
     /// Whether a tracking code is already in use (codes are random; collisions are retried).
@@ -554,6 +587,21 @@ mod tests {
         ] {
             assert_eq!(reserve_mb(total, configured), want, "{total} MB, configured {configured:?}");
         }
+    }
+
+    #[test]
+    fn the_reserve_counts_the_envelopes_own_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut q = Queue::open(&dir.path().join("q.sqlite")).unwrap();
+        // A reserve 40 MB below what is free now: a small envelope fits, one
+        // whose footprint (24 MB, twice: WAL then database) would eat into it does not.
+        let free_mb = free_bytes(dir.path()).unwrap() / (1024 * 1024);
+        q.keep_free(dir.path(), free_mb.saturating_sub(40));
+        q.enqueue("petitie", "k1", "AAA-AAA-AA", b"small", 0).unwrap();
+        let big = vec![7u8; 24 * 1024 * 1024];
+        let err = q.enqueue("petitie", "k2", "BBB-BBB-BB", &big, 0).unwrap_err();
+        assert!(matches!(err, QueueError::DiskFull { .. }), "{err}");
+        assert_eq!(q.counts().unwrap().pending, 1);
     }
 
     #[test]

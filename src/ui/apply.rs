@@ -21,6 +21,7 @@ pub(super) fn apply(w: &AppWindow, v: &View, texts: &Texts) {
     identity(w, v);
     signature(w, v);
     review(w, v);
+    super::documents::apply(w, v, texts);
     receipt(w, v);
     status(w, v);
     staff(w, v, texts);
@@ -164,6 +165,10 @@ fn review(w: &AppWindow, v: &View) {
     r.set_consent(v.consent);
     r.set_can_submit(v.can_submit);
     r.set_submit_message(s(&v.submit_message));
+    let d = &v.documents;
+    r.set_has_documents(d.offered);
+    r.set_documents_summary(s(format!("{} {}", d.summary, d.missing).trim()));
+    r.set_documents_missing(!d.missing.is_empty());
 }
 
 fn receipt(w: &AppWindow, v: &View) {

@@ -7,6 +7,7 @@
 
 use super::generated::*;
 use super::inner::Inner;
+use crate::app::capture::DocEvent;
 use crate::app::{Event, Key};
 use std::rc::Rc;
 
@@ -73,6 +74,16 @@ pub(super) fn bind(window: &AppWindow, inner: &Rc<Inner>) {
     on!(home.on_start, || Event::Start);
     on!(home.on_open_status, || Event::OpenStatus);
     on!(home.on_staff_entry, || Event::StaffEntry);
+
+    let documents = window.global::<DocumentsAdapter>();
+    let doc = Event::Documents;
+    on!(documents.on_take, || doc(DocEvent::Take));
+    on!(documents.on_keep, || doc(DocEvent::Keep));
+    on!(documents.on_retake, || doc(DocEvent::Retake));
+    on!(documents.on_delete, |i| doc(DocEvent::Delete(i.max(0) as usize)));
+    on!(documents.on_done, || doc(DocEvent::Done));
+    let review = window.global::<ReviewAdapter>();
+    on!(review.on_open_documents, || doc(DocEvent::Open));
 
     let catalogue = window.global::<CatalogueAdapter>();
     on!(catalogue.on_back, || Event::Back);

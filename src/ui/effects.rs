@@ -52,7 +52,47 @@ pub trait DeskSelfTest: Send + Sync {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<crate::health::Check>> + Send + 'a>>;
 }
 
+/// The longest side of a page's picture on screen, in pixels.
+const THUMB_SIDE: u32 = 640;
+
 impl Effects {
+    /// Takes a page with the document camera or scanner and makes it a page
+    /// to send (`documents::process`), with its picture for the screen: the
+    /// picture is drawn from the JPEG that will be sent, so the citizen sees
+    /// what the registry gets.
+    fn capture_page(&self) -> Result<crate::app::capture::Shot, crate::app::capture::CaptureProblem> {
+        use crate::app::capture::{CaptureProblem, Shot, Thumb};
+        use crate::devices::CaptureError;
+        let start = std::time::Instant::now();
+        let picture = self.devices.document.capture().map_err(|e| {
+            tracing::warn!(error = %e, "page capture failed");
+            match e {
+                CaptureError::Missing(_) => CaptureProblem::Missing,
+                CaptureError::Busy(_) => CaptureProblem::Busy,
+                CaptureError::Unplugged(_) => CaptureProblem::Unplugged,
+                CaptureError::Failed(_) => CaptureProblem::Failed,
+            }
+        })?;
+        let captured = start.elapsed();
+        let page = crate::documents::process(&picture);
+        drop(picture);
+        let shown = crate::documents::decode(&page.jpeg).map_err(|e| {
+            tracing::error!(error = %e, "a processed page does not decode");
+            CaptureProblem::Failed
+        })?;
+        let thumb = shown.thumbnail(THUMB_SIDE, THUMB_SIDE).to_luma8();
+        // Sizes and times only: the page is the citizen's.
+        tracing::info!(
+            capture_ms = captured.as_millis() as u64,
+            to_preview_ms = start.elapsed().as_millis() as u64,
+            bytes = page.jpeg.len(),
+            blank = page.blank,
+            "page captured"
+        );
+        let (width, height) = thumb.dimensions();
+        Ok(Shot { page, thumb: Thumb { width, height, luma: Arc::new(thumb.into_raw()) } })
+    }
+
     pub fn run(&self, effect: Effect) -> tokio::task::JoinHandle<Event> {
         let me = self.clone();
         match effect {
@@ -74,10 +114,27 @@ impl Effects {
                 tracing::info!(ok = result.is_ok(), "document scan finished");
                 Event::ScanFinished(result)
             }),
-            Effect::Persist { form, lang, answers } => self.runtime.spawn_blocking(move || {
+            Effect::CapturePage => self
+                .runtime
+                .spawn_blocking(move || Event::Documents(crate::app::capture::DocEvent::Captured(me.capture_page()))),
+            Effect::ReleaseCamera => self.runtime.spawn_blocking(move || {
+                me.devices.document.release();
+                Event::Documents(crate::app::capture::DocEvent::Released)
+            }),
+            // The pages ride inside the sealed envelope, and are drawn in the registry's PDF.
+            Effect::Persist { form, lang, answers, pages } => self.runtime.spawn_blocking(move || {
                 let mut q = me.queue.lock().unwrap_or_else(|p| p.into_inner());
                 let result = crate::queue::check_space(&me.data_dir, me.min_free_mb).and_then(|_| {
-                    crate::submission::submit(&mut q, &me.sealer, &me.letterhead, &form, lang, answers, crate::now_ms())
+                    crate::submission::submit(
+                        &mut q,
+                        &me.sealer,
+                        &me.letterhead,
+                        &form,
+                        lang,
+                        answers,
+                        &pages,
+                        crate::now_ms(),
+                    )
                 });
                 drop(q);
                 match result {

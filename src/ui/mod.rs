@@ -14,6 +14,7 @@
 
 mod apply;
 mod bind;
+mod documents;
 mod effects;
 mod generated;
 mod inner;

@@ -79,8 +79,12 @@ impl IntakeClient {
         Err(format!("HTTP {}: {reason}", status.as_u16()))
     }
 
-    /// Posts one submission's stored body and classifies the answer.
+    /// Sends one submission's stored body and classifies the answer: whole
+    /// in one `POST` when small, else as a resumable upload.
     pub async fn post(&self, key: &str, payload: Vec<u8>) -> (Verdict, Option<StatusBody>) {
+        if payload.len() > RESUMABLE_FROM {
+            return self.post_resumable(key, payload).await;
+        }
         let res = self
             .http
             .post(format!("{}/api/v1/submissions", self.base))
@@ -89,12 +93,14 @@ impl IntakeClient {
             .body(payload)
             .send()
             .await;
+        Self::answer(res).await
+    }
+
+    /// The verdict on an intake's answer to a whole envelope.
+    async fn answer(res: Result<reqwest::Response, reqwest::Error>) -> (Verdict, Option<StatusBody>) {
         let res = match res {
             Ok(r) => r,
-            Err(e) => {
-                let reason = if e.is_timeout() { "timeout".to_owned() } else { format!("network: {}", describe(&e)) };
-                return (Verdict::Transient { reason, retry_after: None }, None);
-            }
+            Err(e) => return (network(&e), None),
         };
         let status = res.status().as_u16();
         let retry_after =
@@ -113,6 +119,52 @@ impl IntakeClient {
         }
     }
 
+    /// A large envelope as a resumable upload (`HEAD` then `PATCH
+    /// /api/v1/uploads/{key}`, the intake's `parts.rs`): each round sends the
+    /// rest from what the intake already holds, so a link that keeps dropping
+    /// still moves forward instead of starting from zero. Rounds go on at
+    /// once while they make progress; then the retry policy takes over, and
+    /// the next attempt resumes too. The key is the same stable key, and the
+    /// whole envelope is registered exactly as a `POST` would be.
+    async fn post_resumable(&self, key: &str, payload: Vec<u8>) -> (Verdict, Option<StatusBody>) {
+        let url = format!("{}/api/v1/uploads/{key}", self.base);
+        let total = payload.len() as u64;
+        let payload = bytes::Bytes::from(payload);
+        let mut last = (Verdict::Transient { reason: "no attempt".into(), retry_after: None }, None);
+        let mut progress_at = None;
+        for _ in 0..RESUMABLE_ROUNDS {
+            let held = match self.http.head(&url).send().await {
+                Ok(r) if r.status().is_success() => upload_offset(&r).unwrap_or(0),
+                Ok(r) => return (policy::classify(r.status().as_u16(), None), None),
+                Err(e) => return (network(&e), None),
+            };
+            // No progress since the last round: let the retry policy wait.
+            if progress_at == Some(held) {
+                return last;
+            }
+            progress_at = Some(held);
+            let from = if held > total { 0 } else { held };
+            let res = self
+                .http
+                .patch(&url)
+                .header("Upload-Offset", from)
+                .header("Upload-Length", total)
+                .header("Content-Type", "application/offset+octet-stream")
+                .body(payload.slice(from as usize..))
+                .send()
+                .await;
+            match res {
+                Ok(r) if r.status().as_u16() == 204 || r.status().as_u16() == 409 => {
+                    let reason = format!("upload incomplete at {} of {total} bytes", upload_offset(&r).unwrap_or(0));
+                    last = (Verdict::Transient { reason, retry_after: None }, None);
+                }
+                Ok(r) => return Self::answer(Ok(r)).await,
+                Err(e) => last = (network(&e), None),
+            }
+        }
+        last
+    }
+
     /// The registry's status for a tracking code; `Ok(None)` when it does not know it.
     pub async fn status(&self, tracking_code: &str) -> Result<Option<StatusBody>, String> {
         let res = self
@@ -127,6 +179,22 @@ impl IntakeClient {
             s => Err(format!("HTTP {s}")),
         }
     }
+}
+
+/// Envelopes larger than this go as resumable uploads (a request with pages);
+/// smaller ones (answers alone, ~60 kB) in one `POST`.
+pub const RESUMABLE_FROM: usize = 1024 * 1024;
+
+/// Rounds of one resumable attempt, each resuming where the intake stands.
+const RESUMABLE_ROUNDS: usize = 20;
+
+fn upload_offset(r: &reqwest::Response) -> Option<u64> {
+    r.headers().get("upload-offset")?.to_str().ok()?.parse().ok()
+}
+
+fn network(e: &reqwest::Error) -> Verdict {
+    let reason = if e.is_timeout() { "timeout".to_owned() } else { format!("network: {}", describe(e)) };
+    Verdict::Transient { reason, retry_after: None }
 }
 
 /// Reads a PEM CA certificate for [`IntakeClient::new`].

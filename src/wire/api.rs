@@ -82,6 +82,22 @@ pub struct SubmissionBody {
     /// The registry's PDF/A copy of the request, base64; absent if it could not be made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pdf: Option<String>,
+    /// The supporting documents' pages, in the order they were attached
+    /// (issue #18). Absent in envelopes made before them, which still open.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<PageBody>,
+}
+
+/// One attached page inside the sealed body: a greyscale JPEG.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageBody {
+    /// The form's document it belongs to (`[[documents]] id`).
+    pub document: String,
+    pub width: u32,
+    pub height: u32,
+    /// base64 of the JPEG.
+    pub jpeg: String,
 }
 
 /// The registry's answer to a submission, and to a status query. Fields after

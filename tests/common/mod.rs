@@ -59,6 +59,7 @@ pub fn commit(
         &form,
         lang,
         answers,
+        &[],
         at_ms,
     )
     .unwrap()
