@@ -98,12 +98,14 @@ pub fn check_space(dir: &Path, min_mb: Option<u64>) -> Result<(), QueueError> {
     space(dir, min_mb).map_err(folder)?.check()
 }
 
-/// Refuses an envelope of `bytes` on disk when it would leave less than
-/// `min_mb` free: the reserve counts what the submission itself will take
-/// (a ten-page request is megabytes, not the 60 kB of answers alone).
-pub fn check_space_for(dir: &Path, min_mb: u64, bytes: u64) -> Result<(), QueueError> {
+/// Refuses an envelope of `bytes` on disk when it would leave less than the
+/// reserve ([`reserve_mb`]) free: the reserve counts what the submission
+/// itself will take (a ten-page request is megabytes, not the 60 kB of
+/// answers alone).
+pub fn check_space_for(dir: &Path, configured_mb: Option<u64>, bytes: u64) -> Result<(), QueueError> {
     let folder = |source| QueueError::Folder { path: dir.display().to_string(), source };
     std::fs::create_dir_all(dir).map_err(folder)?;
+    let min_mb = space(dir, configured_mb).map_err(folder)?.reserve_mb;
     let free = free_bytes(dir).map_err(folder)?;
     let left_mb = free.saturating_sub(bytes) / (1024 * 1024);
     if left_mb < min_mb {
@@ -215,8 +217,9 @@ pub struct Registration {
 
 pub struct Queue {
     conn: Connection,
-    /// The folder and the reserve (MB) an envelope may not eat into ([`Queue::keep_free`]).
-    reserve: Option<(std::path::PathBuf, u64)>,
+    /// The folder and the configured reserve (MB; `None`: [`reserve_mb`]
+    /// of the file system) an envelope may not eat into ([`Queue::keep_free`]).
+    reserve: Option<(std::path::PathBuf, Option<u64>)>,
 }
 
 impl Queue {
@@ -303,10 +306,11 @@ impl Queue {
     }
 
     /// Makes [`enqueue`](Self::enqueue) refuse ([`QueueError::DiskFull`]) an
-    /// envelope that would leave less than `min_mb` free on the queue's disk,
-    /// counting the envelope's own size.
-    pub fn keep_free(&mut self, dir: &Path, min_mb: u64) {
-        self.reserve = Some((dir.to_owned(), min_mb));
+    /// envelope that would leave less than the reserve free on the queue's
+    /// disk ([`reserve_mb`]: `configured_mb`, else a tenth of the file
+    /// system), counting the envelope's own size.
+    pub fn keep_free(&mut self, dir: &Path, configured_mb: Option<u64>) {
+        self.reserve = Some((dir.to_owned(), configured_mb));
     }
 
     /// Whether a tracking code is already in use (codes are random; collisions are retried).
@@ -596,7 +600,7 @@ mod tests {
         // A reserve 40 MB below what is free now: a small envelope fits, one
         // whose footprint (24 MB, twice: WAL then database) would eat into it does not.
         let free_mb = free_bytes(dir.path()).unwrap() / (1024 * 1024);
-        q.keep_free(dir.path(), free_mb.saturating_sub(40));
+        q.keep_free(dir.path(), Some(free_mb.saturating_sub(40)));
         q.enqueue("petitie", "k1", "AAA-AAA-AA", b"small", 0).unwrap();
         let big = vec![7u8; 24 * 1024 * 1024];
         let err = q.enqueue("petitie", "k2", "BBB-BBB-BB", &big, 0).unwrap_err();
