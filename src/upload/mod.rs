@@ -149,7 +149,7 @@ impl IntakeClient {
                 .patch(&url)
                 .header("Upload-Offset", from)
                 .header("Upload-Length", total)
-                .header("Content-Type", "application/offset+octet-stream")
+                .header("Content-Type", "application/octet-stream")
                 .body(payload.slice(from as usize..))
                 .send()
                 .await;
