@@ -347,3 +347,101 @@ pub fn growth_problems(screen: &str, texts: &[DrawnText], min_px: f32) -> Vec<St
         })
         .collect()
 }
+
+/// A control as drawn: its accessible label and description, and its box.
+#[derive(Debug, Clone)]
+pub struct DrawnControl {
+    pub label: String,
+    pub description: String,
+    /// Its box in window pixels, unclipped: x0, y0, x1, y1.
+    pub rect: [f32; 4],
+}
+
+/// Every control the window draws now (a button, checkbox, radio button or
+/// text field by its accessible role), with a size, not clipped away, not
+/// under something drawn later over its whole box (an overlay), and not a key
+/// of a group of keys (the on-screen keyboard, the county pad).
+pub fn controls(w: &AppWindow) -> Vec<DrawnControl> {
+    use i_slint_core::accessibility::AccessibleStringProperty;
+    use i_slint_core::items::AccessibleRole;
+    let root = i_slint_core::window::WindowInner::from_pub(w.window()).component();
+    let mut out: Vec<(usize, [f32; 4], DrawnControl)> = vec![];
+    let mut grounds: Vec<(usize, [f32; 4])> = vec![];
+    let mut order = 0usize;
+    ItemRc::new_root(root).visit_descendants(|item| {
+        if !item.is_visible() {
+            return ControlFlow::<()>::Continue(());
+        }
+        order += 1;
+        if background(item).is_some_and(|bg| bg.alpha() >= 128) {
+            grounds.push((order, clipped_box(item)));
+        }
+        // The on-screen keyboard and the county pad (groups of keys): a keypad
+        // citizen types on the keypad itself (multi-tap, first letters).
+        let in_group = || {
+            let mut p = item.parent_item(ParentItemTraversalMode::StopAtPopups);
+            while let Some(a) = p {
+                if a.accessible_role() == AccessibleRole::Groupbox {
+                    return true;
+                }
+                p = a.parent_item(ParentItemTraversalMode::StopAtPopups);
+            }
+            false
+        };
+        if matches!(
+            item.accessible_role(),
+            AccessibleRole::Button | AccessibleRole::Checkbox | AccessibleRole::RadioButton | AccessibleRole::TextInput
+        ) && !in_group()
+        {
+            let g = item.geometry();
+            let o = item.map_to_window(g.origin);
+            let rect = [o.x, o.y, o.x + g.size.width, o.y + g.size.height];
+            let clip = clipped_box(item);
+            if g.size.width > 0.0 && g.size.height > 0.0 && clip[2] > clip[0] && clip[3] > clip[1] {
+                let prop = |p| item.accessible_string_property(p).map(|s| s.to_string()).unwrap_or_default();
+                let control = DrawnControl {
+                    label: prop(AccessibleStringProperty::Label),
+                    description: prop(AccessibleStringProperty::Description),
+                    rect,
+                };
+                out.push((order, clip, control));
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    let covers = |g: &[f32; 4], b: &[f32; 4]| g[0] <= b[0] && g[1] <= b[1] && g[2] >= b[2] && g[3] >= b[3];
+    out.into_iter()
+        .filter(|(at, clip, _)| !grounds.iter().any(|(later, g)| later > at && covers(g, clip)))
+        .map(|(_, _, c)| c)
+        .collect()
+}
+
+/// The boxes (window pixels, unclipped) of every visible rectangle drawn with
+/// a border of colour `ring` and width 5 px: the keypad's focus rings.
+pub fn rings(w: &AppWindow, ring: Color) -> Vec<[f32; 4]> {
+    let root = i_slint_core::window::WindowInner::from_pub(w.window()).component();
+    let mut out = vec![];
+    ItemRc::new_root(root).visit_descendants(|item| {
+        if !item.is_visible() {
+            return ControlFlow::<()>::Continue(());
+        }
+        let border = if let Some(r) = item.downcast::<BorderRectangle>() {
+            let r = r.as_pin_ref();
+            Some((r.border_color().color(), r.border_width().get()))
+        } else {
+            item.downcast::<BasicBorderRectangle>().map(|r| {
+                let r = r.as_pin_ref();
+                (r.border_color().color(), r.border_width().get())
+            })
+        };
+        if let Some((c, bw)) = border {
+            if c == ring && (bw - 5.0).abs() < 0.01 {
+                let g = item.geometry();
+                let o = item.map_to_window(g.origin);
+                out.push([o.x, o.y, o.x + g.size.width, o.y + g.size.height]);
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    out
+}
