@@ -85,6 +85,12 @@ pub struct KioskConfig {
     /// sensor quiet) before the screen sleeps; 0: never.
     #[serde(default = "default_screen_off")]
     pub screen_off_after_secs: u64,
+    /// "Ecran privat": blank the screen while a citizen uses audio mode with
+    /// headphones (restored when they are unplugged or the session ends).
+    /// Off by default: a citizen with low vision who listens may still want
+    /// to see; a municipality whose panel faces a waiting room turns it on.
+    #[serde(default)]
+    pub privacy_screen: bool,
     /// Where the running kiosk keeps its health report (`/run/ghiseu` on a
     /// panel: in memory); defaults to `data_dir`.
     #[serde(default)]

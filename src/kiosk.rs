@@ -141,7 +141,7 @@ pub fn build(cfg: &Config, runtime: tokio::runtime::Handle, devices: Devices) ->
         ),
     };
     let ui = KioskUi::new(
-        Session::new(catalogue, languages).with_texts(texts.clone()),
+        Session::new(catalogue, languages).with_texts(texts.clone()).with_privacy_screen(cfg.kiosk.privacy_screen),
         texts,
         effects,
         &cfg.kiosk.municipality,

@@ -23,7 +23,11 @@ fn a_blind_citizen_files_a_petition_by_keypad_and_ear_in_every_language() {
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
     let intake_dir = dir.path().join("intake");
-    let cfg = Config::load(&common::write_config(dir.path(), &format!("http://{addr}"))).unwrap();
+    let path = common::write_config(dir.path(), &format!("http://{addr}"));
+    // "Ecran privat" on: the screen stays dark while the headphones are in.
+    let text = std::fs::read_to_string(&path).unwrap().replacen("[kiosk]\n", "[kiosk]\nprivacy_screen = true\n", 1);
+    std::fs::write(&path, text).unwrap();
+    let cfg = Config::load(&path).unwrap();
     let d = intake_dir.clone();
     rt.spawn(async move { ghiseu::intake::serve(listener, &d, None, std::future::pending()).await });
 
@@ -35,14 +39,51 @@ fn a_blind_citizen_files_a_petition_by_keypad_and_ear_in_every_language() {
     kiosk.ui.window.show().unwrap();
 
     let (k, e) = (keypad.clone(), ears.clone());
+    let weak = kiosk.ui.window.as_weak();
+    // The window as drawn: is every pixel black?
+    let dark = move || -> bool {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let w = weak.clone();
+        slint::invoke_from_event_loop(move || {
+            let w = w.upgrade().unwrap();
+            w.window().request_redraw();
+            let shot = w.window().take_snapshot().unwrap();
+            let _ = tx.send(shot.as_bytes().chunks(4).all(|p| p[0] == 0 && p[1] == 0 && p[2] == 0));
+        })
+        .unwrap();
+        rx.recv_timeout(Duration::from_secs(10)).unwrap()
+    };
     let walks = ghiseu::walkthrough::beside_event_loop(move || -> anyhow::Result<_> {
         let mut walks = vec![];
         for lang in [Lang::Ro, Lang::En, Lang::Hu] {
             let mut c = KeypadCitizen::new(k.clone(), e.clone(), Texts::builtin(), lang);
-            let walk = c.petition(Duration::from_secs(20))?;
+            // Looks at the screen now and then while the citizen works by ear.
+            let walking = Arc::new(std::sync::atomic::AtomicBool::new(true));
+            let (w, d) = (walking.clone(), dark.clone());
+            let looks = std::thread::spawn(move || {
+                let mut seen = vec![];
+                while w.load(std::sync::atomic::Ordering::Relaxed) {
+                    seen.push(d());
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                seen
+            });
+            let walk = c.petition(Duration::from_secs(20));
+            walking.store(false, std::sync::atomic::Ordering::Relaxed);
+            let seen = looks.join().unwrap();
+            let walk = walk?;
+            let dark_share = seen.iter().filter(|d| **d).count() as f64 / seen.len().max(1) as f64;
+            // Lit only before the plug-in and after «Terminat»: a blink at each end.
+            anyhow::ensure!(
+                dark_share > 0.7,
+                "{lang:?}: dark in {dark_share:.2} of {} looks (ecran privat)",
+                seen.len()
+            );
+            anyhow::ensure!(!dark(), "{lang:?}: «Terminat» ended the session: the screen shows again");
             // The jack: out, and the next citizen starts afresh.
             k.plug(false);
             std::thread::sleep(Duration::from_millis(200));
+            anyhow::ensure!(!dark(), "{lang:?}: the screen shows with the headphones out");
             let voice = *e.voice.lock().unwrap();
             walks.push((lang, walk, voice));
         }
@@ -71,6 +112,9 @@ fn a_blind_citizen_files_a_petition_by_keypad_and_ear_in_every_language() {
             walk.spoken_seconds()
         );
     }
+
+    let private = Texts::builtin().get(Lang::Ro, "kp_private_on").to_owned();
+    assert!(ears.sentences().contains(&private), "the private screen was announced");
 
     // The receipt, as spoken in Romanian, rendered to a WAV that is not silent.
     let texts = Texts::builtin();

@@ -54,6 +54,8 @@ impl Session {
         } else {
             let off = self.t("kp_audio_off");
             self.keypad.say.push(off);
+            // Audio mode over: the screen shows again.
+            self.private = false;
         }
     }
 

@@ -359,6 +359,11 @@ pub struct Session {
     pub keypad: KeypadState,
     /// Whether headphones are in the jack (the hardware's state: it outlives a session).
     pub headphones: bool,
+    /// "Ecran privat" is offered on this panel (`kiosk.privacy_screen`).
+    pub privacy_screen: bool,
+    /// The screen is blank for privacy: audio mode with headphones, on a
+    /// panel that offers it; restored when audio mode or the session ends.
+    pub private: bool,
     /// Effects of the events keypad keys stood for, handed back by `handle`.
     keypad_effects: Vec<Effect>,
     /// The texts, for the keypad's focus model (labels) and what keys say.
@@ -396,9 +401,17 @@ impl Session {
             high_contrast: false,
             keypad: KeypadState::default(),
             headphones: false,
+            privacy_screen: false,
+            private: false,
             keypad_effects: vec![],
             texts: builtin_texts(),
         }
+    }
+
+    /// A panel that blanks its screen for privacy while headphones are in.
+    pub fn with_privacy_screen(mut self, on: bool) -> Session {
+        self.privacy_screen = on;
+        self
     }
 
     /// The same session speaking (and labelling controls) with `texts`.
@@ -415,6 +428,8 @@ impl Session {
         fresh.staff.gate = self.staff.gate.clone();
         fresh.today = self.today;
         fresh.texts = self.texts.clone();
+        // The screen shows again for whoever comes next (`private` starts false).
+        fresh.privacy_screen = self.privacy_screen;
         // Volume and rate start afresh; headphones still in keep audio mode on.
         fresh.headphones = self.headphones;
         if self.headphones {
@@ -448,6 +463,11 @@ impl Session {
                 self.headphones = plugged;
                 self.keypad.say.clear();
                 self.set_audio(plugged);
+                if plugged && self.privacy_screen && !self.private {
+                    self.private = true;
+                    let said = self.texts.get(self.lang, "kp_private_on").to_owned();
+                    self.keypad.say.push(said);
+                }
             }
             Event::ToggleLargeText => self.large_text = !self.large_text,
             Event::ToggleContrast => self.high_contrast = !self.high_contrast,

@@ -467,3 +467,37 @@ fn the_desk_shows_a_simulated_device_as_not_real_never_as_a_pass() {
     assert!(v.selftest_summary.contains("1 dispozitive SIMULATE — nu sunt reale"), "{}", v.selftest_summary);
     assert_eq!(v.selftest[1], (false, format!("qr_reader: {detail}")));
 }
+
+#[test]
+fn the_private_screen_blanks_with_headphones_and_shows_again_when_they_come_out_or_the_session_ends() {
+    let texts = crate::i18n::Texts::builtin();
+    let said = |s: &mut Session, e: Event| {
+        let before = view::view(s, &texts, "");
+        s.handle(e.clone());
+        speech::utterances(&before, &view::view(s, &texts, ""), &e, &texts)
+    };
+    // Off by default: headphones start audio mode, the screen stays.
+    let mut s = session();
+    said(&mut s, Event::Headphones(true));
+    assert!(s.keypad.audio && !view::view(&s, &texts, "").private);
+
+    let mut s = session().with_privacy_screen(true);
+    let on = said(&mut s, Event::Headphones(true));
+    assert!(view::view(&s, &texts, "").private, "headphones in: the screen blanks");
+    assert!(on.iter().any(|x| x.starts_with("Ecran privat")), "and says so: {on:?}");
+    s.handle(Event::Start);
+    assert!(s.private, "it stays blank through the flow");
+    said(&mut s, Event::Headphones(false));
+    assert!(!s.private && !s.keypad.audio, "headphones out: audio mode ends, the screen shows");
+
+    said(&mut s, Event::Headphones(true));
+    s.handle(Event::Start);
+    s.handle(Event::Finish);
+    assert!(!s.private, "the session ends: the screen shows for whoever comes next");
+    assert!(s.privacy_screen && s.keypad.audio, "the panel still offers it; the headphones still in keep audio mode");
+
+    // Audio mode by holding a key, with no headphones: nothing to hide from, the screen stays.
+    let mut s = session().with_privacy_screen(true);
+    s.handle(Event::Keypad { key: KeypadKey::AudioHold, now_ms: 0 });
+    assert!(s.keypad.audio && !s.private);
+}

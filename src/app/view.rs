@@ -62,6 +62,8 @@ pub struct FieldView {
 #[derive(Debug, Clone, PartialEq)]
 pub struct View {
     pub screen: Screen,
+    /// "Ecran privat": the screen is blank while a citizen listens on headphones.
+    pub private: bool,
     pub lang: Lang,
     pub languages: Vec<(Lang, bool)>,
     pub services: Vec<ServiceView>,
@@ -334,6 +336,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
     let county_value = focused_field.filter(|f| f.kind == "county").map(|f| f.value.as_str()).unwrap_or("");
     let mut v = View {
         screen: s.screen,
+        private: s.private,
         lang,
         languages: s.languages.iter().map(|l| (*l, *l == lang)).collect(),
         catalogue_empty: if services.is_empty() { t("catalogue_none") } else { String::new() },
@@ -496,7 +499,7 @@ pub fn controls(v: &View, texts: &Texts) -> Vec<Control> {
             c.push(Control::new("scan-cnp", t("scan_cnp"), Role::Button).value(t("kp_cnp_on_request")));
             c.push(Control::new("scan-yes", t("scan_confirm_yes"), Role::Button));
             c.push(Control::new("scan-no", t("scan_confirm_no"), Role::Button));
-            return c;
+            // The top bar stays drawn (and touchable) above the confirmation: reachable too.
         }
         Screen::Form => {
             c.push(Control::new("scan", t("scan_id"), Role::Button).enabled(v.scan_state != "waiting"));

@@ -46,6 +46,7 @@ fn app(w: &AppWindow, v: &View, texts: &Texts) {
     a.set_speech(v.speech);
     a.set_large_text(v.large_text);
     a.set_high_contrast(v.high_contrast);
+    a.set_private_screen(v.private);
     w.global::<FocusAdapter>().set_id(s(&v.focus_id));
     let theme = w.global::<Theme>();
     theme.set_text_scale(if v.large_text { 1.5 } else { 1.0 });
