@@ -84,6 +84,79 @@ pub struct StaffArgs {
     pub session_max_secs: u64,
 }
 
+/// E-mail to citizens who left an address: registration and staff messages
+/// (README.md, "The citizen hears back").
+#[derive(clap::Args, Debug, Clone)]
+pub struct MailArgs {
+    /// The mail server (SMTP) to send through; without it no mail goes out
+    /// (mails stay queued in the outbox until it is given).
+    #[arg(long)]
+    pub smtp_server: Option<String>,
+    /// Its port (default: 587 with starttls, 465 with tls, 25 with none).
+    #[arg(long)]
+    pub smtp_port: Option<u16>,
+    /// starttls (required, port 587), tls (from the first byte, port 465), or
+    /// none (only for a relay on the same machine).
+    #[arg(long, default_value = "starttls", value_parser = ["starttls", "tls", "none"])]
+    pub smtp_security: String,
+    /// The sender, e.g. "Registratura <registratura@primaria.ro>".
+    #[arg(long, requires = "smtp_server")]
+    pub smtp_from: Option<String>,
+    /// A file of two lines, user name then password (keep it 0600).
+    #[arg(long)]
+    pub smtp_credentials: Option<PathBuf>,
+    /// The CA certificate(s), PEM, the server's certificate must chain to
+    /// (default: the public web's roots).
+    #[arg(long)]
+    pub smtp_ca: Option<PathBuf>,
+    /// The first pause before a failed mail is tried again; it doubles up to an hour.
+    #[arg(long, default_value_t = 30)]
+    pub smtp_retry_secs: u64,
+    /// The intake's address as citizens reach it; mails link BASE/s/CODE.
+    #[arg(long, requires = "smtp_server")]
+    pub public_url: Option<String>,
+    /// Who the mail is from, in its text: "Primăria Municipiului Roman".
+    #[arg(long, requires = "smtp_server")]
+    pub municipality: Option<String>,
+    /// The forms folder the kiosks use (to find each form's e-mail field; default: the shipped forms).
+    #[arg(long)]
+    pub forms: Option<PathBuf>,
+}
+
+impl MailArgs {
+    fn settings(self) -> Result<Option<ghiseu::intake::mail::Settings>> {
+        use ghiseu::intake::mail::{Security, Settings};
+        let Some(server) = self.smtp_server else { return Ok(None) };
+        let security = Security::parse(&self.smtp_security).context("--smtp-security")?;
+        let Some(from) = self.smtp_from else { bail!("--smtp-server needs --smtp-from (the sender's address)") };
+        let from = from.parse().with_context(|| format!("--smtp-from `{from}` is not an address"))?;
+        let Some(public_url) = self.public_url else {
+            bail!("--smtp-server needs --public-url (the intake's address as citizens reach it, for the link in the mail)")
+        };
+        if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
+            bail!("--public-url `{public_url}` must start with https://");
+        }
+        let port = self.smtp_port.unwrap_or(match security {
+            Security::StartTls => 587,
+            Security::Tls => 465,
+            Security::Plain => 25,
+        });
+        Ok(Some(Settings {
+            server,
+            port,
+            security,
+            from,
+            credentials: self.smtp_credentials,
+            ca: self.smtp_ca,
+            public_url,
+            municipality: self.municipality.unwrap_or_else(|| "Registratura".to_owned()),
+            first_retry: std::time::Duration::from_secs(self.smtp_retry_secs.max(1)),
+            poll: std::time::Duration::from_secs(1),
+            forms_dir: self.forms,
+        }))
+    }
+}
+
 /// What the intake lets clients hold (README.md, the intake section, says why these defaults).
 #[derive(clap::Args, Debug, Clone)]
 pub struct LimitArgs {
@@ -133,6 +206,7 @@ impl LimitArgs {
 }
 
 /// Serves the intake API until Ctrl-C.
+#[allow(clippy::too_many_arguments)]
 pub fn serve(
     listen: String,
     data: Option<PathBuf>,
@@ -141,8 +215,10 @@ pub fn serve(
     database: Option<String>,
     limits: LimitArgs,
     staff: StaffArgs,
+    mail: MailArgs,
 ) -> Result<ExitCode> {
     let Some(data) = data else { bail!("--data DIR is required") };
+    let mail = mail.settings()?;
     let tls = tls_cert.zip(tls_key).map(|(cert, key)| ghiseu::intake::Tls { cert, key });
     let limits = limits.limits()?;
     let rt = runtime()?;
@@ -160,7 +236,7 @@ pub fn serve(
             idle_ms: (staff.session_idle_secs.max(1) * 1000) as i64,
             max_ms: (staff.session_max_secs.max(1) * 1000) as i64,
         };
-        let options = ghiseu::intake::Options { database, tls, limits, register_on, session_life };
+        let options = ghiseu::intake::Options { database, tls, limits, register_on, session_life, mail };
         ghiseu::intake::run(listener, &data, options, async {
             let _ = tokio::signal::ctrl_c().await;
         })

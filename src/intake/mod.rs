@@ -6,6 +6,7 @@
 //! link in a receipt's QR code.
 
 pub mod files;
+pub mod mail;
 pub mod net;
 pub mod staff;
 pub mod store;
@@ -129,6 +130,8 @@ pub struct Options {
     pub register_on: RegisterOn,
     /// How long a staff session lives.
     pub session_life: staff::SessionLife,
+    /// Mail to citizens who left an address (none: not sent, still queued).
+    pub mail: Option<mail::Settings>,
 }
 
 /// TLS certificate chain and private key (PEM) for serving HTTPS.
@@ -167,8 +170,14 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = Shared::open(data_dir, options.database.as_deref()).await?;
-    let app = app(data_dir, store, &options)?;
-    let Options { tls, limits, .. } = options;
+    let app = app(data_dir, store.clone(), &options)?;
+    let Options { tls, limits, mail, .. } = options;
+    if let Some(m) = &mail {
+        // Checked now: a wrong CA or credentials file stops the intake at start.
+        m.transport()?;
+    }
+    // The mail sender lives as long as the server.
+    let sender = mail.map(|m| AbortOnDrop(tokio::spawn(mail::run(store, m))));
     let tls = match tls {
         None => None,
         Some(tls) => {
@@ -179,7 +188,16 @@ pub async fn run(
         }
     };
     net::serve(listener, app, tls, &limits, shutdown).await?;
+    drop(sender);
     Ok(())
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The one answer to a kiosk that is unknown, revoked, or whose signature

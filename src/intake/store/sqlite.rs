@@ -49,6 +49,10 @@ CREATE INDEX submissions_received ON submissions (received_ms);
 "#,
     // 3: staff, sessions, audit, history, messages (the same in PostgreSQL).
     super::work::SCHEMA,
+    // 4: the inbox branch's (issue #16); at merge this line becomes theirs, or goes.
+    "",
+    // 5: mail outbox, registry API tokens, arrival order, supplements (the same in PostgreSQL).
+    super::outbox::SCHEMA,
 ];
 
 /// A connection (or a transaction on one) speaking [`Conn`].
@@ -198,6 +202,7 @@ impl SqliteStore {
             ],
         )?;
         super::work::arrival(&mut Lite(&tx), &body.tracking_code, stage, now.timestamp().as_millisecond())?;
+        super::outbox::arrived(&mut Lite(&tx), &body.tracking_code, number_now, now.timestamp().as_millisecond())?;
         tx.commit()?;
         Ok(StatusBody {
             tracking_code: body.tracking_code.clone(),
