@@ -24,9 +24,15 @@ struct Filed {
     payload: Vec<u8>,
     key: String,
     code: String,
+    /// More submissions of the same kiosk, when asked for: (payload, key, code).
+    more: Vec<(Vec<u8>, String, String)>,
 }
 
 fn filed(email: Option<&str>, lang: ghiseu::i18n::Lang) -> Filed {
+    filed_n(email, lang, 1)
+}
+
+fn filed_n(email: Option<&str>, lang: ghiseu::i18n::Lang, n: usize) -> Filed {
     let dir = tempfile::tempdir().unwrap();
     let cfg = ghiseu::config::Config::load(&common::write_config(dir.path(), "http://127.0.0.1:9")).unwrap();
     let mut q = ghiseu::queue::Queue::open(&cfg.queue_path()).unwrap();
@@ -40,9 +46,14 @@ fn filed(email: Option<&str>, lang: ghiseu::i18n::Lang) -> Filed {
     if let Some(e) = email {
         answers.push(("email", e));
     }
-    let r = common::commit(&cfg, &mut q, "sesizare", lang, &answers, 1);
-    let p = q.due(i64::MAX, 1).unwrap().remove(0);
-    Filed { data: dir.path().join("intake"), _dir: dir, payload: p.payload, key: p.key, code: r.tracking_code }
+    let mut all = vec![];
+    for i in 0..n {
+        let r = common::commit(&cfg, &mut q, "sesizare", lang, &answers, 1 + i as i64);
+        let p = q.due(i64::MAX, 100).unwrap().into_iter().find(|p| p.key == r.key).unwrap();
+        all.push((p.payload, p.key, r.tracking_code));
+    }
+    let (payload, key, code) = all.remove(0);
+    Filed { data: dir.path().join("intake"), _dir: dir, payload, key, code, more: all }
 }
 
 fn mail_flags(port: u16) -> Vec<String> {
@@ -72,13 +83,17 @@ fn start(f: &Filed, extra: &[String]) -> Intake {
 }
 
 fn upload(url: &str, f: &Filed) -> serde_json::Value {
+    upload_one(url, &f.payload, &f.key)
+}
+
+fn upload_one(url: &str, payload: &[u8], key: &str) -> serde_json::Value {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let r = reqwest::Client::new()
             .post(format!("{url}/api/v1/submissions"))
-            .header("Idempotency-Key", &f.key)
+            .header("Idempotency-Key", key)
             .header("Content-Type", "application/json")
-            .body(f.payload.clone())
+            .body(payload.to_vec())
             .send()
             .await
             .unwrap();
@@ -182,4 +197,171 @@ fn a_request_without_an_address_sends_nothing() {
     }
     assert_eq!(outbox_rows(&f.data)[0].outcome, "no-address");
     assert!(sink.mails.lock().unwrap().is_empty());
+}
+
+// ---- the registry API ----
+
+fn token(data: &std::path::Path, db: &[&str], action: &str, name: &str) -> std::process::Output {
+    std::process::Command::new(common::bin())
+        .args(["intake", "token", action, "--data"])
+        .arg(data)
+        .args(db)
+        .arg(name)
+        .output()
+        .unwrap()
+}
+
+/// A call to the registry API: (status, JSON body or null).
+fn api(url: &str, token: &str, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let c = reqwest::Client::new();
+        let mut r = match method {
+            "GET" => c.get(format!("{url}{path}")),
+            _ => c.post(format!("{url}{path}")),
+        };
+        if !token.is_empty() {
+            r = r.bearer_auth(token);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        let bytes = r.bytes().await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    })
+}
+
+#[test]
+fn the_registry_api_refuses_a_missing_wrong_or_revoked_token() {
+    let f = filed(None, ghiseu::i18n::Lang::Ro);
+    let out = token(&f.data, &[], "add", "registratura-veche");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let live = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(live.len() >= 40, "a long random token: {live}");
+    let intake = start(&f, &[]);
+    let list = "/api/v1/registry/requests";
+    assert_eq!(api(&intake.url, &live, "GET", list, None).0, 200);
+    for wrong in ["", "nu-este-un-token", &live[..live.len() - 1]] {
+        let (status, body) = api(&intake.url, wrong, "GET", list, None);
+        assert_eq!(status, 401, "{wrong}");
+        assert!(body["error"].as_str().unwrap().contains("Bearer"));
+    }
+    let push = format!("{list}/{}/stage", f.code);
+    assert_eq!(api(&intake.url, "x", "POST", &push, Some(serde_json::json!({"stage": "resolved"}))).0, 401);
+    // Only the hash is stored: the token is nowhere in the database file.
+    let db = std::fs::read(f.data.join("intake.sqlite")).unwrap();
+    assert!(!db.windows(live.len()).any(|w| w == live.as_bytes()));
+    assert!(token(&f.data, &[], "revoke", "registratura-veche").status.success());
+    assert_eq!(api(&intake.url, &live, "GET", list, None).0, 401, "revoked");
+    assert!(!token(&f.data, &[], "revoke", "registratura-veche").status.success(), "nothing left to revoke");
+}
+
+/// A token for `registratura` (made before the intake starts: two processes
+/// creating the PostgreSQL schema at once would race).
+fn new_token(f: &Filed, db: &[&str]) -> String {
+    let out = token(&f.data, db, "add", "registratura");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn registry_system_walk(f: &Filed, intake: &Intake, db: &[&str], t: &str) {
+    let base = "/api/v1/registry/requests";
+    // Nothing yet; then three arrive, and are paged two at a time.
+    let (_, page) = api(&intake.url, &t, "GET", base, None);
+    assert_eq!(page["requests"].as_array().unwrap().len(), 0);
+    assert_eq!(page["next_cursor"], "0");
+    upload(&intake.url, f);
+    for (payload, key, _) in &f.more {
+        upload_one(&intake.url, payload, key);
+    }
+    let codes: Vec<&str> = std::iter::once(f.code.as_str()).chain(f.more.iter().map(|m| m.2.as_str())).collect();
+    let (_, p1) = api(&intake.url, &t, "GET", &format!("{base}?after=0&limit=2"), None);
+    let got1: Vec<&str> =
+        p1["requests"].as_array().unwrap().iter().map(|r| r["tracking_code"].as_str().unwrap()).collect();
+    assert_eq!(got1, codes[..2]);
+    let next = p1["next_cursor"].as_str().unwrap();
+    let (_, p2) = api(&intake.url, &t, "GET", &format!("{base}?after={next}&limit=2"), None);
+    let got2: Vec<&str> =
+        p2["requests"].as_array().unwrap().iter().map(|r| r["tracking_code"].as_str().unwrap()).collect();
+    assert_eq!(got2, codes[2..]);
+    let last = p2["next_cursor"].as_str().unwrap().to_owned();
+    let (_, p3) = api(&intake.url, &t, "GET", &format!("{base}?after={last}"), None);
+    assert!(p3["requests"].as_array().unwrap().is_empty() && p3["next_cursor"] == last.as_str(), "{p3}");
+    assert_eq!(api(&intake.url, &t, "GET", &format!("{base}?after=-1"), None).0, 400);
+    // One request in full, its PDF.
+    let (status, one) = api(&intake.url, &t, "GET", &format!("{base}/{}", f.code), None);
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["answers"]["locatie"], "Str. Morii 3");
+    assert_eq!(one["stage"], "new");
+    let pdf_path = one["pdf"].as_str().unwrap().to_owned();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let pdf = rt.block_on(async {
+        let r = reqwest::Client::new().get(format!("{}{pdf_path}", intake.url)).bearer_auth(t).send().await.unwrap();
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        r.bytes().await.unwrap()
+    });
+    assert!(pdf.starts_with(b"%PDF-"));
+    // The registry system pushes its own number, a stage and a message.
+    let reg = format!("{base}/{}/registration", f.code);
+    let (status, s) = api(
+        &intake.url,
+        &t,
+        "POST",
+        &reg,
+        Some(serde_json::json!({"registration_number": "4711", "registration_date": "23.11.2026"})),
+    );
+    assert_eq!(status, 200, "{s}");
+    let bad = serde_json::json!({"registration_number": "4711", "registration_date": "31.02.2026"});
+    assert_eq!(api(&intake.url, &t, "POST", &reg, Some(bad)).0, 422, "a day that does not exist");
+    let other = format!("{base}/{}/registration", codes[1]);
+    let taken = serde_json::json!({"registration_number": "4711", "registration_date": "01.12.2026"});
+    assert_eq!(api(&intake.url, &t, "POST", &other, Some(taken)).0, 409, "the number is taken that year");
+    let (status, _) = api(&intake.url, &t, "POST", &other, Some(serde_json::json!({})));
+    assert_eq!(status, 200, "numbered by the intake");
+    let stage = format!("{base}/{}/stage", f.code);
+    assert_eq!(api(&intake.url, &t, "POST", &stage, Some(serde_json::json!({"stage": "in-progress"}))).0, 200);
+    assert_eq!(api(&intake.url, &t, "POST", &stage, Some(serde_json::json!({"stage": "gata"}))).0, 422);
+    let msg = format!("{base}/{}/messages", f.code);
+    let text = "Cererea este în lucru la Direcția Tehnică.";
+    assert_eq!(api(&intake.url, &t, "POST", &msg, Some(serde_json::json!({"text": text}))).0, 200);
+    // The citizen's status sees the number.
+    let (_, status) = api(&intake.url, "", "GET", &format!("/api/v1/status/{}", f.code), None);
+    assert_eq!(
+        (status["registration_number"].as_str(), status["registration_date"].as_str()),
+        (Some("4711"), Some("23.11.2026"))
+    );
+    assert_eq!(status["stage"], "in-progress");
+    let (_, one) = api(&intake.url, &t, "GET", &format!("{base}/{}", f.code), None);
+    let stages: Vec<&str> = one["history"].as_array().unwrap().iter().map(|h| h["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["new", "registered", "in-progress"]);
+    assert_eq!(one["history"][2]["by"], "api:registratura");
+    assert_eq!(one["messages"][0]["text"], text);
+    // The audit log names the token.
+    let mut store = Store::open_for(&f.data, db.get(1).copied()).unwrap();
+    let log = store.with(|c| work::audit_log(c, Some(&f.code))).unwrap();
+    let by_api: Vec<String> = log.iter().filter(|l| l.actor == "api:registratura").map(|l| l.action.clone()).collect();
+    assert_eq!(by_api, ["registration", "stage:registered", "stage:in-progress", "message"], "{log:?}");
+    // And the citizen's mails are queued (no mail server here: they wait).
+    let rows = store.with(outbox::all).unwrap();
+    assert_eq!(rows.iter().filter(|r| r.tracking_code == f.code).count(), 2, "{rows:?}");
+}
+
+#[test]
+fn a_registry_system_pages_through_new_requests_and_answers_them() {
+    let f = filed_n(None, ghiseu::i18n::Lang::Ro, 3);
+    let t = new_token(&f, &[]);
+    let intake = start(&f, &["--register-on".to_owned(), "validate".to_owned()]);
+    registry_system_walk(&f, &intake, &[], &t);
+}
+
+#[test]
+fn a_registry_system_does_the_same_on_postgresql() {
+    let Some(pg) = pg::PgServer::start() else { return };
+    let f = filed_n(None, ghiseu::i18n::Lang::Ro, 3);
+    let flags = ["--register-on", "validate", "--database", &pg.url].map(str::to_owned);
+    let t = new_token(&f, &["--database", &pg.url]);
+    let intake = start(&f, &flags);
+    registry_system_walk(&f, &intake, &["--database", &pg.url], &t);
 }

@@ -38,11 +38,37 @@ pub enum IntakeAdmin {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Tokens of the registry API (`/api/v1/registry/…`) for a registry system.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Registers envelopes exported from a kiosk (`ghiseu queue export`).
     Import {
         #[arg(long)]
         data: PathBuf,
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenAction {
+    /// Makes a new token for NAME (replacing its old one) and prints it, once:
+    /// only its SHA-256 is stored.
+    Add {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        database: Option<String>,
+        name: String,
+    },
+    /// Revokes NAME's token: refused from now on.
+    Revoke {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        database: Option<String>,
+        name: String,
     },
 }
 
@@ -299,6 +325,24 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
                 bail!("no staff account named {name}");
             }
             println!("{name}: disabled");
+        }
+        IntakeAdmin::Token { action: TokenAction::Add { data, database, name } } => {
+            use ghiseu::intake::{registry_api, staff, store::registry};
+            if !staff::valid_name(&name) {
+                bail!("token name `{name}`: use letters, digits, '.', '-', '_' and '@' (at most 64)");
+            }
+            let token = registry_api::new_token();
+            let mut store = ghiseu::intake::store::Store::open_for(&data, database.as_deref())?;
+            store.with(|c| registry::add_token(c, &name, &registry_api::token_hash(&token), ghiseu::now_ms()))?;
+            println!("{token}");
+            eprintln!("{name}: the token above is shown only now; send it as `Authorization: Bearer TOKEN`");
+        }
+        IntakeAdmin::Token { action: TokenAction::Revoke { data, database, name } } => {
+            let mut store = ghiseu::intake::store::Store::open_for(&data, database.as_deref())?;
+            if !store.with(|c| ghiseu::intake::store::registry::revoke_token(c, &name, ghiseu::now_ms()))? {
+                bail!("no live token named {name}");
+            }
+            println!("{name}: revoked");
         }
         IntakeAdmin::Import { data, files } => {
             let rt = runtime()?;

@@ -8,6 +8,7 @@
 pub mod files;
 pub mod mail;
 pub mod net;
+pub mod registry_api;
 pub mod staff;
 pub mod store;
 pub mod texts;
@@ -95,6 +96,8 @@ pub fn app(data_dir: &Path, store: Shared, options: &Options) -> anyhow::Result<
         documents_dir: documents_dir.clone(),
         css: PAGE_STYLE,
     };
+    let registry =
+        registry_api::routes(registry_api::ApiState { store: store.clone(), documents_dir: documents_dir.clone() });
     let state = AppState {
         store,
         identity: Arc::new(identity),
@@ -115,7 +118,8 @@ pub fn app(data_dir: &Path, store: Shared, options: &Options) -> anyhow::Result<
     let rest = Router::new()
         .route("/health", get(|| async { "ok" }))
         .route("/api/v1/openapi.yaml", get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
-        .merge(staff_pages);
+        .merge(staff_pages)
+        .merge(registry);
     Ok(net::protect(uploads, public, rest, limits, PAGE_STYLE))
 }
 
