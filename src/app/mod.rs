@@ -18,6 +18,7 @@ pub mod multitap;
 pub mod speech;
 pub mod staff;
 mod status;
+pub mod status_lines;
 pub mod view;
 
 use crate::forms::{Catalogue, FormDef};
@@ -149,6 +150,9 @@ pub enum StatusAnswer {
         date: String,
         stage: Stage,
         from_registry: bool,
+        /// The registry's history of stages and its messages (empty from the panel's own copy).
+        history: Vec<crate::wire::api::HistoryEntry>,
+        messages: Vec<crate::wire::api::MessageEntry>,
     },
     /// On the kiosk, not yet delivered.
     Pending {

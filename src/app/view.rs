@@ -117,6 +117,11 @@ pub struct View {
     pub status_detail: String,
     /// `idle`, `checking`, `registered`, `pending`, `attention`, `unknown`, `bad`
     pub status_kind: &'static str,
+    /// The registry's history of stages and its messages, with their titles.
+    pub status_history: Vec<super::status_lines::StatusLine>,
+    pub status_messages: Vec<super::status_lines::StatusLine>,
+    pub status_history_title: String,
+    pub status_messages_title: String,
     pub keyboard: &'static str,
     pub keyboard_visible: bool,
     /// Shown on the home screen when new submissions are refused.
@@ -255,7 +260,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         }
         StatusState::ForeignCode => ("bad", t("status_foreign_code"), String::new()),
         StatusState::Answer { answer, .. } => match answer {
-            StatusAnswer::Registered { number, date, stage, from_registry } => {
+            StatusAnswer::Registered { number, date, stage, from_registry, .. } => {
                 ("registered", texts.fmt(lang, "status_registered", &[("number", number), ("date", date)]), {
                     let stage = texts.fmt(lang, "status_stage", &[("stage", texts.get(lang, stage.text_key()))]);
                     if *from_registry {
@@ -286,7 +291,8 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
     let signing = focused_field.filter(|f| f.kind == "signature" && s.screen == Screen::Form);
     let keyboard_visible = match s.screen {
         Screen::Form => focused_field.is_some() && signing.is_none(),
-        Screen::Status => true,
+        // Out of the way of the registry's history and messages until the code is tapped again.
+        Screen::Status => s.focused.is_some() || !s.status_has_lines(),
         Screen::StaffLogin => s.focused.as_deref() == Some(PIN_INPUT),
         Screen::Staff => matches!(s.focused.as_deref(), Some(LABEL_NUMBER | LABEL_DATE)),
         Screen::Catalogue => search_focused,
@@ -415,6 +421,20 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
             .as_ref()
             .map(|r| crate::wire::tracking::status_url(status_url_base, &r.tracking_code))
             .unwrap_or_default(),
+        status_history: match &s.status {
+            StatusState::Answer { answer: StatusAnswer::Registered { history, .. }, .. } => {
+                super::status_lines::history(history, texts, lang)
+            }
+            _ => vec![],
+        },
+        status_messages: match &s.status {
+            StatusState::Answer { answer: StatusAnswer::Registered { messages, .. }, .. } => {
+                super::status_lines::messages(messages, texts, lang)
+            }
+            _ => vec![],
+        },
+        status_history_title: t("status_history_title"),
+        status_messages_title: t("status_messages_title"),
         status_input: s.status_input.clone(),
         status_focused: s.focused.as_deref() == Some(STATUS_INPUT),
         status_message,

@@ -182,6 +182,13 @@ fn status(w: &AppWindow, v: &View) {
     st.set_message(s(&v.status_message));
     st.set_detail(s(&v.status_detail));
     st.set_kind(s(v.status_kind));
+    st.set_history_title(s(&v.status_history_title));
+    st.set_messages_title(s(&v.status_messages_title));
+    let lines = |l: &[crate::app::status_lines::StatusLine]| -> Vec<StatusLine> {
+        l.iter().map(|x| StatusLine { when: s(&x.when), text: s(&x.text), note: s(&x.note) }).collect()
+    };
+    set_rows(st.get_history(), lines(&v.status_history), |m| st.set_history(m));
+    set_rows(st.get_messages(), lines(&v.status_messages), |m| st.set_messages(m));
 }
 
 fn staff(w: &AppWindow, v: &View, texts: &Texts) {

@@ -263,6 +263,8 @@ impl Effects {
                 date: s.registration_date,
                 stage: s.stage,
                 from_registry: true,
+                history: s.history,
+                messages: s.messages,
             },
             (_, Some(l)) => match l.state {
                 State::Pending => StatusAnswer::Pending { registry_unreachable: unreachable },
@@ -272,6 +274,8 @@ impl Effects {
                     date: l.registration_date.unwrap_or_default(),
                     stage: l.stage.as_deref().and_then(Stage::parse).unwrap_or(Stage::Registered),
                     from_registry: false,
+                    history: vec![],
+                    messages: vec![],
                 },
             },
             (_, None) => StatusAnswer::Unknown,
