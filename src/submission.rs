@@ -24,6 +24,39 @@ pub fn submit(
     answers: std::collections::BTreeMap<String, String>,
     now_ms: i64,
 ) -> Result<Receipt, QueueError> {
+    commit(queue, sealer, letterhead, form, lang, answers, None, now_ms)
+}
+
+/// «Adaugă o completare»: [`submit`] for a supplement to the request
+/// `original` (its tracking code, carried in the envelope and signed): the
+/// same queue, the same idempotency, its own tracking code and receipt.
+#[allow(clippy::too_many_arguments)]
+pub fn submit_supplement(
+    queue: &mut Queue,
+    sealer: &crate::crypto::Sealer,
+    letterhead: &crate::pdf::Letterhead,
+    form: &crate::forms::FormDef,
+    lang: crate::i18n::Lang,
+    mut answers: std::collections::BTreeMap<String, String>,
+    original: &str,
+    now_ms: i64,
+) -> Result<Receipt, QueueError> {
+    // On the registry's PDF too, so the paper copy says what it completes.
+    answers.insert("cerere_initiala".into(), original.to_owned());
+    commit(queue, sealer, letterhead, form, lang, answers, Some(original.to_owned()), now_ms)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn commit(
+    queue: &mut Queue,
+    sealer: &crate::crypto::Sealer,
+    letterhead: &crate::pdf::Letterhead,
+    form: &crate::forms::FormDef,
+    lang: crate::i18n::Lang,
+    answers: std::collections::BTreeMap<String, String>,
+    supplement_of: Option<String>,
+    now_ms: i64,
+) -> Result<Receipt, QueueError> {
     let mut rng = rand::rng();
     let mut code = crate::wire::tracking::generate(&mut rng);
     while queue.code_taken(&code)? {
@@ -59,6 +92,7 @@ pub fn submit(
         created_ms: now_ms,
         answers,
         pdf,
+        supplement_of,
     };
     let payload = serde_json::to_vec(&sealer.envelope(&body)).expect("an envelope serialises");
     queue.enqueue(&form.id, &key, &code, &payload, now_ms)

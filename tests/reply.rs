@@ -9,6 +9,8 @@ mod intake;
 mod pg;
 #[path = "common/smtp.rs"]
 mod smtp;
+#[path = "common/staff.rs"]
+mod staff;
 
 use ghiseu::intake::store::{outbox, work, Store};
 use intake::Intake;
@@ -364,4 +366,109 @@ fn a_registry_system_does_the_same_on_postgresql() {
     let t = new_token(&f, &["--database", &pg.url]);
     let intake = start(&f, &flags);
     registry_system_walk(&f, &intake, &["--database", &pg.url], &t);
+}
+
+// ---- «Adaugă o completare» ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supplement_added_at_the_kiosk_reaches_the_inbox_under_its_request() {
+    use ghiseu::app::{Effect, Event, Screen, Session, StatusAnswer};
+    let f = filed(None, ghiseu::i18n::Lang::Ro);
+    assert!(staff::add_user(&f.data, &[], "ana", staff::PASSWORD).status.success());
+    let intake = start(&f, &[]);
+    let url = intake.url.clone();
+    let http = reqwest::Client::new();
+    let post = |payload: Vec<u8>, key: String| {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            let r = http
+                .post(format!("{url}/api/v1/submissions"))
+                .header("Idempotency-Key", key)
+                .header("Content-Type", "application/json")
+                .body(payload)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    assert_eq!(post(f.payload.clone(), f.key.clone()).await.0, 200);
+
+    // At the kiosk: the receipt's QR, the registry's answer, «Adaugă o completare».
+    let mut s = Session::new(std::sync::Arc::new(ghiseu::forms::Catalogue::builtin()), vec![ghiseu::i18n::Lang::Ro]);
+    let effects = s.handle(Event::QrScanned(format!("https://ghiseu.primaria-test.ro/s/{}", f.code)));
+    assert!(matches!(&effects[..], [Effect::QueryStatus(c)] if *c == f.code), "{effects:?}");
+    assert!(s.handle(Event::AddSupplement).is_empty() && s.screen == Screen::Status, "not before the answer");
+    let status: ghiseu::wire::api::StatusBody =
+        http.get(format!("{url}/api/v1/status/{}", f.code)).send().await.unwrap().json().await.unwrap();
+    let answer = StatusAnswer::Registered {
+        number: status.registration_number.clone(),
+        date: status.registration_date.clone(),
+        stage: status.stage,
+        from_registry: true,
+        history: status.history,
+        messages: status.messages,
+    };
+    s.handle(Event::StatusAnswered(f.code.clone(), answer));
+    s.handle(Event::AddSupplement);
+    assert_eq!((s.screen, s.supplement_of.as_deref()), (Screen::Form, Some(f.code.as_str())));
+    let text = "Adaug fotografia gropii: este lângă stâlpul nr. 14.";
+    s.handle(Event::SetValue("completare".into(), text.into()));
+    s.handle(Event::Continue);
+    assert_eq!(s.screen, Screen::Review);
+    s.handle(Event::SetConsent(true));
+    let effects = s.handle(Event::Submit);
+    let Some(Effect::Persist { form, lang, answers, supplement_of }) = effects.into_iter().next() else {
+        panic!("no commit")
+    };
+    assert_eq!(supplement_of.as_deref(), Some(f.code.as_str()));
+    // Committed as the kiosk's effects do: sealed, signed, into the same queue.
+    let cfg = ghiseu::config::Config::load(&f._dir.path().join("kiosk.toml")).unwrap();
+    let mut q = ghiseu::queue::Queue::open(&cfg.queue_path()).unwrap();
+    let receipt = ghiseu::submission::submit_supplement(
+        &mut q,
+        &cfg.sealer().unwrap(),
+        &cfg.letterhead(std::sync::Arc::new(ghiseu::i18n::Texts::builtin())),
+        &form,
+        lang,
+        answers,
+        &f.code,
+        ghiseu::now_ms(),
+    )
+    .unwrap();
+    assert_ne!(receipt.tracking_code, f.code, "its own code");
+    let effects = s.handle(Event::Submitted(Ok(receipt.clone())));
+    assert!(
+        matches!(&effects[..], [Effect::PrintReceipt { tracking_code, .. }] if *tracking_code == receipt.tracking_code),
+        "its own receipt: {effects:?}"
+    );
+    assert!(s.supplement_of.is_none() && s.values.is_empty(), "wiped once durable");
+    // Uploaded like any request: same key, same bytes, same answer on a retry.
+    let p = q.due(i64::MAX, 10).unwrap().into_iter().find(|p| p.key == receipt.key).unwrap();
+    let first = post(p.payload.clone(), p.key.clone()).await;
+    assert_eq!(first.0, 200, "{}", first.1);
+    assert_eq!(post(p.payload.clone(), p.key.clone()).await, first, "idempotent");
+    // The link is signed: altered, the envelope is refused.
+    let mut env: ghiseu::wire::api::Envelope = serde_json::from_slice(&p.payload).unwrap();
+    assert_eq!(env.supplement_of.as_deref(), Some(f.code.as_str()));
+    env.supplement_of = Some(f.code.replace(|c: char| c.is_ascii_digit(), "2"));
+    if env.supplement_of.as_deref() != Some(f.code.as_str()) {
+        let altered = serde_json::to_vec(&env).unwrap();
+        assert_eq!(post(altered, "altered-key".into()).await.0, 400, "the key header check comes first");
+        let altered = serde_json::to_vec(&env).unwrap();
+        assert_eq!(post(altered, env.key.clone()).await.0, 403, "a signature that no longer matches");
+    }
+
+    // The staff's inbox: the original lists it, and it names the original.
+    let mut c = staff::Client::new(&url);
+    c.sign_in("ana", staff::PASSWORD).await;
+    let page = c.get(&format!("/staff/r/{}", f.code)).await;
+    assert!(page.body.contains("Completări depuse la ghișeu"), "{}", page.body);
+    assert!(page.body.contains(&format!("href=\"/staff/r/{}\"", receipt.tracking_code)), "{}", page.body);
+    let page = c.get(&format!("/staff/r/{}", receipt.tracking_code)).await;
+    assert!(page.body.contains(&format!("Completare la cererea <a href=\"/staff/r/{}\"", f.code)), "{}", page.body);
+    assert!(page.body.contains("stâlpul nr. 14"), "the text, among the answers");
+    let mut store = Store::open(&f.data).unwrap();
+    let sup = store.with(|c| ghiseu::intake::store::registry::supplements(c, &f.code)).unwrap();
+    assert_eq!(sup.iter().map(|l| l.row.tracking_code.as_str()).collect::<Vec<_>>(), [receipt.tracking_code.as_str()]);
 }

@@ -229,6 +229,8 @@ pub enum Event {
     /// Review → form, focusing a field.
     Edit(String),
     SetConsent(bool),
+    /// «Adaugă o completare» on the status screen: a supplement to the request looked up.
+    AddSupplement,
     Submit,
     Submitted(Result<Receipt, SubmitFailure>),
     /// Whether the panel has room for new submissions (checked periodically).
@@ -281,6 +283,8 @@ pub enum Effect {
         form: Arc<FormDef>,
         lang: Lang,
         answers: BTreeMap<String, String>,
+        /// A supplement: the tracking code of the request it completes.
+        supplement_of: Option<String>,
     },
     /// Print the receipt for a durable submission; answer with `Printed`.
     PrintReceipt {
@@ -331,6 +335,8 @@ pub struct Session {
     pub receipt: Option<ReceiptView>,
     pub status_input: String,
     pub status: StatusState,
+    /// «Adaugă o completare»: the form in progress completes this request (its tracking code).
+    pub supplement_of: Option<String>,
     /// False while the disk reserve is reached.
     pub accepting: bool,
     pub staff: Staff,
@@ -362,6 +368,7 @@ impl Session {
             languages,
             lang,
             screen: Screen::Home,
+            supplement_of: None,
             form: None,
             values: BTreeMap::new(),
             touched: BTreeSet::new(),
@@ -512,7 +519,8 @@ impl Session {
                     self.submit = SubmitState::Saving;
                     let form = self.form.clone().expect("review has a form");
                     let answers = form.answers_to_send(&self.values);
-                    return vec![Effect::Persist { form, lang: self.lang, answers }];
+                    let supplement_of = self.supplement_of.clone();
+                    return vec![Effect::Persist { form, lang: self.lang, answers, supplement_of }];
                 }
             }
             Event::Submitted(Ok(receipt)) => {
@@ -550,9 +558,11 @@ impl Session {
                     };
                 }
             }
-            e @ (Event::OpenStatus | Event::CheckStatus | Event::QrScanned(_) | Event::StatusAnswered(..)) => {
-                return self.handle_status(e)
-            }
+            e @ (Event::OpenStatus
+            | Event::CheckStatus
+            | Event::QrScanned(_)
+            | Event::StatusAnswered(..)
+            | Event::AddSupplement) => return self.handle_status(e),
             e @ (Event::ScanRequested
             | Event::ScanFinished(_)
             | Event::ConfirmIdentity(_)

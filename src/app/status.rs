@@ -16,6 +16,19 @@ pub fn receipt_code(text: &str) -> Option<String> {
 }
 
 impl Session {
+    /// The request a supplement may be added to: the one on the status screen,
+    /// once the registry (or the panel's own copy) knows it.
+    pub fn supplement_target(&self) -> Option<String> {
+        match &self.status {
+            StatusState::Answer { code, answer: StatusAnswer::Registered { .. } | StatusAnswer::Pending { .. } }
+                if self.screen == Screen::Status =>
+            {
+                Some(code.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the registry's answer carries a history or messages to show.
     pub fn status_has_lines(&self) -> bool {
         matches!(&self.status, StatusState::Answer { answer: StatusAnswer::Registered { history, messages, .. }, .. }
@@ -64,6 +77,16 @@ impl Session {
                         self.status_input.clear();
                         self.status = StatusState::ForeignCode;
                     }
+                }
+            }
+            Event::AddSupplement => {
+                if let Some(code) = self.supplement_target() {
+                    self.clear_form();
+                    let form = crate::forms::Catalogue::supplement_form();
+                    self.focused = form.fields.iter().find(|f| f.kind.focusable()).map(|f| f.id.clone());
+                    self.form = Some(form);
+                    self.supplement_of = Some(code);
+                    self.screen = Screen::Form;
                 }
             }
             Event::StatusAnswered(code, answer) => {

@@ -249,8 +249,8 @@ fn check_envelope(st: &AppState, env: &Envelope) -> Result<SubmissionBody, Respo
     })?;
     let body: SubmissionBody = serde_json::from_slice(&plain)
         .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, format!("sealed data is not a submission: {e}")))?;
-    if (&body.key, &body.tracking_code, &body.kiosk_id, &body.form_id, body.created_ms)
-        != (&env.key, &env.tracking_code, &env.kiosk_id, &env.form_id, env.created_ms)
+    if (&body.key, &body.tracking_code, &body.kiosk_id, &body.form_id, body.created_ms, &body.supplement_of)
+        != (&env.key, &env.tracking_code, &env.kiosk_id, &env.form_id, env.created_ms, &env.supplement_of)
     {
         return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "sealed data does not match the envelope"));
     }

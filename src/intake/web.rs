@@ -397,6 +397,10 @@ struct RequestPage<'a> {
     received: String,
     answers: Vec<(String, String)>,
     history: Vec<String>,
+    /// «Adaugă o completare»: the supplements filed for it (code, when) and,
+    /// for a supplement, the request it completes.
+    supplements: Vec<(String, String)>,
+    supplement_of: Option<String>,
 }
 
 /// A request's page: the answers (opened from the sealed body at arrival),
@@ -419,6 +423,18 @@ async fn request_page(
         Ok(Some((r, Ok(h)))) => (r, h),
         Ok(Some((_, Err(e)))) | Err(e) => return store_failed(e),
         Ok(None) => return not_found(),
+    };
+    let c3 = code.clone();
+    let links = st
+        .store
+        .with(move |c| {
+            use crate::intake::store::registry;
+            Ok((registry::supplements(c, &c3)?, registry::listed_one(c, &c3)?.and_then(|l| l.supplement_of)))
+        })
+        .await;
+    let (supplements, supplement_of) = match links {
+        Ok((s, of)) => (s.iter().map(|l| (l.row.tracking_code.clone(), local_time(l.row.received_ms))).collect(), of),
+        Err(e) => return store_failed(e),
     };
     let answers = serde_json::from_str::<crate::wire::api::SubmissionBody>(&body)
         .map(|b| b.answers.into_iter().collect())
@@ -449,6 +465,8 @@ async fn request_page(
         received: local_time(row.received_ms),
         answers,
         history,
+        supplements,
+        supplement_of,
     };
     let mut res = render(&page);
     remember_lang(&st, &mut res, q.lang.as_deref());

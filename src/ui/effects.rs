@@ -73,10 +73,16 @@ impl Effects {
                 tracing::info!(ok = result.is_ok(), "document scan finished");
                 Event::ScanFinished(result)
             }),
-            Effect::Persist { form, lang, answers } => self.runtime.spawn_blocking(move || {
+            Effect::Persist { form, lang, answers, supplement_of } => self.runtime.spawn_blocking(move || {
                 let mut q = me.queue.lock().unwrap_or_else(|p| p.into_inner());
                 let result = crate::queue::check_space(&me.data_dir, me.min_free_mb).and_then(|_| {
-                    crate::submission::submit(&mut q, &me.sealer, &me.letterhead, &form, lang, answers, crate::now_ms())
+                    let (sealer, letterhead, now) = (&me.sealer, &me.letterhead, crate::now_ms());
+                    match supplement_of.as_deref() {
+                        None => crate::submission::submit(&mut q, sealer, letterhead, &form, lang, answers, now),
+                        Some(original) => crate::submission::submit_supplement(
+                            &mut q, sealer, letterhead, &form, lang, answers, original, now,
+                        ),
+                    }
                 });
                 drop(q);
                 match result {

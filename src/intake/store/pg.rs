@@ -251,6 +251,9 @@ impl PgStore {
         .await?;
         // Its place in the arrival order, and its mail (as `outbox::arrived` does for SQLite).
         tx.execute(super::outbox::SET_SEQ, &[&body.tracking_code]).await?;
+        if let Some(original) = &body.supplement_of {
+            tx.execute(super::registry::SET_SUPPLEMENT, &[&body.tracking_code, original]).await?;
+        }
         if number_now {
             let kind = super::outbox::Kind::Registered.code();
             let id = uuid::Uuid::now_v7().to_string();

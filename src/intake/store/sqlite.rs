@@ -203,6 +203,10 @@ impl SqliteStore {
         )?;
         super::work::arrival(&mut Lite(&tx), &body.tracking_code, stage, now.timestamp().as_millisecond())?;
         super::outbox::arrived(&mut Lite(&tx), &body.tracking_code, number_now, now.timestamp().as_millisecond())?;
+        if let Some(original) = &body.supplement_of {
+            use super::sql::Conn;
+            Lite(&tx).exec(super::registry::SET_SUPPLEMENT, &[body.tracking_code.as_str().into(), original.into()])?;
+        }
         tx.commit()?;
         Ok(StatusBody {
             tracking_code: body.tracking_code.clone(),
