@@ -7,7 +7,7 @@
 mod common;
 
 use ghiseu::devices::Devices;
-use ghiseu::ui::{AppAdapter, StatusAdapter};
+use ghiseu::ui::{AppAdapter, FormAdapter, StatusAdapter};
 use ghiseu::walkthrough::Citizen;
 use ghiseu::wire::api::{HistoryEntry, MessageEntry, Stage, StatusBody};
 use slint::{ComponentHandle, Model};
@@ -80,9 +80,17 @@ fn the_status_screen_lists_the_history_and_the_registrys_messages() {
             (rows(st.get_history()), rows(st.get_messages()))
         })?;
         let shot = c.screenshot("status-history")?.expect("a screenshot");
-        Ok((history, messages, shot))
+        // «Adaugă o completare»: a form of its own, titled with the request it completes.
+        c.tap("Adaugă o completare")?;
+        c.wait_for("the supplement's form", Duration::from_secs(10), |w| {
+            w.global::<AppAdapter>().get_screen() == "form"
+        })?;
+        let title = c.on_ui(|w| w.global::<FormAdapter>().get_title().to_string())?;
+        c.screenshot("supplement-form")?;
+        Ok((history, messages, shot, title))
     });
-    let (history, messages, shot) = quit.expect("citizen thread").expect("walk");
+    let (history, messages, shot, title) = quit.expect("citizen thread").expect("walk");
+    assert_eq!(title, format!("Completare la cererea {code}"));
     kiosk.shutdown();
     assert_eq!(
         history,

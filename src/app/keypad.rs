@@ -218,6 +218,7 @@ impl Session {
             "consent" => Event::SetConsent(!self.consent),
             "submit" => Event::Submit,
             "status-search" => Event::CheckStatus,
+            "add-supplement" => Event::AddSupplement,
             "speech" => Event::ToggleSpeech,
             "large-text" => Event::ToggleLargeText,
             "contrast" => Event::ToggleContrast,

@@ -122,6 +122,8 @@ pub struct View {
     pub status_messages: Vec<super::status_lines::StatusLine>,
     pub status_history_title: String,
     pub status_messages_title: String,
+    /// «Adaugă o completare» is offered (the request looked up is known).
+    pub status_can_supplement: bool,
     pub keyboard: &'static str,
     pub keyboard_visible: bool,
     /// Shown on the home screen when new submissions are refused.
@@ -352,7 +354,15 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
                 .collect();
             texts.fmt(lang, "forms_broken", &[("count", &files.len().to_string()), ("files", &files.join(", "))])
         },
-        form_title: s.form.as_ref().map(|f| f.title.get(lang).to_owned()).unwrap_or_default(),
+        form_title: s
+            .form
+            .as_ref()
+            .map(|f| match &s.supplement_of {
+                // «Completare la cererea K7Q-4M2-X9»
+                Some(original) => format!("{} {original}", f.title.get(lang)),
+                None => f.title.get(lang).to_owned(),
+            })
+            .unwrap_or_default(),
         form_hint: s.form.as_ref().map(|f| f.description.get(lang).to_owned()).unwrap_or_default(),
         form_deadline: s
             .form
@@ -433,6 +443,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
             }
             _ => vec![],
         },
+        status_can_supplement: s.supplement_target().is_some(),
         status_history_title: t("status_history_title"),
         status_messages_title: t("status_messages_title"),
         status_input: s.status_input.clone(),
@@ -572,6 +583,9 @@ pub fn controls(v: &View, texts: &Texts) -> Vec<Control> {
             if !v.status_message.is_empty() {
                 let answer = format!("{} {}", v.status_message, v.status_detail).trim().to_owned();
                 c.push(Control::new("status-answer", t("status_title"), Role::Info).value(answer));
+            }
+            if v.status_can_supplement {
+                c.push(Control::new("add-supplement", t("status_add_supplement"), Role::Button));
             }
             c.push(Control::new("back", t("back"), Role::Button));
         }
