@@ -1,7 +1,8 @@
 //! What the screen shows, derived from the session: every string already in
 //! the citizen's language. The Slint adapter only copies this into the UI.
 //!
-//! About 590 lines of code and its tests: the view and the keypad's ordered
+//! About 700 lines with its tests (the status screen's history and messages
+//! are derived in `status_lines.rs`): the view and the keypad's ordered
 //! controls (`controls`) are derived together, since the controls are read off
 //! the view (a file of their own would import the view and be imported by it).
 
