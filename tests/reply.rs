@@ -113,9 +113,12 @@ fn the_citizen_gets_the_registration_and_each_message_by_mail_once() {
     let sink = smtp::Sink::start(0);
     let f = filed(Some(ADDRESS), ghiseu::i18n::Lang::En);
     let intake = start(&f, &mail_flags(sink.port));
+    let t = Instant::now();
     let status = upload(&intake.url, &f);
     let number = status["registration_number"].as_str().unwrap().to_owned();
     let mails = sink.wait_for(1, 20);
+    // A figure for the report, not an assertion: the sender looks once a second.
+    eprintln!("registration → mail in the sink: {} ms", t.elapsed().as_millis());
     assert_eq!(mails.len(), 1, "the registration's mail");
     let m = &mails[0];
     assert_eq!(m.to, [ADDRESS]);
