@@ -160,6 +160,7 @@ impl Sealer {
             created_ms: body.created_ms,
             sealed: base64::engine::general_purpose::STANDARD.encode(seal(&self.recipient, &plain)),
             signature: String::new(),
+            supplement_of: body.supplement_of.clone(),
         };
         env.signature = base64::engine::general_purpose::STANDARD.encode(self.key.sign(&env.signed_message()));
         env

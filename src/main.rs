@@ -79,6 +79,8 @@ enum Command {
         limits: cli::intake::LimitArgs,
         #[command(flatten)]
         staff: cli::intake::StaffArgs,
+        #[command(flatten)]
+        mail: cli::intake::MailArgs,
     },
     /// Key files: a kiosk's signing key, the municipality's sealing key.
     Keys {
@@ -203,8 +205,8 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         }
         Command::Run { config, headless, screen } => cli::kiosk::run(config, headless, screen),
         Command::Intake { admin: Some(admin), .. } => cli::intake::admin(admin),
-        Command::Intake { admin: None, listen, data, tls_cert, tls_key, database, limits, staff } => {
-            cli::intake::serve(listen, data, tls_cert, tls_key, database, limits, staff)
+        Command::Intake { admin: None, listen, data, tls_cert, tls_key, database, limits, staff, mail } => {
+            cli::intake::serve(listen, data, tls_cert, tls_key, database, limits, staff, mail)
         }
         Command::Keys { command } => cli::technician::keys(command),
         Command::Uploader { config, drain } => cli::technician::uploader(config, drain),

@@ -27,6 +27,41 @@ pub fn submit(
     pages: &[crate::documents::AttachedPage],
     now_ms: i64,
 ) -> Result<Receipt, QueueError> {
+    commit(queue, sealer, letterhead, form, lang, answers, pages, None, now_ms)
+}
+
+/// «Adaugă o completare»: [`submit`] for a supplement to the request
+/// `original` (its tracking code, carried in the envelope and signed): the
+/// same queue, the same idempotency, its own tracking code and receipt.
+#[allow(clippy::too_many_arguments)]
+pub fn submit_supplement(
+    queue: &mut Queue,
+    sealer: &crate::crypto::Sealer,
+    letterhead: &crate::pdf::Letterhead,
+    form: &crate::forms::FormDef,
+    lang: crate::i18n::Lang,
+    mut answers: std::collections::BTreeMap<String, String>,
+    pages: &[crate::documents::AttachedPage],
+    original: &str,
+    now_ms: i64,
+) -> Result<Receipt, QueueError> {
+    // On the registry's PDF too, so the paper copy says what it completes.
+    answers.insert("cerere_initiala".into(), original.to_owned());
+    commit(queue, sealer, letterhead, form, lang, answers, pages, Some(original.to_owned()), now_ms)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn commit(
+    queue: &mut Queue,
+    sealer: &crate::crypto::Sealer,
+    letterhead: &crate::pdf::Letterhead,
+    form: &crate::forms::FormDef,
+    lang: crate::i18n::Lang,
+    answers: std::collections::BTreeMap<String, String>,
+    pages: &[crate::documents::AttachedPage],
+    supplement_of: Option<String>,
+    now_ms: i64,
+) -> Result<Receipt, QueueError> {
     let mut rng = rand::rng();
     let mut code = crate::wire::tracking::generate(&mut rng);
     while queue.code_taken(&code)? {
@@ -72,6 +107,7 @@ pub fn submit(
                 jpeg: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &p.page.jpeg),
             })
             .collect(),
+        supplement_of,
     };
     let payload = serde_json::to_vec(&sealer.envelope(&body)).expect("an envelope serialises");
     queue.enqueue(&form.id, &key, &code, &payload, now_ms)

@@ -464,9 +464,15 @@ fn a_schema_fuzzer_finds_no_server_error() {
         assert_eq!(upload(&client, &url, &k).send().await.unwrap().status().as_u16(), 200);
         url
     });
+    // A registry API token, so the fuzzer reaches those handlers too (not only the 401).
+    let token = ghiseu::intake::registry_api::new_token();
+    let hash = ghiseu::intake::registry_api::token_hash(&token);
+    let mut store = ghiseu::intake::store::Store::open(&k.intake_dir()).unwrap();
+    store.with(|c| ghiseu::intake::store::registry::add_token(c, "fuzzer", &hash, 0)).unwrap();
     let reports = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(st)
         .arg("run")
+        .args(["--header", &format!("Authorization: Bearer {token}")])
         .arg(common::repo().join("src/intake/openapi.yaml"))
         .args(["--url", &url.replace("localhost", "127.0.0.1")])
         .args(["--checks", "not_a_server_error"])

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 fn body(n: u32, text: &str) -> (Vec<u8>, SubmissionBody) {
     let b = SubmissionBody {
+        supplement_of: None,
         key: format!("0190b1c2-0000-7000-8000-{n:012}"),
         tracking_code: {
             // A valid code per submission: derive it from the number.

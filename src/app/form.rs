@@ -87,6 +87,7 @@ impl Session {
 
     pub(super) fn clear_form(&mut self) {
         self.form = None;
+        self.supplement_of = None;
         self.values.clear();
         self.touched.clear();
         self.show_all_errors = false;

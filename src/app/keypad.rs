@@ -230,6 +230,7 @@ impl Session {
                 return;
             }
             "status-search" => Event::CheckStatus,
+            "add-supplement" => Event::AddSupplement,
             "speech" => Event::ToggleSpeech,
             "large-text" => Event::ToggleLargeText,
             "contrast" => Event::ToggleContrast,

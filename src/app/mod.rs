@@ -21,6 +21,7 @@ pub mod multitap;
 pub mod speech;
 pub mod staff;
 mod status;
+pub mod status_lines;
 pub mod view;
 
 use crate::forms::{Catalogue, FormDef};
@@ -155,6 +156,9 @@ pub enum StatusAnswer {
         date: String,
         stage: Stage,
         from_registry: bool,
+        /// The registry's history of stages and its messages (empty from the panel's own copy).
+        history: Vec<crate::wire::api::HistoryEntry>,
+        messages: Vec<crate::wire::api::MessageEntry>,
     },
     /// On the kiosk, not yet delivered.
     Pending {
@@ -231,6 +235,8 @@ pub enum Event {
     /// Review → form, focusing a field.
     Edit(String),
     SetConsent(bool),
+    /// «Adaugă o completare» on the status screen: a supplement to the request looked up.
+    AddSupplement,
     Submit,
     Submitted(Result<Receipt, SubmitFailure>),
     /// Whether the panel has room for new submissions (checked periodically).
@@ -286,6 +292,8 @@ pub enum Effect {
         lang: Lang,
         answers: BTreeMap<String, String>,
         pages: Vec<crate::documents::AttachedPage>,
+        /// A supplement: the tracking code of the request it completes.
+        supplement_of: Option<String>,
     },
     /// Take a page with the document camera or scanner, make it a page; answer with `PageCaptured`.
     CapturePage,
@@ -342,6 +350,8 @@ pub struct Session {
     pub receipt: Option<ReceiptView>,
     pub status_input: String,
     pub status: StatusState,
+    /// «Adaugă o completare»: the form in progress completes this request (its tracking code).
+    pub supplement_of: Option<String>,
     /// False while the disk reserve is reached.
     pub accepting: bool,
     pub staff: Staff,
@@ -378,6 +388,7 @@ impl Session {
             languages,
             lang,
             screen: Screen::Home,
+            supplement_of: None,
             form: None,
             values: BTreeMap::new(),
             touched: BTreeSet::new(),
@@ -546,7 +557,8 @@ impl Session {
                     let form = self.form.clone().expect("review has a form");
                     let answers = form.answers_to_send(&self.values);
                     let pages = self.attached_pages();
-                    return vec![Effect::Persist { form, lang: self.lang, answers, pages }];
+                    let supplement_of = self.supplement_of.clone();
+                    return vec![Effect::Persist { form, lang: self.lang, answers, pages, supplement_of }];
                 }
             }
             Event::Submitted(Ok(receipt)) => {
@@ -584,9 +596,11 @@ impl Session {
                     };
                 }
             }
-            e @ (Event::OpenStatus | Event::CheckStatus | Event::QrScanned(_) | Event::StatusAnswered(..)) => {
-                return self.handle_status(e)
-            }
+            e @ (Event::OpenStatus
+            | Event::CheckStatus
+            | Event::QrScanned(_)
+            | Event::StatusAnswered(..)
+            | Event::AddSupplement) => return self.handle_status(e),
             e @ (Event::ScanRequested
             | Event::ScanFinished(_)
             | Event::ConfirmIdentity(_)

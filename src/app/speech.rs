@@ -128,6 +128,17 @@ pub fn utterances(before: &View, after: &View, event: &Event, texts: &Texts) -> 
     }
     if !after.status_message.is_empty() && after.status_message != before.status_message {
         say.push(format!("{} {}", after.status_message, after.status_detail).trim().to_owned());
+        // The history and the messages the screen lists, read in the same order.
+        if !after.status_history.is_empty() {
+            say.push(after.status_history_title.clone());
+            say.extend(after.status_history.iter().map(|l| format!("{}: {}.", l.when, l.text)));
+        }
+        if !after.status_messages.is_empty() {
+            say.push(after.status_messages_title.clone());
+            say.extend(
+                after.status_messages.iter().map(|l| format!("{}: {} {}", l.when, l.text, l.note).trim().to_owned()),
+            );
+        }
     }
     say
 }

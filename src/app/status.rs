@@ -2,7 +2,7 @@
 //! checked, asked of the registry, and the answer shown. Behaviour of
 //! [`Session`]; pure, the query itself is an effect.
 
-use super::{staff, Effect, Event, Screen, Session, StatusState, STATUS_INPUT};
+use super::{staff, Effect, Event, Screen, Session, StatusAnswer, StatusState, STATUS_INPUT};
 
 /// The tracking code in a scanned receipt QR: the status link
 /// (`…/s/K7Q-4M2-X9`) or the bare code.
@@ -16,6 +16,25 @@ pub fn receipt_code(text: &str) -> Option<String> {
 }
 
 impl Session {
+    /// The request a supplement may be added to: the one on the status screen,
+    /// once the registry (or the panel's own copy) knows it.
+    pub fn supplement_target(&self) -> Option<String> {
+        match &self.status {
+            StatusState::Answer { code, answer: StatusAnswer::Registered { .. } | StatusAnswer::Pending { .. } }
+                if self.screen == Screen::Status =>
+            {
+                Some(code.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the registry's answer carries a history or messages to show.
+    pub fn status_has_lines(&self) -> bool {
+        matches!(&self.status, StatusState::Answer { answer: StatusAnswer::Registered { history, messages, .. }, .. }
+            if !history.is_empty() || !messages.is_empty())
+    }
+
     pub(super) fn handle_status(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::OpenStatus => {
@@ -60,10 +79,24 @@ impl Session {
                     }
                 }
             }
+            Event::AddSupplement => {
+                if let Some(code) = self.supplement_target() {
+                    self.clear_form();
+                    let form = crate::forms::Catalogue::supplement_form();
+                    self.focused = form.fields.iter().find(|f| f.kind.focusable()).map(|f| f.id.clone());
+                    self.form = Some(form);
+                    self.supplement_of = Some(code);
+                    self.screen = Screen::Form;
+                }
+            }
             Event::StatusAnswered(code, answer) => {
                 // Ignore a late answer for a code the citizen no longer looks at.
                 if self.status == StatusState::Checking(code.clone()) {
                     self.status = StatusState::Answer { code, answer };
+                    if self.status_has_lines() {
+                        // The keyboard gives the screen to the history; tapping the code brings it back.
+                        self.focused = None;
+                    }
                 }
             }
             _ => {}

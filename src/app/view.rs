@@ -1,7 +1,8 @@
 //! What the screen shows, derived from the session: every string already in
 //! the citizen's language. The Slint adapter only copies this into the UI.
 //!
-//! About 590 lines of code and its tests: the view and the keypad's ordered
+//! About 700 lines with its tests (the status screen's history and messages
+//! are derived in `status_lines.rs`): the view and the keypad's ordered
 //! controls (`controls`) are derived together, since the controls are read off
 //! the view (a file of their own would import the view and be imported by it).
 
@@ -119,6 +120,13 @@ pub struct View {
     pub status_detail: String,
     /// `idle`, `checking`, `registered`, `pending`, `attention`, `unknown`, `bad`
     pub status_kind: &'static str,
+    /// The registry's history of stages and its messages, with their titles.
+    pub status_history: Vec<super::status_lines::StatusLine>,
+    pub status_messages: Vec<super::status_lines::StatusLine>,
+    pub status_history_title: String,
+    pub status_messages_title: String,
+    /// «Adaugă o completare» is offered (the request looked up is known).
+    pub status_can_supplement: bool,
     pub keyboard: &'static str,
     pub keyboard_visible: bool,
     /// Shown on the home screen when new submissions are refused.
@@ -263,7 +271,7 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
         }
         StatusState::ForeignCode => ("bad", t("status_foreign_code"), String::new()),
         StatusState::Answer { answer, .. } => match answer {
-            StatusAnswer::Registered { number, date, stage, from_registry } => {
+            StatusAnswer::Registered { number, date, stage, from_registry, .. } => {
                 ("registered", texts.fmt(lang, "status_registered", &[("number", number), ("date", date)]), {
                     let stage = texts.fmt(lang, "status_stage", &[("stage", texts.get(lang, stage.text_key()))]);
                     if *from_registry {
@@ -294,7 +302,8 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
     let signing = focused_field.filter(|f| f.kind == "signature" && s.screen == Screen::Form);
     let keyboard_visible = match s.screen {
         Screen::Form => focused_field.is_some() && signing.is_none(),
-        Screen::Status => true,
+        // Out of the way of the registry's history and messages until the code is tapped again.
+        Screen::Status => s.focused.is_some() || !s.status_has_lines(),
         Screen::StaffLogin => s.focused.as_deref() == Some(PIN_INPUT),
         Screen::Staff => matches!(s.focused.as_deref(), Some(LABEL_NUMBER | LABEL_DATE)),
         Screen::Catalogue => search_focused,
@@ -355,7 +364,15 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
                 .collect();
             texts.fmt(lang, "forms_broken", &[("count", &files.len().to_string()), ("files", &files.join(", "))])
         },
-        form_title: s.form.as_ref().map(|f| f.title.get(lang).to_owned()).unwrap_or_default(),
+        form_title: s
+            .form
+            .as_ref()
+            .map(|f| match &s.supplement_of {
+                // «Completare la cererea K7Q-4M2-X9»
+                Some(original) => format!("{} {original}", f.title.get(lang)),
+                None => f.title.get(lang).to_owned(),
+            })
+            .unwrap_or_default(),
         form_hint: s.form.as_ref().map(|f| f.description.get(lang).to_owned()).unwrap_or_default(),
         form_deadline: s
             .form
@@ -424,6 +441,21 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
             .as_ref()
             .map(|r| crate::wire::tracking::status_url(status_url_base, &r.tracking_code))
             .unwrap_or_default(),
+        status_history: match &s.status {
+            StatusState::Answer { answer: StatusAnswer::Registered { history, .. }, .. } => {
+                super::status_lines::history(history, texts, lang)
+            }
+            _ => vec![],
+        },
+        status_messages: match &s.status {
+            StatusState::Answer { answer: StatusAnswer::Registered { messages, .. }, .. } => {
+                super::status_lines::messages(messages, texts, lang)
+            }
+            _ => vec![],
+        },
+        status_can_supplement: s.supplement_target().is_some(),
+        status_history_title: t("status_history_title"),
+        status_messages_title: t("status_messages_title"),
         status_input: s.status_input.clone(),
         status_focused: s.focused.as_deref() == Some(STATUS_INPUT),
         status_message,
@@ -569,6 +601,9 @@ pub fn controls(v: &View, texts: &Texts) -> Vec<Control> {
             if !v.status_message.is_empty() {
                 let answer = format!("{} {}", v.status_message, v.status_detail).trim().to_owned();
                 c.push(Control::new("status-answer", t("status_title"), Role::Info).value(answer));
+            }
+            if v.status_can_supplement {
+                c.push(Control::new("add-supplement", t("status_add_supplement"), Role::Button));
             }
             c.push(Control::new("back", t("back"), Role::Button));
         }

@@ -51,11 +51,37 @@ pub enum IntakeAdmin {
         #[arg(long)]
         file: Option<PathBuf>,
     },
+    /// Tokens of the registry API (`/api/v1/registry/…`) for a registry system.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Registers envelopes exported from a kiosk (`ghiseu queue export`).
     Import {
         #[arg(long)]
         data: PathBuf,
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenAction {
+    /// Makes a new token for NAME (replacing its old one) and prints it, once:
+    /// only its SHA-256 is stored.
+    Add {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        database: Option<String>,
+        name: String,
+    },
+    /// Revokes NAME's token: refused from now on.
+    Revoke {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        database: Option<String>,
+        name: String,
     },
 }
 
@@ -148,6 +174,76 @@ impl StaffArgs {
     }
 }
 
+/// E-mail to citizens who left an address: registration and staff messages
+/// (README.md, "The citizen hears back").
+#[derive(clap::Args, Debug, Clone)]
+pub struct MailArgs {
+    /// The mail server (SMTP) to send through; without it no mail goes out
+    /// (mails stay queued in the outbox until it is given).
+    #[arg(long)]
+    pub smtp_server: Option<String>,
+    /// Its port (default: 587 with starttls, 465 with tls, 25 with none).
+    #[arg(long)]
+    pub smtp_port: Option<u16>,
+    /// starttls (required, port 587), tls (from the first byte, port 465), or
+    /// none (only for a relay on the same machine).
+    #[arg(long, default_value = "starttls", value_parser = ["starttls", "tls", "none"])]
+    pub smtp_security: String,
+    /// The sender, e.g. "Registratura <registratura@primaria.ro>".
+    #[arg(long, requires = "smtp_server")]
+    pub smtp_from: Option<String>,
+    /// A file of two lines, user name then password (keep it 0600).
+    #[arg(long)]
+    pub smtp_credentials: Option<PathBuf>,
+    /// The CA certificate(s), PEM, the server's certificate must chain to
+    /// (default: the public web's roots).
+    #[arg(long)]
+    pub smtp_ca: Option<PathBuf>,
+    /// The first pause before a failed mail is tried again; it doubles up to an hour.
+    #[arg(long, default_value_t = 30)]
+    pub smtp_retry_secs: u64,
+    /// The intake's address as citizens reach it; mails link BASE/s/CODE.
+    #[arg(long, requires = "smtp_server")]
+    pub public_url: Option<String>,
+}
+
+impl MailArgs {
+    /// `municipality` (who the mail is from, in its text) and `forms` (to
+    /// find each form's e-mail field) are the intake's own `--municipality`
+    /// and `--forms`.
+    fn settings(self, municipality: &str, forms: Option<PathBuf>) -> Result<Option<ghiseu::intake::mail::Settings>> {
+        use ghiseu::intake::mail::{Security, Settings};
+        let Some(server) = self.smtp_server else { return Ok(None) };
+        let security = Security::parse(&self.smtp_security).context("--smtp-security")?;
+        let Some(from) = self.smtp_from else { bail!("--smtp-server needs --smtp-from (the sender's address)") };
+        let from = from.parse().with_context(|| format!("--smtp-from `{from}` is not an address"))?;
+        let Some(public_url) = self.public_url else {
+            bail!("--smtp-server needs --public-url (the intake's address as citizens reach it, for the link in the mail)")
+        };
+        if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
+            bail!("--public-url `{public_url}` must start with https://");
+        }
+        let port = self.smtp_port.unwrap_or(match security {
+            Security::StartTls => 587,
+            Security::Tls => 465,
+            Security::Plain => 25,
+        });
+        Ok(Some(Settings {
+            server,
+            port,
+            security,
+            from,
+            credentials: self.smtp_credentials,
+            ca: self.smtp_ca,
+            public_url,
+            municipality: if municipality.is_empty() { "Registratura".to_owned() } else { municipality.to_owned() },
+            first_retry: std::time::Duration::from_secs(self.smtp_retry_secs.max(1)),
+            poll: std::time::Duration::from_secs(1),
+            forms_dir: forms,
+        }))
+    }
+}
+
 /// What the intake lets clients hold (README.md, the intake section, says why these defaults).
 #[derive(clap::Args, Debug, Clone)]
 pub struct LimitArgs {
@@ -202,6 +298,7 @@ impl LimitArgs {
 }
 
 /// Serves the intake API until Ctrl-C.
+#[allow(clippy::too_many_arguments)]
 pub fn serve(
     listen: String,
     data: Option<PathBuf>,
@@ -210,8 +307,10 @@ pub fn serve(
     database: Option<String>,
     limits: LimitArgs,
     staff: StaffArgs,
+    mail: MailArgs,
 ) -> Result<ExitCode> {
     let Some(data) = data else { bail!("--data DIR is required") };
+    let mail = mail.settings(&staff.municipality, staff.forms.clone())?;
     let tls = tls_cert.zip(tls_key).map(|(cert, key)| ghiseu::intake::Tls { cert, key });
     let limits = limits.limits()?;
     let rt = runtime()?;
@@ -242,6 +341,7 @@ pub fn serve(
             forms_dir: staff.forms.clone(),
             labels: staff.labels()?,
             max_file_bytes: Some(staff.message_file_mb.saturating_mul(1024 * 1024)),
+            mail,
         };
         ghiseu::intake::run(listener, &data, options, async {
             let _ = tokio::signal::ctrl_c().await;
@@ -308,6 +408,24 @@ pub fn admin(admin: IntakeAdmin) -> Result<ExitCode> {
         }
         IntakeAdmin::Message { data, database, tracking_code, text, file } => {
             message(&data, database.as_deref(), &tracking_code, &text, file.as_deref())?;
+        }
+        IntakeAdmin::Token { action: TokenAction::Add { data, database, name } } => {
+            use ghiseu::intake::{registry_api, staff, store::registry};
+            if !staff::valid_name(&name) {
+                bail!("token name `{name}`: use letters, digits, '.', '-', '_' and '@' (at most 64)");
+            }
+            let token = registry_api::new_token();
+            let mut store = ghiseu::intake::store::Store::open_for(&data, database.as_deref())?;
+            store.with(|c| registry::add_token(c, &name, &registry_api::token_hash(&token), ghiseu::now_ms()))?;
+            println!("{token}");
+            eprintln!("{name}: the token above is shown only now; send it as `Authorization: Bearer TOKEN`");
+        }
+        IntakeAdmin::Token { action: TokenAction::Revoke { data, database, name } } => {
+            let mut store = ghiseu::intake::store::Store::open_for(&data, database.as_deref())?;
+            if !store.with(|c| ghiseu::intake::store::registry::revoke_token(c, &name, ghiseu::now_ms()))? {
+                bail!("no live token named {name}");
+            }
+            println!("{name}: revoked");
         }
         IntakeAdmin::Import { data, files } => {
             let rt = runtime()?;

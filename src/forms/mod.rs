@@ -55,6 +55,13 @@ impl Catalogue {
     }
 
     /// The services the firmware ships (the files under `forms/`).
+    /// «Adaugă o completare»: the form of a supplement to a filed request
+    /// (`completare.toml` beside this file; not one of the catalogue's services).
+    pub fn supplement_form() -> Arc<FormDef> {
+        let text = include_str!("completare.toml");
+        Arc::new(toml::from_str(text).expect("the supplement form is valid"))
+    }
+
     pub fn builtin() -> Catalogue {
         let mut c = Catalogue::default();
         for (name, text) in BUILTIN {

@@ -10,8 +10,10 @@ pub mod actions;
 pub mod citizen;
 pub mod files;
 pub mod label_printer;
+pub mod mail;
 pub mod net;
 pub mod parts;
+pub mod registry_api;
 pub mod rules;
 pub mod staff;
 pub mod store;
@@ -130,6 +132,8 @@ pub fn app(data_dir: &Path, store: Shared, options: &Options) -> anyhow::Result<
         messages_dir,
         css: PAGE_STYLE,
     };
+    let registry =
+        registry_api::routes(registry_api::ApiState { store: store.clone(), documents_dir: documents_dir.clone() });
     let state = AppState {
         store,
         identity: Arc::new(identity),
@@ -157,7 +161,8 @@ pub fn app(data_dir: &Path, store: Shared, options: &Options) -> anyhow::Result<
         .route("/health", get(|| async { "ok" }))
         .route("/api/v1/openapi.yaml", get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
         .merge(staff_pages)
-        .merge(staff_actions);
+        .merge(staff_actions)
+        .merge(registry);
     Ok(net::protect(uploads, public, rest, limits, PAGE_STYLE))
 }
 
@@ -180,6 +185,8 @@ pub struct Options {
     pub labels: label_printer::LabelSettings,
     /// The largest file a staff message may carry (default 10 MB).
     pub max_file_bytes: Option<usize>,
+    /// Mail to citizens who left an address (none: not sent, still queued).
+    pub mail: Option<mail::Settings>,
 }
 
 /// TLS certificate chain and private key (PEM) for serving HTTPS.
@@ -218,8 +225,14 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = Shared::open(data_dir, options.database.as_deref()).await?;
-    let app = app(data_dir, store, &options)?;
-    let Options { tls, limits, .. } = options;
+    let app = app(data_dir, store.clone(), &options)?;
+    let Options { tls, limits, mail, .. } = options;
+    if let Some(m) = &mail {
+        // Checked now: a wrong CA or credentials file stops the intake at start.
+        m.transport()?;
+    }
+    // The mail sender lives as long as the server.
+    let sender = mail.map(|m| AbortOnDrop(tokio::spawn(mail::run(store, m))));
     let tls = match tls {
         None => None,
         Some(tls) => {
@@ -230,7 +243,16 @@ pub async fn run(
         }
     };
     net::serve(listener, app, tls, &limits, shutdown).await?;
+    drop(sender);
     Ok(())
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The one answer to a kiosk that is unknown, revoked, or whose signature
@@ -278,8 +300,8 @@ fn check_envelope(st: &AppState, env: &Envelope) -> Result<SubmissionBody, Respo
     })?;
     let body: SubmissionBody = serde_json::from_slice(&plain)
         .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, format!("sealed data is not a submission: {e}")))?;
-    if (&body.key, &body.tracking_code, &body.kiosk_id, &body.form_id, body.created_ms)
-        != (&env.key, &env.tracking_code, &env.kiosk_id, &env.form_id, env.created_ms)
+    if (&body.key, &body.tracking_code, &body.kiosk_id, &body.form_id, body.created_ms, &body.supplement_of)
+        != (&env.key, &env.tracking_code, &env.kiosk_id, &env.form_id, env.created_ms, &env.supplement_of)
     {
         return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "sealed data does not match the envelope"));
     }

@@ -427,6 +427,10 @@ struct RequestPage<'a> {
     label_printer: String,
     label_printer_at: String,
     label_download: String,
+    /// «Adaugă o completare»: the supplements filed for it (code, when) and,
+    /// for a supplement, the request it completes.
+    supplements: Vec<(String, String)>,
+    supplement_of: Option<String>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -494,6 +498,18 @@ pub(crate) async fn show_request(
         Err(e) => return store_failed(e),
         Ok(None) => return not_found(),
     };
+    let c3 = code.clone();
+    let links = st
+        .store
+        .with(move |c| {
+            use crate::intake::store::registry;
+            Ok((registry::supplements(c, &c3)?, registry::listed_one(c, &c3)?.and_then(|l| l.supplement_of)))
+        })
+        .await;
+    let (supplements, supplement_of) = match links {
+        Ok((s, of)) => (s.iter().map(|l| (l.row.tracking_code.clone(), local_time(l.row.received_ms))).collect(), of),
+        Err(e) => return store_failed(e),
+    };
     let answers = serde_json::from_str::<crate::wire::api::SubmissionBody>(&body)
         .map(|b| b.answers.into_iter().collect())
         .unwrap_or_default();
@@ -554,6 +570,8 @@ pub(crate) async fn show_request(
         answers,
         history,
         messages,
+        supplements,
+        supplement_of,
     };
     render(&page)
 }

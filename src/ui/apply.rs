@@ -23,7 +23,7 @@ pub(super) fn apply(w: &AppWindow, v: &View, texts: &Texts) {
     review(w, v);
     super::documents::apply(w, v, texts);
     receipt(w, v);
-    status(w, v);
+    status(w, v, texts);
     staff(w, v, texts);
     let idle = w.global::<IdleAdapter>();
     idle.set_visible(v.idle_visible);
@@ -181,13 +181,22 @@ fn receipt(w: &AppWindow, v: &View) {
     r.set_print_failed(v.receipt_print_failed);
 }
 
-fn status(w: &AppWindow, v: &View) {
+fn status(w: &AppWindow, v: &View, texts: &Texts) {
     let st = w.global::<StatusAdapter>();
     st.set_code(s(&v.status_input));
     st.set_code_focused(v.status_focused);
     st.set_message(s(&v.status_message));
     st.set_detail(s(&v.status_detail));
     st.set_kind(s(v.status_kind));
+    st.set_history_title(s(&v.status_history_title));
+    st.set_can_supplement(v.status_can_supplement);
+    st.set_supplement_label(s(texts.get(v.lang, "status_add_supplement")));
+    st.set_messages_title(s(&v.status_messages_title));
+    let lines = |l: &[crate::app::status_lines::StatusLine]| -> Vec<StatusLine> {
+        l.iter().map(|x| StatusLine { when: s(&x.when), text: s(&x.text), note: s(&x.note) }).collect()
+    };
+    set_rows(st.get_history(), lines(&v.status_history), |m| st.set_history(m));
+    set_rows(st.get_messages(), lines(&v.status_messages), |m| st.set_messages(m));
 }
 
 fn staff(w: &AppWindow, v: &View, texts: &Texts) {

@@ -123,6 +123,7 @@ pub(super) fn bind(window: &AppWindow, inner: &Rc<Inner>) {
     on!(status.on_focus_code, || focus("__status"));
     on!(status.on_set_code, |v| set("__status", v));
     on!(status.on_check, || Event::CheckStatus);
+    on!(status.on_add_supplement, || Event::AddSupplement);
 
     let staff = window.global::<StaffAdapter>();
     on!(staff.on_back, || Event::Back);

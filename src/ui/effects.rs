@@ -122,19 +122,16 @@ impl Effects {
                 Event::Documents(crate::app::capture::DocEvent::Released)
             }),
             // The pages ride inside the sealed envelope, and are drawn in the registry's PDF.
-            Effect::Persist { form, lang, answers, pages } => self.runtime.spawn_blocking(move || {
+            Effect::Persist { form, lang, answers, pages, supplement_of } => self.runtime.spawn_blocking(move || {
                 let mut q = me.queue.lock().unwrap_or_else(|p| p.into_inner());
                 let result = crate::queue::check_space(&me.data_dir, me.min_free_mb).and_then(|_| {
-                    crate::submission::submit(
-                        &mut q,
-                        &me.sealer,
-                        &me.letterhead,
-                        &form,
-                        lang,
-                        answers,
-                        &pages,
-                        crate::now_ms(),
-                    )
+                    let (sealer, letterhead, now) = (&me.sealer, &me.letterhead, crate::now_ms());
+                    match supplement_of.as_deref() {
+                        None => crate::submission::submit(&mut q, sealer, letterhead, &form, lang, answers, &pages, now),
+                        Some(original) => crate::submission::submit_supplement(
+                            &mut q, sealer, letterhead, &form, lang, answers, &pages, original, now,
+                        ),
+                    }
                 });
                 drop(q);
                 match result {
@@ -321,6 +318,8 @@ impl Effects {
                 date: s.registration_date,
                 stage: s.stage,
                 from_registry: true,
+                history: s.history,
+                messages: s.messages,
             },
             (_, Some(l)) => match l.state {
                 State::Pending => StatusAnswer::Pending { registry_unreachable: unreachable },
@@ -330,6 +329,8 @@ impl Effects {
                     date: l.registration_date.unwrap_or_default(),
                     stage: l.stage.as_deref().and_then(Stage::parse).unwrap_or(Stage::Registered),
                     from_registry: false,
+                    history: vec![],
+                    messages: vec![],
                 },
             },
             (_, None) => StatusAnswer::Unknown,

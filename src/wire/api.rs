@@ -19,6 +19,11 @@ pub struct Envelope {
     pub sealed: String,
     /// base64 of the kiosk's Ed25519 signature over [`Envelope::signed_message`].
     pub signature: String,
+    /// A supplement ("Adaugă o completare"): the tracking code of the request
+    /// it completes. Absent for a new request, so its bytes (and signature)
+    /// are as before and older intakes read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplement_of: Option<String>,
 }
 
 impl Envelope {
@@ -27,11 +32,15 @@ impl Envelope {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(self.sealed.as_bytes());
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        format!(
+        let mut m = format!(
             "ghiseu-envelope-v1\n{}\n{}\n{}\n{}\n{}\n{hex}\n",
             self.key, self.tracking_code, self.kiosk_id, self.form_id, self.created_ms
-        )
-        .into_bytes()
+        );
+        // Signed too when present; a new request's message is unchanged.
+        if let Some(original) = &self.supplement_of {
+            m.push_str(&format!("supplement-of\n{original}\n"));
+        }
+        m.into_bytes()
     }
 }
 
@@ -86,6 +95,9 @@ pub struct SubmissionBody {
     /// (issue #18). Absent in envelopes made before them, which still open.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pages: Vec<PageBody>,
+    /// A supplement: the tracking code of the request it completes (as in the envelope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplement_of: Option<String>,
 }
 
 /// One attached page inside the sealed body: a greyscale JPEG.

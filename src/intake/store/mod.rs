@@ -6,8 +6,10 @@
 //! its registration; the same key with the same bytes gets the same answer,
 //! the same key with other bytes is a conflict.
 
+pub mod outbox;
 mod pg;
 mod record;
+pub mod registry;
 pub mod sql;
 mod sqlite;
 pub mod work;

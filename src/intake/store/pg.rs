@@ -39,6 +39,8 @@ CREATE INDEX submissions_received ON submissions (received_ms);
 "#,
     // 3: staff, sessions, audit, history, messages (the same in SQLite).
     super::work::SCHEMA,
+    // 4: mail outbox, registry API tokens, arrival order, supplements (the same in SQLite).
+    super::outbox::SCHEMA,
 ];
 
 /// A pooled connection speaking [`Conn`]: used on a blocking thread (or
@@ -245,6 +247,16 @@ impl PgStore {
             &[&uuid::Uuid::now_v7().to_string(), &body.tracking_code, &now_ms, &stage.code()],
         )
         .await?;
+        // Its place in the arrival order, and its mail (as `outbox::arrived` does for SQLite).
+        tx.execute(super::outbox::SET_SEQ, &[&body.tracking_code]).await?;
+        if let Some(original) = &body.supplement_of {
+            tx.execute(super::registry::SET_SUPPLEMENT, &[&body.tracking_code, original]).await?;
+        }
+        if number_now {
+            let kind = super::outbox::Kind::Registered.code();
+            let id = uuid::Uuid::now_v7().to_string();
+            tx.execute(super::outbox::ENQUEUE, &[&id, &body.tracking_code, &kind, &"", &now_ms]).await?;
+        }
         tx.commit().await?;
         Ok(StatusBody {
             tracking_code: body.tracking_code.clone(),

@@ -49,6 +49,8 @@ CREATE INDEX submissions_received ON submissions (received_ms);
 "#,
     // 3: staff, sessions, audit, history, messages (the same in PostgreSQL).
     super::work::SCHEMA,
+    // 4: mail outbox, registry API tokens, arrival order, supplements (the same in PostgreSQL).
+    super::outbox::SCHEMA,
 ];
 
 /// A connection (or a transaction on one) speaking [`Conn`].
@@ -198,6 +200,11 @@ impl SqliteStore {
             ],
         )?;
         super::work::arrival(&mut Lite(&tx), &body.tracking_code, stage, now.timestamp().as_millisecond())?;
+        super::outbox::arrived(&mut Lite(&tx), &body.tracking_code, number_now, now.timestamp().as_millisecond())?;
+        if let Some(original) = &body.supplement_of {
+            use super::sql::Conn;
+            Lite(&tx).exec(super::registry::SET_SUPPLEMENT, &[body.tracking_code.as_str().into(), original.into()])?;
+        }
         tx.commit()?;
         Ok(StatusBody {
             tracking_code: body.tracking_code.clone(),

@@ -403,7 +403,15 @@ pub fn arrival(c: &mut dyn Conn, code: &str, stage: Stage, now_ms: i64) -> Resul
     Ok(())
 }
 
-fn step(c: &mut dyn Conn, code: &str, stage: Stage, actor: &str, note: &str, now_ms: i64) -> Result<bool, StoreError> {
+/// A stage change with its history and audit lines, inside the caller's transaction.
+pub fn step(
+    c: &mut dyn Conn,
+    code: &str,
+    stage: Stage,
+    actor: &str,
+    note: &str,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
     let n =
         c.exec("UPDATE submissions SET stage = $2 WHERE tracking_code = $1", &[code.into(), stage.code().into()])?;
     if n == 0 {
@@ -456,6 +464,7 @@ pub fn validate(
                 "UPDATE submissions SET year = $2, number = $3, registration_date = $4 WHERE tracking_code = $1",
                 &[code.into(), year.into(), number.into(), date.into()],
             )?;
+            super::outbox::enqueue(c, code, super::outbox::Kind::Registered, "", now_ms)?;
         }
         if row.stage == Stage::New || row.registration_number.is_empty() {
             step(c, code, Stage::Registered, actor, "", now_ms)?;
@@ -471,7 +480,8 @@ pub fn validate(
     })
 }
 
-/// Stores a message to the citizen (its file already saved as `file`), with its audit line.
+/// Stores a message to the citizen (its file already saved as `file`), with
+/// its audit line and its mail in the outbox, in one transaction.
 pub fn add_message(
     c: &mut dyn Conn,
     code: &str,
@@ -484,11 +494,12 @@ pub fn add_message(
         if request(c, code)?.is_none() {
             return Ok(false);
         }
+        let message_id = id();
         c.exec(
             "INSERT INTO messages (id, tracking_code, at_ms, actor, text, file_name, file_stored)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
-                id().into(),
+                message_id.as_str().into(),
                 code.into(),
                 now_ms.into(),
                 actor.into(),
@@ -498,6 +509,8 @@ pub fn add_message(
             ],
         )?;
         audit(c, now_ms, actor, "message", Some(code), file.map_or("", |f| f.0))?;
+        // Mailed to the citizen, if they left an address (the sender decides).
+        super::outbox::enqueue(c, code, super::outbox::Kind::Message, &message_id, now_ms)?;
         Ok(true)
     })
 }
