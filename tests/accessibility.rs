@@ -20,10 +20,10 @@ use ghiseu::config::Config;
 use ghiseu::devices::speech::Recorder;
 use ghiseu::devices::Devices;
 use ghiseu::i18n::{Lang, Texts};
-use ghiseu::ui::{AppAdapter, FormAdapter, SignatureAdapter};
+use ghiseu::ui::{AppAdapter, DocumentsAdapter, FormAdapter, SignatureAdapter};
 use ghiseu::walkthrough::Citizen;
 use screens::{measure, Findings};
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Model};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,7 +31,12 @@ use std::time::Duration;
 fn every_screen_as_drawn_is_legible_in_every_look_and_spoken() {
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let cfg = Config::load(&common::write_config(dir.path(), "http://127.0.0.1:9")).unwrap();
+    // A simulated document camera (drawn sample pages): the documents screen is measured too.
+    let path = common::write_config(dir.path(), "http://127.0.0.1:9");
+    let text =
+        std::fs::read_to_string(&path).unwrap() + "\n[devices.document]\ndriver = \"simulated\"\ndelay_ms = 20\n";
+    std::fs::write(&path, text).unwrap();
+    let cfg = Config::load(&path).unwrap();
     ghiseu::kiosk::use_headless_platform(true).unwrap();
     let recorder = Arc::new(Recorder::default());
     let devices = Devices { speaker: recorder.clone(), ..Devices::from_config(&cfg.devices) };
@@ -81,6 +86,24 @@ fn every_screen_as_drawn_is_legible_in_every_look_and_spoken() {
         c.tap("Continuă")?;
         c.wait_for("the review", Duration::from_secs(5), |w| w.global::<AppAdapter>().get_screen() == "review")?;
         measure(&mut c, "review", &mut found, none)?;
+        // The supporting documents: the empty screen, a page taken, a page kept.
+        c.tap("Documente")?;
+        c.wait_for("the documents screen", Duration::from_secs(5), |w| {
+            w.global::<AppAdapter>().get_screen() == "documents"
+        })?;
+        measure(&mut c, "documents", &mut found, none)?;
+        c.tap("Fotografiază pagina")?;
+        c.wait_for("the page's preview", Duration::from_secs(30), |w| {
+            w.global::<DocumentsAdapter>().get_has_pending()
+        })?;
+        measure(&mut c, "documents-preview", &mut found, none)?;
+        c.tap("Păstrează")?;
+        c.wait_for("the page kept", Duration::from_secs(5), |w| {
+            w.global::<DocumentsAdapter>().get_pages().row_count() == 1
+        })?;
+        measure(&mut c, "documents-page", &mut found, none)?;
+        c.tap("Gata")?;
+        c.wait_for("the review again", Duration::from_secs(5), |w| w.global::<AppAdapter>().get_screen() == "review")?;
         c.tap("Sunt de acord cu prelucrarea datelor mele personale")?;
         measure(&mut c, "review-consent", &mut found, none)?;
         c.tap("Trimite solicitarea")?;

@@ -12,6 +12,8 @@
 mod common;
 #[path = "common/intake.rs"]
 mod intake;
+#[path = "common/staff.rs"]
+mod staff;
 
 use image::{GrayImage, Luma};
 use std::path::{Path, PathBuf};
@@ -176,6 +178,24 @@ fn pages_attached_by_queue_submit_become_pages_of_the_registry_pdf() {
     let first = std::fs::read(folder.join("01-poza.jpg")).unwrap();
     assert!(first.len() <= 300_000);
     assert_eq!(image::load_from_memory(&first).unwrap().width(), w);
+
+    // Registry staff see the pages on the request's page and open them, signed in only.
+    let out = staff::add_user(&d.join("intake"), &[], "ana", staff::PASSWORD);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let mut c = staff::Client::new(&intake.url);
+        let first_page = format!("/staff/r/{code}/p/01-poza.jpg");
+        assert_ne!(c.get_bytes(&first_page).await.0, 200, "a page shown without signing in");
+        c.sign_in("ana", staff::PASSWORD).await;
+        let page = c.get(&format!("/staff/r/{code}")).await;
+        assert!(page.body.contains(&first_page) && page.body.contains("02-alte-documente.jpg"), "{}", page.body);
+        let (status, headers, bytes) = c.get_bytes(&first_page).await;
+        assert_eq!((status, headers["content-type"].to_str().unwrap()), (200, "image/jpeg"));
+        assert_eq!(bytes, first);
+        assert_eq!(c.get_bytes(&format!("/staff/r/{code}/p/..%2F{code}.pdf")).await.0, 404);
+        assert_eq!(c.get_bytes(&format!("/staff/r/{code}/p/03-none.jpg")).await.0, 404);
+    });
 }
 
 #[test]

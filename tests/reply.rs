@@ -421,7 +421,7 @@ async fn a_supplement_added_at_the_kiosk_reaches_the_inbox_under_its_request() {
     assert_eq!(s.screen, Screen::Review);
     s.handle(Event::SetConsent(true));
     let effects = s.handle(Event::Submit);
-    let Some(Effect::Persist { form, lang, answers, supplement_of }) = effects.into_iter().next() else {
+    let Some(Effect::Persist { form, lang, answers, pages, supplement_of }) = effects.into_iter().next() else {
         panic!("no commit")
     };
     assert_eq!(supplement_of.as_deref(), Some(f.code.as_str()));
@@ -435,6 +435,7 @@ async fn a_supplement_added_at_the_kiosk_reaches_the_inbox_under_its_request() {
         &form,
         lang,
         answers,
+        &pages,
         &f.code,
         ghiseu::now_ms(),
     )

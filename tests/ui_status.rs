@@ -37,11 +37,13 @@ fn the_status_screen_lists_the_history_and_the_registrys_messages() {
                 text: "Vă rugăm să aduceți copia actului de proprietate la registratură.".into(),
                 at: "2026-11-24T08:35:00+02:00".into(),
                 file: None,
+                file_url: None,
             },
             MessageEntry {
                 text: "Vă transmitem răspunsul Direcției Tehnice.".into(),
                 at: "2026-11-25T14:00:00+02:00".into(),
                 file: Some("raspuns-DT-4711.pdf".into()),
+                file_url: Some("/s/CODE/f/0123456789abcdef".into()),
             },
         ],
     };

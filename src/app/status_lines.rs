@@ -64,11 +64,17 @@ mod tests {
         let h = [HistoryEntry { stage: Stage::InProgress, at: "2026-11-24T09:00:00+02:00".into() }];
         assert_eq!(history(&h, &texts, Lang::Ro)[0].text, "în lucru");
         let m = [
-            MessageEntry { text: "Aduceți actul.".into(), at: "2026-11-25T12:00:00+02:00".into(), file: None },
+            MessageEntry {
+                text: "Aduceți actul.".into(),
+                at: "2026-11-25T12:00:00+02:00".into(),
+                file: None,
+                file_url: None,
+            },
             MessageEntry {
                 text: "Răspunsul.".into(),
                 at: "2026-11-26T12:00:00+02:00".into(),
                 file: Some("r.pdf".into()),
+                file_url: Some("/s/AAA-AAA-AA/f/x".into()),
             },
         ];
         let lines = messages(&m, &texts, Lang::En);

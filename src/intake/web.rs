@@ -59,6 +59,7 @@ pub fn routes(state: StaffState) -> (Router, Router) {
         .route("/staff/inbox", get(inbox))
         .route("/staff/r/{code}", get(request_page))
         .route("/staff/r/{code}/pdf", get(request_pdf))
+        .route("/staff/r/{code}/p/{name}", get(request_page_file))
         .with_state(state.clone());
     let sign_in = Router::new().route("/staff/session", post(sign_in)).with_state(state);
     (pages, sign_in)
@@ -431,6 +432,9 @@ struct RequestPage<'a> {
     /// for a supplement, the request it completes.
     supplements: Vec<(String, String)>,
     supplement_of: Option<String>,
+    /// The supporting documents' pages filed beside the PDF
+    /// (`documents/CODE/01-DOCUMENT.jpg`), in the order they were attached.
+    attached: Vec<String>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -513,6 +517,7 @@ pub(crate) async fn show_request(
     let answers = serde_json::from_str::<crate::wire::api::SubmissionBody>(&body)
         .map(|b| b.answers.into_iter().collect())
         .unwrap_or_default();
+    let attached = attached_pages(&st.documents_dir, &code).await;
     let history = history
         .iter()
         .map(|h| {
@@ -572,12 +577,61 @@ pub(crate) async fn show_request(
         messages,
         supplements,
         supplement_of,
+        attached,
     };
     render(&page)
 }
 
 pub(crate) fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Html("<!doctype html><title>404</title><p>No such request.</p>")).into_response()
+}
+
+/// The names of a request's attached pages, in order (`01-alte-documente.jpg`, …).
+async fn attached_pages(documents_dir: &std::path::Path, code: &str) -> Vec<String> {
+    let Ok(mut dir) = tokio::fs::read_dir(documents_dir.join(code)).await else { return vec![] };
+    let mut names = vec![];
+    while let Ok(Some(e)) = dir.next_entry().await {
+        if let Some(name) = e.file_name().to_str().filter(|n| page_name_ok(n)) {
+            names.push(name.to_owned());
+        }
+    }
+    names.sort();
+    names
+}
+
+/// A page's file name as the intake writes them (`intake::page_file_name`):
+/// nothing else is ever served from the folder.
+fn page_name_ok(name: &str) -> bool {
+    name.len() <= 60
+        && name.ends_with(".jpg")
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+/// One attached page of a request, for signed-in staff only.
+async fn request_page_file(
+    State(st): State<StaffState>,
+    headers: HeaderMap,
+    UrlPath((code, name)): UrlPath<(String, String)>,
+) -> Response {
+    if let Err(r) = signed_in(&st, &headers).await {
+        return r;
+    }
+    let Ok(code) = crate::wire::tracking::parse(&code) else { return not_found() };
+    if !page_name_ok(&name) {
+        return not_found();
+    }
+    match tokio::fs::read(st.documents_dir.join(&code).join(&name)).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg".to_owned()),
+                (header::CONTENT_DISPOSITION, format!("inline; filename=\"{code}-{name}\"")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => not_found(),
+    }
 }
 
 /// The registry's PDF of a request (`documents/CODE.pdf`), for signed-in staff only.

@@ -127,7 +127,9 @@ impl Effects {
                 let result = crate::queue::check_space(&me.data_dir, me.min_free_mb).and_then(|_| {
                     let (sealer, letterhead, now) = (&me.sealer, &me.letterhead, crate::now_ms());
                     match supplement_of.as_deref() {
-                        None => crate::submission::submit(&mut q, sealer, letterhead, &form, lang, answers, &pages, now),
+                        None => {
+                            crate::submission::submit(&mut q, sealer, letterhead, &form, lang, answers, &pages, now)
+                        }
                         Some(original) => crate::submission::submit_supplement(
                             &mut q, sealer, letterhead, &form, lang, answers, &pages, original, now,
                         ),
