@@ -29,12 +29,6 @@ impl Session {
         }
     }
 
-    /// Whether the registry's answer carries a history or messages to show.
-    pub fn status_has_lines(&self) -> bool {
-        matches!(&self.status, StatusState::Answer { answer: StatusAnswer::Registered { history, messages, .. }, .. }
-            if !history.is_empty() || !messages.is_empty())
-    }
-
     pub(super) fn handle_status(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::OpenStatus => {
@@ -93,10 +87,9 @@ impl Session {
                 // Ignore a late answer for a code the citizen no longer looks at.
                 if self.status == StatusState::Checking(code.clone()) {
                     self.status = StatusState::Answer { code, answer };
-                    if self.status_has_lines() {
-                        // The keyboard gives the screen to the history; tapping the code brings it back.
-                        self.focused = None;
-                    }
+                    // The keyboard gives the screen to the answer (its history, its
+                    // messages, «Adaugă o completare»); tapping the code brings it back.
+                    self.focused = None;
                 }
             }
             _ => {}

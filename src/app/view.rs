@@ -302,8 +302,9 @@ pub fn view(s: &Session, texts: &Texts, status_url_base: &str) -> View {
     let signing = focused_field.filter(|f| f.kind == "signature" && s.screen == Screen::Form);
     let keyboard_visible = match s.screen {
         Screen::Form => focused_field.is_some() && signing.is_none(),
-        // Out of the way of the registry's history and messages until the code is tapped again.
-        Screen::Status => s.focused.is_some() || !s.status_has_lines(),
+        // Out of the way of an answer (the registry's history and messages, the
+        // supplement's button) until the code is tapped again.
+        Screen::Status => s.focused.is_some() || !matches!(s.status, StatusState::Answer { .. }),
         Screen::StaffLogin => s.focused.as_deref() == Some(PIN_INPUT),
         Screen::Staff => matches!(s.focused.as_deref(), Some(LABEL_NUMBER | LABEL_DATE)),
         Screen::Catalogue => search_focused,
