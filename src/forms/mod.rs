@@ -4,6 +4,7 @@
 //! errors) and each file stands alone: a broken file disables only its own
 //! service and is reported, the rest of the catalogue keeps working.
 
+pub mod calendar;
 pub mod counties;
 pub mod def;
 pub mod documents;

@@ -42,9 +42,9 @@ pub struct CitizenState {
 const LANGS: [Lang; 3] = [Lang::Ro, Lang::En, Lang::Hu];
 
 /// The last day to answer a request registered on `registered` (`DD.MM.YYYY`):
-/// `days` calendar days later, or `days` working days (Monday to Friday) when
-/// `working_days`. Public holidays are not counted out: the date is never
-/// later than the law's.
+/// `days` calendar days later, or `days` working days when `working_days`
+/// (Monday to Friday, Romania's public holidays counted out:
+/// [`crate::forms::calendar`]).
 pub fn deadline(registered: &str, days: u32, working_days: bool) -> Option<String> {
     let date = jiff::civil::Date::strptime("%d.%m.%Y", registered).ok()?;
     let end = if working_days {
@@ -52,7 +52,7 @@ pub fn deadline(registered: &str, days: u32, working_days: bool) -> Option<Strin
         let mut left = days;
         while left > 0 {
             d = d.tomorrow().ok()?;
-            if !matches!(d.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday) {
+            if crate::forms::calendar::is_working_day(d) {
                 left -= 1;
             }
         }
@@ -266,10 +266,13 @@ mod tests {
     fn the_deadline_counts_calendar_or_working_days() {
         assert_eq!(deadline("29.11.2026", 30, false).as_deref(), Some("29.12.2026"));
         assert_eq!(deadline("31.01.2026", 30, false).as_deref(), Some("02.03.2026"));
-        // Friday 27.11.2026 + 5 working days: Friday 04.12.2026.
-        assert_eq!(deadline("27.11.2026", 5, true).as_deref(), Some("04.12.2026"));
-        // Saturday + 1 working day: Monday.
-        assert_eq!(deadline("28.11.2026", 1, true).as_deref(), Some("30.11.2026"));
+        // Friday 20.11.2026 + 5 working days: Friday 27.11.2026.
+        assert_eq!(deadline("20.11.2026", 5, true).as_deref(), Some("27.11.2026"));
+        // Friday 27.11.2026 + 5 working days, over St Andrew (30.11) and the
+        // National Day (1.12): Tuesday 08.12.2026.
+        assert_eq!(deadline("27.11.2026", 5, true).as_deref(), Some("08.12.2026"));
+        // Saturday + 1 working day: not Monday 30.11 nor Tuesday 1.12, but Wednesday.
+        assert_eq!(deadline("28.11.2026", 1, true).as_deref(), Some("02.12.2026"));
         assert_eq!(deadline("", 30, false), None);
     }
 
