@@ -102,6 +102,34 @@ pub fn download_headers(name: &str) -> (&'static str, String) {
     (ct, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"))
 }
 
+/// The files of a request filed beside its PDF: `documents/CODE-*`,
+/// `documents/CODE_*` and `documents/CODE/*` (the attached pages are
+/// `documents/CODE/NN-DOCUMENT.jpg`), by name: the staff's request page and the
+/// registry API list these, and serve only a name this listing gives.
+pub fn request_files(documents: &Path, code: &str) -> Vec<(String, std::path::PathBuf)> {
+    let mut out = vec![];
+    if let Ok(dir) = std::fs::read_dir(documents) {
+        for e in dir.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let beside = name.strip_prefix(code).is_some_and(|rest| rest.starts_with(['-', '_']));
+            if beside && e.path().is_file() {
+                out.push((name, e.path()));
+            }
+        }
+    }
+    if let Ok(dir) = std::fs::read_dir(documents.join(code)) {
+        for e in dir.flatten() {
+            if e.path().is_file() {
+                out.push((e.file_name().to_string_lossy().into_owned(), e.path()));
+            }
+        }
+    }
+    out.retain(|(n, _)| !n.starts_with('.') && !n.contains(['/', '\\']));
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +158,17 @@ mod tests {
         assert!(is_stored_name(&name), "{name}");
         assert_eq!(std::fs::read(dir.path().join(&name)).unwrap(), b"%PDF-1.7");
         assert!(!is_stored_name("../intake.sqlite") && !is_stored_name(""));
+    }
+
+    #[test]
+    fn only_the_requests_own_files_are_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["K7Q-4M2-X9.pdf", "K7Q-4M2-X9-p1.jpg", "K7Q-4M2-X99.pdf", "ABC-DEF-GH-p1.jpg"] {
+            std::fs::write(dir.path().join(f), b"x").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("K7Q-4M2-X9")).unwrap();
+        std::fs::write(dir.path().join("K7Q-4M2-X9/pagina-2.png"), b"x").unwrap();
+        let names: Vec<String> = request_files(dir.path(), "K7Q-4M2-X9").into_iter().map(|f| f.0).collect();
+        assert_eq!(names, ["K7Q-4M2-X9-p1.jpg", "pagina-2.png"]);
     }
 }

@@ -199,32 +199,6 @@ pub struct Note {
     pub file: Option<String>,
 }
 
-/// The files of a request filed beside its PDF: `documents/CODE-*`,
-/// `documents/CODE_*` and `documents/CODE/*` (whatever issue #18 writes), by name.
-pub fn filed_files(documents: &std::path::Path, code: &str) -> Vec<(String, PathBuf)> {
-    let mut out = vec![];
-    if let Ok(dir) = std::fs::read_dir(documents) {
-        for e in dir.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let beside = name.strip_prefix(code).is_some_and(|rest| rest.starts_with(['-', '_']));
-            if beside && e.path().is_file() {
-                out.push((name, e.path()));
-            }
-        }
-    }
-    if let Ok(dir) = std::fs::read_dir(documents.join(code)) {
-        for e in dir.flatten() {
-            if e.path().is_file() {
-                out.push((e.file_name().to_string_lossy().into_owned(), e.path()));
-            }
-        }
-    }
-    out.retain(|(n, _)| !n.starts_with('.') && !n.contains(['/', '\\']));
-    out.sort();
-    out.dedup_by(|a, b| a.0 == b.0);
-    out
-}
-
 async fn one(State(st): State<ApiState>, headers: HeaderMap, UrlPath(code): UrlPath<String>) -> Response {
     if let Err(r) = caller(&st, &headers).await {
         return r;
@@ -253,7 +227,7 @@ async fn one(State(st): State<ApiState>, headers: HeaderMap, UrlPath(code): UrlP
     let body: Option<crate::wire::api::SubmissionBody> = serde_json::from_str(&body).ok();
     let base = format!("/api/v1/registry/requests/{code}");
     let pdf = st.documents_dir.join(format!("{code}.pdf")).is_file().then(|| format!("{base}/pdf"));
-    let files = filed_files(&st.documents_dir, &code)
+    let files = super::files::request_files(&st.documents_dir, &code)
         .into_iter()
         .map(|(name, _)| FileLink { url: format!("{base}/files/{name}"), name })
         .collect();
@@ -318,7 +292,7 @@ async fn file(
     // Only a name the listing gives: nothing outside the request's files.
     let dir = st.documents_dir.clone();
     let c2 = code.clone();
-    let found = tokio::task::spawn_blocking(move || filed_files(&dir, &c2)).await.unwrap_or_default();
+    let found = tokio::task::spawn_blocking(move || super::files::request_files(&dir, &c2)).await.unwrap_or_default();
     match found.into_iter().find(|(n, _)| *n == name) {
         Some((name, path)) => send_file(path, name).await,
         None => error(StatusCode::NOT_FOUND, "no such file for this request"),
@@ -493,17 +467,5 @@ mod tests {
         for route in routes {
             assert!(super::super::OPENAPI.contains(&format!("  {route}:")), "{route} missing from openapi.yaml");
         }
-    }
-
-    #[test]
-    fn only_the_requests_own_files_are_listed() {
-        let dir = tempfile::tempdir().unwrap();
-        for f in ["K7Q-4M2-X9.pdf", "K7Q-4M2-X9-p1.jpg", "K7Q-4M2-X99.pdf", "ABC-DEF-GH-p1.jpg"] {
-            std::fs::write(dir.path().join(f), b"x").unwrap();
-        }
-        std::fs::create_dir(dir.path().join("K7Q-4M2-X9")).unwrap();
-        std::fs::write(dir.path().join("K7Q-4M2-X9/pagina-2.png"), b"x").unwrap();
-        let names: Vec<String> = super::filed_files(dir.path(), "K7Q-4M2-X9").into_iter().map(|f| f.0).collect();
-        assert_eq!(names, ["K7Q-4M2-X9-p1.jpg", "pagina-2.png"]);
     }
 }

@@ -586,29 +586,20 @@ pub(crate) fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Html("<!doctype html><title>404</title><p>No such request.</p>")).into_response()
 }
 
-/// The names of a request's attached pages, in order (`01-alte-documente.jpg`, …).
+/// The names of a request's files beside its PDF (its attached pages,
+/// `01-alte-documente.jpg`, …), in order.
 async fn attached_pages(documents_dir: &std::path::Path, code: &str) -> Vec<String> {
-    let Ok(mut dir) = tokio::fs::read_dir(documents_dir.join(code)).await else { return vec![] };
-    let mut names = vec![];
-    while let Ok(Some(e)) = dir.next_entry().await {
-        if let Some(name) = e.file_name().to_str().filter(|n| page_name_ok(n)) {
-            names.push(name.to_owned());
-        }
-    }
-    names.sort();
-    names
+    request_files(documents_dir, code).await.into_iter().map(|(name, _)| name).collect()
 }
 
-/// A page's file name as the intake writes them (`intake::page_file_name`):
-/// nothing else is ever served from the folder.
-fn page_name_ok(name: &str) -> bool {
-    name.len() <= 60
-        && name.ends_with(".jpg")
-        && !name.starts_with('.')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+/// [`crate::intake::files::request_files`], off the runtime's threads.
+async fn request_files(documents_dir: &std::path::Path, code: &str) -> Vec<(String, PathBuf)> {
+    let (dir, code) = (documents_dir.to_owned(), code.to_owned());
+    tokio::task::spawn_blocking(move || crate::intake::files::request_files(&dir, &code)).await.unwrap_or_default()
 }
 
-/// One attached page of a request, for signed-in staff only.
+/// One attached page of a request, for signed-in staff only: only a name
+/// the request's listing gives, shown in the browser.
 async fn request_page_file(
     State(st): State<StaffState>,
     headers: HeaderMap,
@@ -618,14 +609,16 @@ async fn request_page_file(
         return r;
     }
     let Ok(code) = crate::wire::tracking::parse(&code) else { return not_found() };
-    if !page_name_ok(&name) {
+    let Some((name, path)) = request_files(&st.documents_dir, &code).await.into_iter().find(|(n, _)| *n == name) else {
         return not_found();
-    }
-    match tokio::fs::read(st.documents_dir.join(&code).join(&name)).await {
+    };
+    // The type and the escaped name of a download, shown inline.
+    let (ct, disposition) = crate::intake::files::download_headers(&format!("{code}-{name}"));
+    match tokio::fs::read(path).await {
         Ok(bytes) => (
             [
-                (header::CONTENT_TYPE, "image/jpeg".to_owned()),
-                (header::CONTENT_DISPOSITION, format!("inline; filename=\"{code}-{name}\"")),
+                (header::CONTENT_TYPE, ct.to_owned()),
+                (header::CONTENT_DISPOSITION, disposition.replacen("attachment", "inline", 1)),
             ],
             bytes,
         )
