@@ -12,10 +12,11 @@
 
 use crate::intake::files;
 use crate::intake::label_printer;
+use crate::intake::request_page::show_request;
 use crate::intake::rules::{self, Action, Standing};
 use crate::intake::store::work::{self, InboxRow, Session};
 use crate::intake::store::StoreError;
-use crate::intake::web::{check_csrf, not_found, show_request, signed_in, store_failed, StaffState};
+use crate::intake::web::{check_csrf, not_found, signed_in, store_failed, StaffState};
 use crate::wire::api::Stage;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};

@@ -14,6 +14,7 @@ pub mod mail;
 pub mod net;
 pub mod parts;
 pub mod registry_api;
+pub mod request_page;
 pub mod rules;
 pub mod staff;
 pub mod store;
@@ -145,6 +146,7 @@ pub fn app(data_dir: &Path, store: Shared, options: &Options) -> anyhow::Result<
         writing: Default::default(),
     };
     let staff_actions = actions::routes(staff_state.clone());
+    let request_pages = request_page::routes(staff_state.clone());
     let (staff_pages, staff_sign_in) = web::routes(staff_state);
     let uploads = Router::new()
         .route("/api/v1/submissions", post(submit))
@@ -162,6 +164,7 @@ pub fn app(data_dir: &Path, store: Shared, options: &Options) -> anyhow::Result<
         .route("/api/v1/openapi.yaml", get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
         .merge(staff_pages)
         .merge(staff_actions)
+        .merge(request_pages)
         .merge(registry);
     Ok(net::protect(uploads, public, rest, limits, PAGE_STYLE))
 }
