@@ -9,6 +9,9 @@
 //! the registry's number and timestamps stay for the status screen.
 //!
 //! Migrations are append-only: never edit a shipped one, add the next.
+//!
+//! Over 600 lines only through its tests (the code, with the disk reserve, is
+//! about 470 lines).
 
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
