@@ -171,6 +171,10 @@ enum Command {
         #[command(subcommand)]
         command: cli::print::StaffCommand,
     },
+    /// Scans one page for the kiosk in a process of its own (a request on
+    /// standard input); not for people.
+    #[command(hide = true)]
+    SaneHelper,
 }
 
 #[derive(Subcommand)]
@@ -252,5 +256,6 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         Command::Queue { command } => cli::queue::queue(command),
         Command::Print { command } => cli::print::print(command),
         Command::Staff { command } => cli::print::staff(command),
+        Command::SaneHelper => Ok(ghiseu::devices::sane_helper::serve()),
     }
 }

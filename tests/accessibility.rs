@@ -12,6 +12,7 @@
 
 mod common;
 #[path = "a11y/drawn.rs"]
+#[allow(dead_code)] // the focus walk (a11y_focus.rs) uses the rest
 mod drawn;
 #[path = "a11y/screens.rs"]
 mod screens;

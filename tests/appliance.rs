@@ -13,6 +13,7 @@
 //! advances it.
 
 mod common;
+use common::OutputWithin;
 
 use ghiseu::board::{GpioConfig, GpioDriver, SimulatedIo};
 use ghiseu::config::Config;
@@ -135,7 +136,7 @@ fn gate(cfg: &Path, extra: &[&str]) -> (bool, serde_json::Value) {
         .args(["selftest", "--gate", "--json", "--config"])
         .arg(cfg)
         .args(extra)
-        .output()
+        .output_within(180)
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
@@ -216,7 +217,7 @@ fn the_update_gate_trusts_the_running_kiosk_and_not_the_network() {
     // Outside the gate, a technician's self-test beside a running kiosk reads
     // its report too (the devices are the kiosk's), and the intake counts.
     ghiseu::health::write(&cfg.health_path(), &fresh(true, true)).unwrap();
-    let out = Command::new(common::bin()).args(["selftest", "--config"]).arg(&cfg_path).output().unwrap();
+    let out = Command::new(common::bin()).args(["selftest", "--config"]).arg(&cfg_path).output_within(180).unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("PASS kiosk") && text.contains("FAIL intake"), "{text}");

@@ -3,6 +3,7 @@
 //! `ghiseu selftest`, and the failures a citizen can meet.
 
 mod common;
+use common::OutputWithin;
 
 use common::{bin, free_port, write_config};
 use ghiseu::devices::capture::{CaptureError, PageSourceConfig};
@@ -29,7 +30,8 @@ fn in_sane_child(test: &str) -> bool {
         .args(["--exact", test, "--nocapture", "--test-threads", "1"])
         .env("SANE_CONFIG_DIR", sane_test_dir(dir.path()))
         .env("GHISEU_SANE_CHILD", "1")
-        .output()
+        .env("GHISEU_EXE", bin())
+        .output_within(180)
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("1 passed"), "{text}{}", String::from_utf8_lossy(&out.stderr));
@@ -106,7 +108,7 @@ fn selftest_scans_a_page_from_the_configured_scanner_and_says_which_and_how_big(
             .args(["selftest", "--json", "--config"])
             .arg(&cfg)
             .env("SANE_CONFIG_DIR", sane_test_dir(dir.path()))
-            .output()
+            .output_within(180)
             .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         v["checks"].as_array().unwrap().iter().find(|c| c["name"] == "document").cloned().unwrap()
@@ -325,7 +327,8 @@ fn a_citizen_attaches_two_pages_to_a_service_that_requires_a_document() {
     }
     // The registry's PDF carries both pages as images, read by poppler, not by our code.
     let pdf = intake_dir.join(format!("documents/{walk}.pdf"));
-    let out = Command::new("pdfimages").arg("-list").arg(&pdf).output().expect("pdfimages (poppler-utils) runs");
+    let out =
+        Command::new("pdfimages").arg("-list").arg(&pdf).output_within(180).expect("pdfimages (poppler-utils) runs");
     let list = String::from_utf8_lossy(&out.stdout);
     let images: Vec<Vec<&str>> = list.lines().skip(2).map(|l| l.split_whitespace().collect()).collect();
     assert_eq!(images.len(), 2, "{list}");

@@ -1,6 +1,7 @@
 //! The `ghiseu` binary as technicians and scripts use it.
 
 mod common;
+use common::OutputWithin;
 
 use common::*;
 use std::process::{Command, Stdio};
@@ -17,7 +18,7 @@ fn headless_demo_writes_every_screen_and_the_intake_holds_the_submission() {
         .arg(data.path())
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
-        .output()
+        .output_within(180)
         .unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "demo failed:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
@@ -59,13 +60,13 @@ fn a_malformed_config_is_a_clear_error_naming_the_key() {
     let text =
         std::fs::read_to_string(&cfg).unwrap().replace("id = \"test-01\"", "id = \"test-01\"\nmunicipalitate = \"X\"");
     std::fs::write(&cfg, text).unwrap();
-    let run = Command::new(bin()).args(["run", "--config"]).arg(&cfg).output().unwrap();
+    let run = Command::new(bin()).args(["run", "--config"]).arg(&cfg).output_within(180).unwrap();
     assert_eq!(run.status.code(), Some(1));
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("municipalitate") && err.contains("kiosk.toml"), "{err}");
 
     let cfg = write_config(dir.path(), "not a url");
-    let run = Command::new(bin()).args(["queue", "status", "--config"]).arg(&cfg).output().unwrap();
+    let run = Command::new(bin()).args(["queue", "status", "--config"]).arg(&cfg).output_within(180).unwrap();
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("intake.url"));
 }
@@ -77,13 +78,13 @@ fn a_malformed_config_is_a_clear_error_naming_the_key() {
 fn kiosk_key_files_are_read_by_openssl_and_python_cryptography() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("kiosk.pem");
-    let out = Command::new(bin()).args(["keys", "kiosk", "--out"]).arg(&key).output().unwrap();
+    let out = Command::new(bin()).args(["keys", "kiosk", "--out"]).arg(&key).output_within(180).unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let public = dir.path().join("kiosk.pub.pem");
     let openssl = |args: &[&str]| {
         let out = Command::new("openssl")
             .args(args)
-            .output()
+            .output_within(180)
             .unwrap_or_else(|e| panic!("openssl: {e} (scripts/setup --test installs it)"));
         assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
@@ -103,7 +104,7 @@ fn kiosk_key_files_are_read_by_openssl_and_python_cryptography() {
         p.verify(k.sign(b'ghiseu'), b'ghiseu')\n";
     let out = Command::new("python3")
         .args(["-c", script, k, p])
-        .output()
+        .output_within(180)
         .unwrap_or_else(|e| panic!("python3: {e} (scripts/setup --test installs python3-cryptography)"));
     assert!(out.status.success(), "python3 cryptography: {}", String::from_utf8_lossy(&out.stderr));
 }
@@ -168,7 +169,7 @@ fn wait_file(path: &std::path::Path, timeout: Duration) -> bool {
 }
 
 fn queue_status(cfg: &std::path::Path) -> serde_json::Value {
-    let out = Command::new(bin()).args(["queue", "status", "--config"]).arg(cfg).output().unwrap();
+    let out = Command::new(bin()).args(["queue", "status", "--config"]).arg(cfg).output_within(180).unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -182,7 +183,7 @@ fn intake_down_keeps_the_submission_and_status_says_it_waits() {
         .arg(&cfg)
         .arg("--headless")
         .arg(dir.path().join("shots"))
-        .output()
+        .output_within(180)
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
@@ -232,7 +233,7 @@ fn killing_the_kiosk_after_the_receipt_and_restarting_delivers_once() {
         .unwrap();
     assert!(wait_file(&intake_dir.join("intake.sqlite"), Duration::from_secs(10)));
     for _ in 0..2 {
-        let drain = Command::new(bin()).args(["uploader", "--drain", "--config"]).arg(&cfg).output().unwrap();
+        let drain = Command::new(bin()).args(["uploader", "--drain", "--config"]).arg(&cfg).output_within(180).unwrap();
         assert!(drain.status.success(), "{}", String::from_utf8_lossy(&drain.stderr));
     }
     // A clerk moves it on; the registry's stage is what status answers show.
@@ -240,7 +241,7 @@ fn killing_the_kiosk_after_the_receipt_and_restarting_delivers_once() {
         .args(["intake", "stage", "--data"])
         .arg(&intake_dir)
         .args([code.as_str(), "in-progress"])
-        .output()
+        .output_within(180)
         .unwrap();
     assert!(stage.status.success(), "{}", String::from_utf8_lossy(&stage.stderr));
     let mut store = ghiseu::intake::store::Store::open(&intake_dir).unwrap();
@@ -260,7 +261,7 @@ fn killing_the_kiosk_after_the_receipt_and_restarting_delivers_once() {
 fn selftest_reports_each_part_and_fails_on_a_missing_scanner_and_intake() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(dir.path(), &format!("http://127.0.0.1:{}", free_port()));
-    let out = Command::new(bin()).args(["selftest", "--json", "--config"]).arg(&cfg).output().unwrap();
+    let out = Command::new(bin()).args(["selftest", "--json", "--config"]).arg(&cfg).output_within(180).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let by_name = |n: &str| v["checks"].as_array().unwrap().iter().find(|c| c["name"] == n).unwrap().clone();
     assert_eq!(by_name("queue")["ok"], true);
@@ -274,7 +275,7 @@ fn selftest_reports_each_part_and_fails_on_a_missing_scanner_and_intake() {
         "driver = \"serial\"\nport = \"/dev/ghiseu/no-such-scanner\"",
     );
     std::fs::write(&cfg, text).unwrap();
-    let out = Command::new(bin()).args(["selftest", "--config"]).arg(&cfg).output().unwrap();
+    let out = Command::new(bin()).args(["selftest", "--config"]).arg(&cfg).output_within(180).unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("FAIL id_scanner") && stdout.contains("no-such-scanner"), "{stdout}");
 }
@@ -299,9 +300,13 @@ fn a_nearly_full_disk_refuses_new_submissions_and_says_why() {
 
 #[test]
 fn forms_check_passes_the_shipped_forms_and_points_at_each_broken_line() {
-    let ok = Command::new(bin()).args(["forms", "check"]).arg(repo().join("forms")).output().unwrap();
+    let ok = Command::new(bin()).args(["forms", "check"]).arg(repo().join("forms")).output_within(180).unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
-    let bad = Command::new(bin()).args(["forms", "check", "tests/forms-broken"]).current_dir(repo()).output().unwrap();
+    let bad = Command::new(bin())
+        .args(["forms", "check", "tests/forms-broken"])
+        .current_dir(repo())
+        .output_within(180)
+        .unwrap();
     assert_eq!(bad.status.code(), Some(1));
     let out = String::from_utf8_lossy(&bad.stdout);
     for expected in [
@@ -333,13 +338,17 @@ fn forms_check_passes_the_shipped_forms_and_points_at_each_broken_line() {
 fn demo_opens_straight_at_a_form_and_names_the_forms_it_has() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("shot");
-    let ok =
-        Command::new(bin()).args(["demo", "--screen", "form:informatii-544", "--headless"]).arg(&out).output().unwrap();
+    let ok = Command::new(bin())
+        .args(["demo", "--screen", "form:informatii-544", "--headless"])
+        .arg(&out)
+        .output_within(180)
+        .unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     let (w, h, colours) = common::png_stats(&out.join("screen.png"));
     assert_eq!((w, h), (1280, 800));
     assert!(colours > 20, "a real screen, not a blank one");
-    let bad = Command::new(bin()).args(["demo", "--screen", "form:nope", "--headless"]).arg(&out).output().unwrap();
+    let bad =
+        Command::new(bin()).args(["demo", "--screen", "form:nope", "--headless"]).arg(&out).output_within(180).unwrap();
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("no such form") && err.contains("informatii-544"), "{err}");

@@ -11,6 +11,7 @@
 //! `image-build/test-boot --power-cut N`; the last test here keeps that one honest.
 
 mod common;
+use common::OutputWithin;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -68,7 +69,8 @@ fn sigkill_at_random_instants_loses_and_duplicates_nothing() {
     // How many the killed uploaders delivered themselves (the rest were cut off).
     let queue_path = dir.path().join("data/queue.sqlite");
     let uploaded_under_fire = ghiseu::queue::Queue::open(&queue_path).unwrap().counts().unwrap().uploaded;
-    let drain = Command::new(common::bin()).args(["uploader", "--drain", "--config"]).arg(&cfg).output().unwrap();
+    let drain =
+        Command::new(common::bin()).args(["uploader", "--drain", "--config"]).arg(&cfg).output_within(180).unwrap();
     assert!(drain.status.success(), "{}", String::from_utf8_lossy(&drain.stderr));
 
     // What each side holds, read straight from its tables: (key, tracking

@@ -10,6 +10,7 @@
 //! flatbed-style scan, a blank sheet, and noise that does not compress.
 
 mod common;
+use common::OutputWithin;
 #[path = "common/intake.rs"]
 mod intake;
 #[path = "common/staff.rs"]
@@ -83,19 +84,21 @@ fn submit(cfg: &Path, attach: &[&Path]) -> Output {
 }
 
 fn pending(cfg: &Path) -> u64 {
-    let out = Command::new(common::bin()).args(["queue", "status", "--config"]).arg(cfg).output().unwrap();
+    let out = Command::new(common::bin()).args(["queue", "status", "--config"]).arg(cfg).output_within(180).unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["pending"].as_u64().unwrap()
 }
 
 fn drain(cfg: &Path) {
-    let out = Command::new(common::bin()).args(["uploader", "--drain", "--config"]).arg(cfg).output().unwrap();
+    let out =
+        Command::new(common::bin()).args(["uploader", "--drain", "--config"]).arg(cfg).output_within(180).unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 fn tool(name: &str, args: &[&str]) -> String {
-    let out = Command::new(name).args(args).output().unwrap_or_else(|e| panic!("{name} (poppler-utils): {e}"));
+    let out =
+        Command::new(name).args(args).output_within(180).unwrap_or_else(|e| panic!("{name} (poppler-utils): {e}"));
     assert!(out.status.success(), "{name} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
@@ -353,8 +356,13 @@ fn a_large_request_over_a_link_that_keeps_dropping_resumes_and_registers_once() 
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     let export = d.join("export");
-    let ex =
-        Command::new(common::bin()).args(["queue", "export"]).arg(&export).arg("--config").arg(&cfg).output().unwrap();
+    let ex = Command::new(common::bin())
+        .args(["queue", "export"])
+        .arg(&export)
+        .arg("--config")
+        .arg(&cfg)
+        .output_within(180)
+        .unwrap();
     assert!(ex.status.success(), "{}", String::from_utf8_lossy(&ex.stderr));
     let envelope = std::fs::metadata(export.join(format!("{code}.json"))).unwrap().len() as usize;
     eprintln!("ten-page envelope: {envelope} bytes");
@@ -380,7 +388,7 @@ fn a_large_request_over_a_link_that_keeps_dropping_resumes_and_registers_once() 
         .args(["intake", "import", "--data"])
         .arg(d.join("intake"))
         .arg(export.join(format!("{code}.json")))
-        .output()
+        .output_within(180)
         .unwrap();
     let said = String::from_utf8_lossy(&imp.stdout);
     assert!(imp.status.success(), "{said} {}", String::from_utf8_lossy(&imp.stderr));

@@ -14,6 +14,7 @@
 //! squashfs-tools, e2fsprogs and curl: `scripts/setup --test`.
 
 mod common;
+use common::OutputWithin;
 
 use common::*;
 use serde_json::{json, Value};
@@ -47,7 +48,7 @@ impl Drop for GooseBit {
 }
 
 fn curl(args: &[&str]) -> Value {
-    let out = Command::new("curl").args(["-sS", "--fail-with-body"]).args(args).output().expect("curl");
+    let out = Command::new("curl").args(["-sS", "--fail-with-body"]).args(args).output_within(180).expect("curl");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "curl {args:?}: {text} {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_str(&text).unwrap_or(Value::Null)
@@ -75,7 +76,7 @@ impl GooseBit {
             let out = Command::new("curl")
                 .args(["-sS", "-X", "POST", "-d", "username=admin&password=admin"])
                 .arg(format!("{}/login", g.url))
-                .output()
+                .output_within(180)
                 .unwrap();
             if let Ok(v) = serde_json::from_slice::<Value>(&out.stdout) {
                 if let Some(t) = v["access_token"].as_str() {
@@ -132,7 +133,7 @@ fn bundle(dir: &Path, version: &str) -> PathBuf {
         .arg(d.join("content"))
         .arg(b.join("rootfs.ext4"))
         .arg("8M")
-        .output()
+        .output_within(180)
         .unwrap();
     assert!(out.status.success(), "mkfs.ext4: {}", String::from_utf8_lossy(&out.stderr));
     std::fs::write(
@@ -150,7 +151,7 @@ fn bundle(dir: &Path, version: &str) -> PathBuf {
         .arg("--mksquashfs-args=-comp zstd -Xcompression-level 3")
         .arg(&b)
         .arg(&file)
-        .output()
+        .output_within(180)
         .expect("rauc (scripts/setup --test)");
     assert!(out.status.success(), "rauc bundle: {}", String::from_utf8_lossy(&out.stderr));
     file
@@ -241,7 +242,7 @@ impl Panel {
             .arg(&self.config)
             .env("PATH", path)
             .env("GHISEU_LOG", "ghiseu=info")
-            .output()
+            .output_within(180)
             .unwrap();
         let took = t.elapsed();
         let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

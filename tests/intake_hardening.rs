@@ -3,6 +3,7 @@
 //! client or the registry's staff see. Loopback only.
 
 mod common;
+use common::OutputWithin;
 #[path = "common/intake.rs"]
 mod intake_helpers;
 #[path = "common/pg.rs"]
@@ -444,7 +445,7 @@ fn python_tool(name: &str) -> Option<PathBuf> {
 fn the_openapi_description_is_valid() {
     let Some(validator) = python_tool("openapi-spec-validator") else { return };
     let file = common::repo().join("src/intake/openapi.yaml");
-    let out = std::process::Command::new(validator).arg(&file).output().unwrap();
+    let out = std::process::Command::new(validator).arg(&file).output_within(180).unwrap();
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
 
@@ -481,7 +482,7 @@ fn a_schema_fuzzer_finds_no_server_error() {
         .arg("--report-dir")
         .arg(reports.path())
         .current_dir(reports.path())
-        .output()
+        .output_within(180)
         .unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{text}");

@@ -4,6 +4,7 @@
 //! kiosk's uploader delivers end to end to an intake backed by PostgreSQL.
 
 mod common;
+use common::OutputWithin;
 #[path = "common/pg.rs"]
 mod pg;
 
@@ -94,7 +95,7 @@ fn postgres_store_and_an_upload_through_it() {
     let out = std::process::Command::new(common::bin())
         .args(["uploader", "--drain", "--config"])
         .arg(&cfg.source)
-        .output()
+        .output_within(180)
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut store = Store::open_for(dir.path(), Some(&pg.url)).unwrap();

@@ -10,6 +10,7 @@
 //! structure sound, and the text (with its diacritics) extractable.
 
 mod common;
+use common::OutputWithin;
 
 use common::{bin, write_config};
 use std::process::{Command, Stdio};
@@ -20,7 +21,7 @@ const ANSWERS: &str = r#"{"nume":"Țăranu","prenume":"Ștefania","informatii":"
 fn tool(name: &str, args: &[&str]) -> String {
     let out = Command::new(name)
         .args(args)
-        .output()
+        .output_within(180)
         .unwrap_or_else(|e| panic!("{name}: {e} (scripts/setup --test installs it)"));
     assert!(out.status.success(), "{name} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -47,7 +48,7 @@ fn the_registry_gets_a_pdfa_with_the_typed_text_and_the_answers_attached() {
             || (std::thread::sleep(Duration::from_millis(50)), false).1
     });
     assert!(up, "the intake did not start");
-    let drain = Command::new(bin()).args(["uploader", "--drain", "--config"]).arg(&cfg).output().unwrap();
+    let drain = Command::new(bin()).args(["uploader", "--drain", "--config"]).arg(&cfg).output_within(180).unwrap();
     let pdf = dir.path().join(format!("intake/documents/{code}.pdf"));
     let filed = (0..100).any(|_| pdf.exists() || (std::thread::sleep(Duration::from_millis(100)), false).1);
     intake.kill().unwrap();
@@ -102,7 +103,7 @@ fn the_registry_gets_a_pdfa_with_the_typed_text_and_the_answers_attached() {
     assert_eq!(attached["answers"], answers);
     assert_eq!(attached["tracking_code"], code.as_str());
 
-    let check = Command::new("qpdf").args(["--check", pdf]).output().unwrap();
+    let check = Command::new("qpdf").args(["--check", pdf]).output_within(180).unwrap();
     let report = String::from_utf8_lossy(&check.stdout);
     assert!(check.status.success() && report.contains("No syntax or stream encoding errors"), "{report}");
 }

@@ -3,6 +3,7 @@
 //! registry API with its tokens, and supplements filed at the kiosk.
 
 mod common;
+use common::OutputWithin;
 #[path = "common/intake.rs"]
 mod intake;
 #[path = "common/pg.rs"]
@@ -212,7 +213,7 @@ fn token(data: &std::path::Path, db: &[&str], action: &str, name: &str) -> std::
         .arg(data)
         .args(db)
         .arg(name)
-        .output()
+        .output_within(180)
         .unwrap()
 }
 

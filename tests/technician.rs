@@ -12,6 +12,7 @@
 //! - the smaller items of the issue, each through the binary.
 
 mod common;
+use common::OutputWithin;
 
 use common::{bin, repo};
 use serialport::SerialPort;
@@ -20,7 +21,7 @@ use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin()).args(args).current_dir(dir).output().unwrap()
+    Command::new(bin()).args(args).current_dir(dir).output_within(180).unwrap()
 }
 
 fn text(o: &Output) -> String {
@@ -87,7 +88,7 @@ fn the_technicians_walk() {
         .args(["-e", "-c", &tls_recipe()])
         .env("HOST", "localhost")
         .current_dir(&tls)
-        .output()
+        .output_within(180)
         .unwrap();
     assert!(recipe.status.success(), "the README's TLS recipe failed: {}", text(&recipe));
     let port = common::free_port();
@@ -278,7 +279,7 @@ fn run_headless_speaks_as_ghiseu_run() {
         .arg(&cfg)
         .args(["--headless", "shot", "--screen", "catalogue"])
         .current_dir(dir.path())
-        .output()
+        .output_within(180)
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -310,7 +311,8 @@ fn the_gate_does_not_trust_a_report_left_by_a_killed_kiosk() {
         disk_free_mb: None,
     };
     ghiseu::health::write(&cfg.health_path(), &report).unwrap();
-    let gate = || Command::new(bin()).args(["selftest", "--gate", "--config"]).arg(&cfg_path).output().unwrap();
+    let gate =
+        || Command::new(bin()).args(["selftest", "--gate", "--config"]).arg(&cfg_path).output_within(180).unwrap();
     let out = gate();
     assert!(out.status.success(), "alive: {}", text(&out));
     assert!(text(&out).contains("PASS kiosk") && text(&out).contains(&format!("pid {pid}")), "{}", text(&out));

@@ -58,7 +58,14 @@ pub enum PageSourceConfig {
         mode: String,
         #[serde(default)]
         options: BTreeMap<String, toml::Value>,
+        /// The longest one page may take before the scanner is given up on.
+        #[serde(default = "default_scan_secs")]
+        timeout_secs: u64,
     },
+}
+
+fn default_scan_secs() -> u64 {
+    90
 }
 
 fn default_sim_delay() -> u64 {

@@ -13,6 +13,7 @@ pub mod printer;
 pub mod printer_sim;
 pub mod qr;
 pub mod sane;
+pub mod sane_helper;
 pub mod scanner;
 pub mod serial;
 pub mod speech;
@@ -132,7 +133,7 @@ pub fn page_source(cfg: &capture::PageSourceConfig) -> Arc<dyn PageSource> {
         PageSourceConfig::V4l2 { device, width, height } => {
             Arc::new(doc_camera::DocCamera::new(device.clone(), *width, *height))
         }
-        PageSourceConfig::Sane { device, resolution, mode, options } => {
+        PageSourceConfig::Sane { device, resolution, mode, options, timeout_secs } => {
             let mut opts: Vec<(String, sane::OptValue)> = vec![
                 ("mode".into(), sane::OptValue::Text(mode.clone())),
                 ("resolution".into(), sane::OptValue::Number(*resolution as f64)),
@@ -140,7 +141,12 @@ pub fn page_source(cfg: &capture::PageSourceConfig) -> Arc<dyn PageSource> {
             for (k, v) in options {
                 opts.push((k.clone(), sane::OptValue::from_toml(v)));
             }
-            Arc::new(sane::SaneScanner::new(device.clone(), opts))
+            Arc::new(sane_helper::SaneScanner::new(
+                device.clone(),
+                opts,
+                sane_helper::helper_program(),
+                Duration::from_secs(*timeout_secs),
+            ))
         }
     }
 }

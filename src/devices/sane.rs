@@ -1,5 +1,10 @@
 //! A scanner through SANE: a thin safe wrapper over the dozen calls of the C
-//! API a page needs, and the [`PageSource`] built on it.
+//! API a page needs. It runs only in the SANE helper process
+//! (`sane_helper.rs`), never in the kiosk: backends are C drivers that can
+//! crash or hang, and Debian's cancel a scan by cancelling their reader
+//! thread asynchronously, which can leave the dying thread waiting forever
+//! on a lock it held in malloc (seen with the `test` backend when a read
+//! fails: `sane_cancel` never returned, about once in twenty scans).
 //!
 //! Why our own wrapper: the Rust bindings on crates.io (`sane-scan` 0.1.2,
 //! last released 2023; `libsane`/`sane-sys` 0.1.0, one release) are young or
@@ -15,8 +20,7 @@
 //! (`SANE_CONFIG_DIR` at a folder whose `dll.conf` says `test`); its
 //! `read-return-value` option plays a scanner pulled out mid-scan.
 
-use super::capture::{CaptureError, PageSource};
-use super::scanner::Health;
+use super::capture::CaptureError;
 use image::DynamicImage;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -175,7 +179,7 @@ impl Api {
 }
 
 /// A value for a backend option, from the configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum OptValue {
     Text(String),
     Number(f64),
@@ -358,67 +362,62 @@ fn to_image(p: &Parameters, data: &[u8]) -> Result<DynamicImage, String> {
     })
 }
 
-/// A SANE scanner: opened for each page and closed after it, so another
-/// program (or a technician's `scanimage`) can use it in between.
-pub struct SaneScanner {
-    device: Option<String>,
-    options: Vec<(String, OptValue)>,
+/// The configured device, or the first SANE finds.
+fn device_name(api: &Api, device: Option<&str>) -> Result<String, CaptureError> {
+    if let Some(d) = device {
+        return Ok(d.to_string());
+    }
+    let found = api.devices().map_err(CaptureError::Missing)?;
+    found.into_iter().next().map(|(name, _)| name).ok_or_else(|| {
+        CaptureError::Missing("SANE finds no scanner (is it plugged in? `scanimage -L` lists them)".into())
+    })
 }
 
-impl SaneScanner {
-    pub fn new(device: Option<String>, options: Vec<(String, OptValue)>) -> SaneScanner {
-        SaneScanner { device, options }
-    }
-
-    /// The configured device, or the first SANE finds.
-    fn device_name(&self, api: &Api) -> Result<String, CaptureError> {
-        if let Some(d) = &self.device {
-            return Ok(d.clone());
-        }
-        let found = api.devices().map_err(CaptureError::Missing)?;
-        found.into_iter().next().map(|(name, _)| name).ok_or_else(|| {
-            CaptureError::Missing("SANE finds no scanner (is it plugged in? `scanimage -L` lists them)".into())
-        })
+/// Opens the scanner and closes it again: is it there?
+pub(super) fn probe(device: Option<&str>) -> Result<(), CaptureError> {
+    let api = api().map_err(CaptureError::Missing)?;
+    let name = device_name(&api, device)?;
+    let opened = Open::new(&api, &name).map(drop);
+    match opened {
+        // Busy is there: someone scans.
+        Ok(()) | Err(CaptureError::Busy(_)) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
-impl PageSource for SaneScanner {
-    fn describe(&self) -> String {
-        format!("SANE scanner {}", self.device.as_deref().unwrap_or("(the first found)"))
-    }
-
-    fn health(&self) -> Health {
-        let api = match api() {
-            Ok(a) => a,
-            Err(e) => return Health::Disconnected(e),
-        };
-        let name = match self.device_name(&api) {
-            Ok(n) => n,
-            Err(e) => return Health::Disconnected(e.to_string()),
-        };
-        let opened = Open::new(&api, &name).map(drop);
-        match opened {
-            Ok(()) => Health::Ok,
-            // Busy is there: someone scans.
-            Err(CaptureError::Busy(_)) => Health::Ok,
-            Err(e) => Health::Disconnected(e.to_string()),
+/// Scans one page and hands the result to `deliver` while the device is
+/// still open; only then is the scan cancelled and the device closed.
+/// (Closing can hang inside a backend: the SANE helper process has sent
+/// its answer by then, and the kiosk stops it.)
+pub(super) fn scan_page(
+    device: Option<&str>,
+    options: &[(String, OptValue)],
+    deliver: impl FnOnce(Result<DynamicImage, CaptureError>),
+) {
+    let api = match api() {
+        Ok(api) => api,
+        Err(e) => return deliver(Err(CaptureError::Missing(e))),
+    };
+    let name = match device_name(&api, device) {
+        Ok(name) => name,
+        Err(e) => return deliver(Err(e)),
+    };
+    let dev = match Open::new(&api, &name) {
+        Ok(dev) => dev,
+        Err(e) => return deliver(Err(e)),
+    };
+    for (k, v) in options {
+        if let Err(e) = dev.set(k, v) {
+            return deliver(Err(CaptureError::Failed(format!("{name}: {e}"))));
         }
     }
-
-    fn capture(&self) -> Result<DynamicImage, CaptureError> {
-        let api = api().map_err(CaptureError::Missing)?;
-        let name = self.device_name(&api)?;
-        let dev = Open::new(&api, &name)?;
-        for (k, v) in &self.options {
-            dev.set(k, v).map_err(|e| CaptureError::Failed(format!("{name}: {e}")))?;
-        }
-        dev.scan().map_err(|e| match e {
-            CaptureError::Unplugged(why) => CaptureError::Unplugged(format!("{name}: {why}")),
-            CaptureError::Busy(why) => CaptureError::Busy(format!("{name}: {why}")),
-            CaptureError::Failed(why) => CaptureError::Failed(format!("{name}: {why}")),
-            other => other,
-        })
-    }
+    deliver(dev.scan().map_err(|e| match e {
+        CaptureError::Unplugged(why) => CaptureError::Unplugged(format!("{name}: {why}")),
+        CaptureError::Busy(why) => CaptureError::Busy(format!("{name}: {why}")),
+        CaptureError::Failed(why) => CaptureError::Failed(format!("{name}: {why}")),
+        other => other,
+    }));
+    drop(dev);
 }
 
 #[cfg(test)]

@@ -121,3 +121,44 @@ pub fn wav_stats(path: &Path) -> (f64, f64) {
     let rms = (samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / samples.len() as f64).sqrt();
     (seconds, rms)
 }
+
+/// `Command::output` with a limit: a child that hangs is killed and the test
+/// fails saying what it printed, instead of CI waiting out its whole time.
+pub trait OutputWithin {
+    fn output_within(&mut self, secs: u64) -> std::io::Result<std::process::Output>;
+}
+
+impl OutputWithin for std::process::Command {
+    fn output_within(&mut self, secs: u64) -> std::io::Result<std::process::Output> {
+        use std::io::Read;
+        use std::process::Stdio;
+        let mut child = self.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        let drain = |mut r: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut buf = vec![];
+                let _ = r.read_to_end(&mut buf);
+                buf
+            })
+        };
+        let out = drain(Box::new(child.stdout.take().unwrap()));
+        let err = drain(Box::new(child.stderr.take().unwrap()));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                let (out, err) = (out.join().unwrap(), err.join().unwrap());
+                panic!(
+                    "{self:?} did not finish within {secs} s; it printed:\n{}\n{}",
+                    String::from_utf8_lossy(&out),
+                    String::from_utf8_lossy(&err)
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        Ok(std::process::Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() })
+    }
+}
