@@ -73,4 +73,5 @@ def main() -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     print(json.dumps({"name": name, "first_frame_s": shown, "pss_mib": round(pss / 1024, 1), "processes": len(pids), "parts_kib": parts}))
 
-main()
+if __name__ == "__main__":
+    main()

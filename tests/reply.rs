@@ -332,6 +332,27 @@ fn registry_system_walk(f: &Filed, intake: &Intake, db: &[&str], t: &str) {
     let msg = format!("{base}/{}/messages", f.code);
     let text = "Cererea este în lucru la Direcția Tehnică.";
     assert_eq!(api(&intake.url, &t, "POST", &msg, Some(serde_json::json!({"text": text}))).0, 200);
+    // The inbox's rules hold here too, in the words staff see.
+    let refused = |path: &str, body: serde_json::Value| {
+        let (status, e) = api(&intake.url, &t, "POST", path, Some(body));
+        assert_eq!(status, 409, "{path}: {e}");
+        e["error"].as_str().unwrap_or_default().to_owned()
+    };
+    assert!(refused(&stage, serde_json::json!({"stage": "in-progress"})).contains("already at this stage"));
+    refused(&stage, serde_json::json!({"stage": "new"}));
+    let unregistered = format!("{base}/{}/stage", codes[2]);
+    assert!(refused(&unregistered, serde_json::json!({"stage": "resolved"})).contains("Register the request first"));
+    let long = "a".repeat(4001);
+    assert_eq!(api(&intake.url, &t, "POST", &msg, Some(serde_json::json!({"text": long}))).0, 422);
+    let other_stage = format!("{base}/{}/stage", codes[1]);
+    assert!(refused(&other_stage, serde_json::json!({"stage": "cancelled"})).contains("reason"));
+    let cancel = serde_json::json!({"stage": "cancelled", "note": "Dublură"});
+    assert_eq!(api(&intake.url, &t, "POST", &other_stage, Some(cancel)).0, 200);
+    let cancelled =
+        |what: &str, body| assert!(refused(&format!("{base}/{}/{what}", codes[1]), body).contains("cancelled"));
+    cancelled("messages", serde_json::json!({"text": "Încă ceva"}));
+    cancelled("stage", serde_json::json!({"stage": "resolved"}));
+    cancelled("registration", serde_json::json!({}));
     // The citizen's status sees the number.
     let (_, status) = api(&intake.url, "", "GET", &format!("/api/v1/status/{}", f.code), None);
     assert_eq!(

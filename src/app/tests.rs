@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::print::status::PrinterStatus;
+use crate::queue::Receipt;
 
 fn session() -> Session {
     Session::new(Arc::new(Catalogue::builtin()), vec![Lang::Ro, Lang::En, Lang::Hu])

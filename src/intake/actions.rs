@@ -15,7 +15,7 @@ use crate::intake::label_printer;
 use crate::intake::request_page::show_request;
 use crate::intake::rules::{self, Action, Standing};
 use crate::intake::store::work::{self, InboxRow, Session};
-use crate::intake::store::StoreError;
+use crate::intake::store::{Shared, StoreError};
 use crate::intake::web::{check_csrf, not_found, signed_in, store_failed, StaffState};
 use crate::wire::api::Stage;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path as UrlPath, Query, State};
@@ -47,7 +47,7 @@ fn standing(row: &InboxRow) -> Standing {
 }
 
 /// What came of an action on the store.
-enum Outcome {
+pub(super) enum Outcome {
     Done,
     Refused(&'static str),
     NoSuchRequest,
@@ -68,15 +68,16 @@ async fn gate(st: &StaffState, headers: &HeaderMap, csrf: &str, code: &str) -> R
     Ok((session, code))
 }
 
-/// Checks `action` against the request as it stands and, when allowed, does `then`.
-async fn act(
-    st: &StaffState,
+/// Checks `action` against the request as it stands and, when allowed, does
+/// `then` (the web inbox and the registry API both act through here).
+pub(super) async fn act(
+    store: &Shared,
     code: &str,
     action: impl Fn(Standing) -> Option<&'static str> + Send + 'static,
     then: impl FnOnce(&mut dyn crate::intake::store::Conn) -> Result<(), StoreError> + Send + 'static,
 ) -> Result<Outcome, StoreError> {
     let code = code.to_owned();
-    st.store
+    store
         .with(move |c| {
             let Some((row, _)) = work::request(c, &code)? else { return Ok(Outcome::NoSuchRequest) };
             if let Some(why) = action(standing(&row)) {
@@ -108,7 +109,7 @@ async fn register(
         Err(r) => return r,
     };
     // The rules first; numbering happens under the store's numbering lock.
-    match act(&st, &code, |s| rules::refusal(s, Action::Register), |_| Ok(())).await {
+    match act(&st.store, &code, |s| rules::refusal(s, Action::Register), |_| Ok(())).await {
         Ok(Outcome::Done) => {}
         other => return answer(&code, other, ""),
     }
@@ -144,7 +145,7 @@ async fn cancel(
     let r2 = reason.clone();
     let c2 = code.clone();
     let outcome = act(
-        &st,
+        &st.store,
         &code,
         move |s| rules::refusal(s, Action::Cancel { reason: &r2 }),
         move |c| work::set_stage(c, &c2, Stage::Cancelled, &who, &reason, crate::now_ms()).map(|_| ()),
@@ -174,7 +175,7 @@ async fn change_stage(
     let Some(to) = Stage::parse(&f.stage) else { return back(&code, "refused_stage", false) };
     let c2 = code.clone();
     let outcome = act(
-        &st,
+        &st.store,
         &code,
         move |s| rules::refusal(s, Action::Stage(to)),
         move |c| work::set_stage(c, &c2, to, &who, "", crate::now_ms()).map(|_| ()),
@@ -269,7 +270,7 @@ async fn message(
     }
     let text = f.text.trim().to_owned();
     let t2 = text.clone();
-    let checked = act(&st, &code, move |s| rules::refusal(s, Action::Message { text: &t2 }), |_| Ok(())).await;
+    let checked = act(&st.store, &code, move |s| rules::refusal(s, Action::Message { text: &t2 }), |_| Ok(())).await;
     match checked {
         Ok(Outcome::Done) => {}
         Ok(Outcome::Refused(why)) => return again(why, StatusCode::UNPROCESSABLE_ENTITY).await,

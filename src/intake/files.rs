@@ -77,18 +77,25 @@ pub fn clean_file_name(sent: &str) -> String {
     }
 }
 
-/// How a stored file is served: a type from a short list by its extension
-/// (anything else is `application/octet-stream`), always as a download
-/// (`attachment`) with the name in ASCII and in UTF-8 (RFC 6266).
-pub fn download_headers(name: &str) -> (&'static str, String) {
+/// A stored file's type, from a short list by its extension (the web inbox,
+/// the citizen's page and the registry API all serve files with this).
+pub fn content_type(name: &str) -> &'static str {
     let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    let ct = match ext.as_str() {
+    match ext.as_str() {
         "pdf" => "application/pdf",
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
         "txt" => "text/plain; charset=utf-8",
+        "json" => "application/json",
         _ => "application/octet-stream",
-    };
+    }
+}
+
+/// How a stored file is served: a type from a short list by its extension
+/// (anything else is `application/octet-stream`), always as a download
+/// (`attachment`) with the name in ASCII and in UTF-8 (RFC 6266).
+pub fn download_headers(name: &str) -> (&'static str, String) {
+    let ct = content_type(name);
     let ascii: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || "._- ".contains(c) { c } else { '_' }).collect();
     let mut utf8 = String::new();

@@ -10,8 +10,12 @@
 //! ends with `ghiseu intake token revoke`. The audit log names the token
 //! (`api:NAME`). A missing, wrong or revoked token gets the same 401.
 
+use super::actions::{act, Outcome};
 use super::net::error;
+use super::rules::{self, Action};
 use super::store::{registry, work, Shared, StoreError};
+use super::texts::Words;
+use crate::i18n::Lang;
 use crate::wire::api::{Stage, StatusBody};
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, Query, State};
@@ -250,19 +254,12 @@ async fn one(State(st): State<ApiState>, headers: HeaderMap, UrlPath(code): UrlP
     .into_response()
 }
 
-fn content_type(name: &str) -> &'static str {
-    match name.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
-        Some("pdf") => "application/pdf",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("png") => "image/png",
-        Some("json") => "application/json",
-        _ => "application/octet-stream",
-    }
-}
-
 async fn send_file(path: PathBuf, name: String) -> Response {
     match tokio::fs::read(&path).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, content_type(&name))], bytes).into_response(),
+        Ok(bytes) => {
+            let (ct, disposition) = super::files::download_headers(&name);
+            ([(header::CONTENT_TYPE, ct.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
+        }
         Err(_) => error(StatusCode::NOT_FOUND, "no such file for this request"),
     }
 }
@@ -360,6 +357,11 @@ async fn push_registration(
             _ => return error(StatusCode::UNPROCESSABLE_ENTITY, "registration_number: a whole number from 1"),
         },
     };
+    // Nothing is done to a cancelled request; registering one again keeps its number (a retry).
+    match act(&st.store, &code, |s| (s.stage == Stage::Cancelled).then_some("refused_cancelled"), |_| Ok(())).await {
+        Ok(Outcome::Done) => {}
+        other => return after(&st, code, other).await,
+    }
     let result: Result<Option<StatusBody>, StoreError> = match number {
         // The intake numbers it, as "Validează și înregistrează" does.
         None => st.store.validate(code.clone(), actor, now).await,
@@ -410,10 +412,32 @@ async fn push_stage(
             "stage: one of new, registered, in-progress, resolved, rejected, cancelled",
         );
     };
-    let c2 = code.clone();
-    match st.store.with(move |c| work::set_stage(c, &c2, stage, &actor, req.note.trim(), crate::now_ms())).await {
-        Ok(true) => status_of(&st, code).await,
-        Ok(false) => error(StatusCode::NOT_FOUND, "no request with this tracking code"),
+    // The inbox's rules: cancelling is a stage with a reason (the note).
+    let note = req.note.trim().to_owned();
+    if note.chars().count() > rules::MAX_TEXT_CHARS {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, format!("note: at most {} characters", rules::MAX_TEXT_CHARS));
+    }
+    let (c2, n2) = (code.clone(), note.clone());
+    let outcome = act(
+        &st.store,
+        &code,
+        move |s| match stage {
+            Stage::Cancelled => rules::refusal(s, Action::Cancel { reason: &n2 }),
+            _ => rules::refusal(s, Action::Stage(stage)),
+        },
+        move |c| work::set_stage(c, &c2, stage, &actor, &note, crate::now_ms()).map(|_| ()),
+    )
+    .await;
+    after(&st, code, outcome).await
+}
+
+/// The request's status when `outcome` is done; otherwise why not.
+async fn after(st: &ApiState, code: String, outcome: Result<Outcome, StoreError>) -> Response {
+    match outcome {
+        Ok(Outcome::Done) => status_of(st, code).await,
+        // The same words the inbox shows staff, in English.
+        Ok(Outcome::Refused(why)) => error(StatusCode::CONFLICT, Words::new(Lang::En).get(why)),
+        Ok(Outcome::NoSuchRequest) => error(StatusCode::NOT_FOUND, "no request with this tracking code"),
         Err(e) => unavailable(e),
     }
 }
@@ -423,9 +447,6 @@ async fn push_stage(
 struct MessageIn {
     text: String,
 }
-
-/// The longest message accepted (a letter, not a document: files go through the inbox).
-const MAX_MESSAGE_CHARS: usize = 10_000;
 
 async fn push_message(
     State(st): State<ApiState>,
@@ -441,16 +462,20 @@ async fn push_message(
         Ok(x) => x,
         Err(r) => return r,
     };
+    // The same limit as the inbox's (a letter, not a document: files go through the inbox).
     let text = req.text.trim().to_owned();
-    if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "text: 1 to 10000 characters");
+    if text.is_empty() || text.chars().count() > rules::MAX_TEXT_CHARS {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, format!("text: 1 to {} characters", rules::MAX_TEXT_CHARS));
     }
-    let c2 = code.clone();
-    match st.store.with(move |c| work::add_message(c, &c2, &actor, &text, None, crate::now_ms())).await {
-        Ok(true) => status_of(&st, code).await,
-        Ok(false) => error(StatusCode::NOT_FOUND, "no request with this tracking code"),
-        Err(e) => unavailable(e),
-    }
+    let (c2, t2) = (code.clone(), text.clone());
+    let outcome = act(
+        &st.store,
+        &code,
+        move |s| rules::refusal(s, Action::Message { text: &t2 }),
+        move |c| work::add_message(c, &c2, &actor, &text, None, crate::now_ms()).map(|_| ()),
+    )
+    .await;
+    after(&st, code, outcome).await
 }
 
 #[cfg(test)]
