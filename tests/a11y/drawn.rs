@@ -85,7 +85,15 @@ fn shaped_width(item: &ItemRc, font: &FontRequest, text: &str) -> f32 {
     let Some(adapter) = item.window_adapter() else { return 0.0 };
     let word = Word { text: text.into(), font: font.clone() };
     let pinned: Pin<&Word> = Pin::new(&word);
-    adapter.renderer().text_size(pinned, item, None, TextWrap::NoWrap).width
+    // The renderer keeps one shaped layout per item, whatever text it was
+    // asked about: without clearing, a word measured against a Text would
+    // come back as the layout already kept for it, and would then be drawn
+    // in the Text's place (its whole text cut to that word).
+    let cache = adapter.renderer().text_layout_cache();
+    cache.inspect(|c| c.clear_all());
+    let width = adapter.renderer().text_size(pinned, item, None, TextWrap::NoWrap).width;
+    cache.inspect(|c| c.clear_all());
+    width
 }
 
 /// The box of `item` in window coordinates, clipped by every ancestor that
