@@ -9,6 +9,8 @@
 //! word-like glyph strokes, ~6 % ink) photographed on a darker desk by an
 //! 8 MP document camera, and the same letter scanned at 300 dpi.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -227,31 +229,7 @@ fn main() -> anyhow::Result<()> {
     };
     let url_a = start_intake(dir.path().join("intake-a"))?;
     let url_b = start_intake(b)?;
-    let raw = rt.block_on(async {
-        let client = reqwest::Client::new();
-        let t = Instant::now();
-        let mut todo = payloads.iter().cloned();
-        let mut set = tokio::task::JoinSet::new();
-        loop {
-            while set.len() < 8 {
-                let Some((key, body)) = todo.next() else { break };
-                let (client, url) = (client.clone(), url_a.clone());
-                set.spawn(async move {
-                    client
-                        .post(format!("{url}/api/v1/submissions"))
-                        .header("idempotency-key", key)
-                        .header("content-type", "application/json")
-                        .body(body)
-                        .send()
-                        .await
-                });
-            }
-            let Some(r) = set.join_next().await else { break };
-            let r = r??;
-            anyhow::ensure!(r.status().is_success(), "raw post: HTTP {}", r.status());
-        }
-        anyhow::Ok(t.elapsed())
-    })?;
+    let raw = rt.block_on(common::raw_drain(&url_a, &payloads))?;
     drop(payloads);
     let up = ghiseu::upload::Uploader {
         queue: Arc::new(Mutex::new(ghiseu::queue::Queue::open(&queue_path)?)),

@@ -4,6 +4,8 @@
 //! `cargo run --release --example drain_bench [-- N]` (default 10,000). Prints
 //! both rates and their ratio (uploader / raw; the goal is ≥ 0.8).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -68,31 +70,7 @@ fn main() -> anyhow::Result<()> {
 
     // Raw: post each stored envelope once, as many in flight as the uploader
     // keeps (a sliding window of 8), nothing read from or recorded in the queue.
-    let raw = rt.block_on(async {
-        let client = reqwest::Client::new();
-        let t = Instant::now();
-        let mut todo = payloads.iter().cloned();
-        let mut set = tokio::task::JoinSet::new();
-        loop {
-            while set.len() < 8 {
-                let Some((key, body)) = todo.next() else { break };
-                let (client, url) = (client.clone(), url_a.clone());
-                set.spawn(async move {
-                    client
-                        .post(format!("{url}/api/v1/submissions"))
-                        .header("idempotency-key", key)
-                        .header("content-type", "application/json")
-                        .body(body)
-                        .send()
-                        .await
-                });
-            }
-            let Some(r) = set.join_next().await else { break };
-            let r = r??;
-            anyhow::ensure!(r.status().is_success(), "raw post: HTTP {}", r.status());
-        }
-        anyhow::Ok(t.elapsed())
-    })?;
+    let raw = rt.block_on(common::raw_drain(&url_a, &payloads))?;
 
     // The uploader: reads the queue, posts, records each answer durably.
     let up = ghiseu::upload::Uploader {
