@@ -2,16 +2,65 @@
 //! and what it asks the adapter to do in return ([`Effect`]: scan, persist,
 //! print, look up), each answered by an event.
 
-use super::{
-    capture_state, DeskInfo, Key, KeypadKey, RecentReceipt, ScanFailure, SelfTestLine, StatusAnswer, SubmitFailure,
-};
+use super::capture_state;
+use super::desk_state::{DeskInfo, RecentReceipt, SelfTestLine};
+use super::keypad_state::KeypadKey;
 use crate::forms::{Catalogue, FormDef};
 use crate::i18n::Lang;
 use crate::identity::Identity;
 use crate::print::status::Problem;
 use crate::queue::Receipt;
+use crate::wire::api::Stage;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    Text(String),
+    Backspace,
+}
+
+/// Why a scan gave nothing, each with its own advice on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanFailure {
+    /// Something was read but it is not a usable MRZ.
+    Unreadable,
+    /// Nothing was put on the reader in time.
+    Timeout,
+    /// The reader is unplugged or broken: manual entry.
+    Disconnected,
+}
+
+/// Why a submission could not be committed; what was typed is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitFailure {
+    /// The disk reserve is reached: no new submissions on this panel for now.
+    DiskFull,
+    /// The queue could not write (a technician reads the log).
+    Storage(String),
+}
+
+/// The answer to "Verifică stadiul".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusAnswer {
+    /// The registry has it.
+    Registered {
+        number: String,
+        date: String,
+        stage: Stage,
+        from_registry: bool,
+        /// The registry's history of stages and its messages (empty from the panel's own copy).
+        history: Vec<crate::wire::api::HistoryEntry>,
+        messages: Vec<crate::wire::api::MessageEntry>,
+    },
+    /// On the kiosk, not yet delivered.
+    Pending {
+        registry_unreachable: bool,
+    },
+    /// The intake refused it; staff must look.
+    NeedsAttention,
+    Unknown,
+}
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -52,7 +101,7 @@ pub enum Event {
     /// A touch on an option of a choice, multiple choice, yes/no or county
     /// field: chooses it (a multiple choice toggles it).
     Choose(String, String),
-    /// A point of a signature drawn with a finger, in [`super::SIGNATURE_BOX`] units;
+    /// A point of a signature drawn with a finger, in [`crate::forms::SIGNATURE_BOX`] units;
     /// `new_stroke` when the finger has just touched down.
     Sign {
         field: String,

@@ -29,12 +29,11 @@ use crate::forms::{Catalogue, FormDef};
 use crate::i18n::{Lang, Texts};
 use crate::identity::Identity;
 use crate::print::status::Problem;
-use crate::wire::api::Stage;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 pub use desk_state::{valid_date, DeskInfo, RecentReceipt, SelfTestLine, SelfTestState, Staff, StaffMsg};
-pub use event::{Effect, Event};
+pub use event::{Effect, Event, Key, ScanFailure, StatusAnswer, SubmitFailure};
 pub use keypad_state::{KeypadKey, KeypadState};
 
 /// The built-in texts, parsed once for every session that is given no others.
@@ -86,12 +85,6 @@ pub const SEARCH_INPUT: &str = "__search";
 pub use crate::forms::SIGNATURE_BOX;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Key {
-    Text(String),
-    Backspace,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScanState {
     Idle,
     Waiting,
@@ -104,31 +97,11 @@ pub enum ScanState {
     Failed(ScanFailure),
 }
 
-/// Why a scan gave nothing, each with its own advice on screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScanFailure {
-    /// Something was read but it is not a usable MRZ.
-    Unreadable,
-    /// Nothing was put on the reader in time.
-    Timeout,
-    /// The reader is unplugged or broken: manual entry.
-    Disconnected,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmitState {
     Idle,
     Saving,
     Failed(SubmitFailure),
-}
-
-/// Why a submission could not be committed; what was typed is kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SubmitFailure {
-    /// The disk reserve is reached: no new submissions on this panel for now.
-    DiskFull,
-    /// The queue could not write (a technician reads the log).
-    Storage(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,28 +119,6 @@ pub struct ReceiptView {
     pub form_id: String,
     pub created_ms: i64,
     pub print: PrintState,
-}
-
-/// The answer to "Verifică stadiul".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StatusAnswer {
-    /// The registry has it.
-    Registered {
-        number: String,
-        date: String,
-        stage: Stage,
-        from_registry: bool,
-        /// The registry's history of stages and its messages (empty from the panel's own copy).
-        history: Vec<crate::wire::api::HistoryEntry>,
-        messages: Vec<crate::wire::api::MessageEntry>,
-    },
-    /// On the kiosk, not yet delivered.
-    Pending {
-        registry_unreachable: bool,
-    },
-    /// The intake refused it; staff must look.
-    NeedsAttention,
-    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
