@@ -4,7 +4,7 @@
 //! crash or hang, and Debian's cancel a scan by cancelling their reader
 //! thread asynchronously, which can leave the dying thread waiting forever
 //! on a lock it held in malloc (seen with the `test` backend when a read
-//! fails: `sane_cancel` never returned, about once in twenty scans).
+//! fails: `sane_cancel` never returned in 4 of 60 scans).
 //!
 //! Why our own wrapper: the Rust bindings on crates.io (`sane-scan` 0.1.2,
 //! last released 2023; `libsane`/`sane-sys` 0.1.0, one release) are young or

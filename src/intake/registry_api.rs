@@ -357,8 +357,10 @@ async fn push_registration(
             _ => return error(StatusCode::UNPROCESSABLE_ENTITY, "registration_number: a whole number from 1"),
         },
     };
-    // Nothing is done to a cancelled request; registering one again keeps its number (a retry).
-    match act(&st.store, &code, |s| (s.stage == Stage::Cancelled).then_some("refused_cancelled"), |_| Ok(())).await {
+    // The inbox's rules for registering, but for one: a registry system that
+    // registers a request again is retrying, and gets the request as it stands.
+    let rule = |s| rules::refusal(s, Action::Register).filter(|why| *why != "refused_registered_twice");
+    match act(&st.store, &code, rule, |_| Ok(())).await {
         Ok(Outcome::Done) => {}
         other => return after(&st, code, other).await,
     }
